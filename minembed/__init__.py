@@ -1,0 +1,12 @@
+"""minembed: how text becomes vectors, four classic ways, in plain NumPy.
+
+Read in this order: tokenize -> vocab -> corpus -> sparse -> onehot -> tfidf -> word2vec
+-> encoder (with optim) -> vectors / evaluate / viz / probe.
+"""
+from .tokenize import Tokenizer, tokenize
+from .vocab import Vocabulary
+from .corpus import EncodedCorpus, encode_corpus, iter_documents, iter_token_lists
+from .sparse import CSRMatrix
+from .onehot import OneHotEncoder
+
+__version__ = "0.1.0"

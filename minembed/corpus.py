@@ -1,0 +1,231 @@
+"""Read corpora lazily and turn them into one flat ``int32`` id array.
+
+The data flow is::
+
+    files (.txt / .gz / a directory)  --iter_documents-->  one str per line
+        --iter_token_lists-->  token lists of at most 10,000 tokens
+        --encode_corpus-->     EncodedCorpus(vocab, ids: int32[n_tokens], offsets: int64[n_docs + 1])
+
+Document ``d`` is ``ids[offsets[d]:offsets[d + 1]]``; models never look across that boundary.
+Nothing here holds the text as Python strings: files are read in 1 MiB blocks, a line is
+tokenized, turned into ids and dropped. A line with no newline for 50 MB (text8 has one of
+100 MB) is cut at whitespace into pieces of at most ``max_chars`` characters, and token lists
+into chunks of at most ``max_tokens`` tokens (gensim's ``max_sentence_length``).
+"""
+import codecs
+import dataclasses
+import gzip
+import os
+
+import numpy as np
+
+from .tokenize import Tokenizer
+from .vocab import Vocabulary
+
+BLOCK_BYTES = 1 << 20
+MAX_CHARS = 1 << 20
+MAX_TOKENS = 10_000
+TEXT_SUFFIXES = (".txt", ".gz")
+
+
+# ---------------------------------------------------------------------------- files -> lines
+def corpus_files(path):
+    """The files a corpus path stands for: the file itself, or every ``.txt``/``.gz`` file
+    below a directory in sorted order (other files, like a README.md, are ignored)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"corpus path not found: {path!r}. Check the spelling, or pass a "
+                                ".txt/.gz file or a directory of them.")
+    if os.path.isfile(path):
+        return [path]
+    files = sorted(os.path.join(root, name)
+                   for root, _, names in os.walk(path) for name in names
+                   if name.endswith(TEXT_SUFFIXES))
+    if not files:
+        raise ValueError(f"corpus directory {path!r} contains no .txt or .gz files. "
+                         "Put the text in files ending .txt (or .gz) there.")
+    return files
+
+
+def iter_documents(path, errors="strict", max_chars=MAX_CHARS):
+    """Yield one str per line of every corpus file (newline and ``\\r`` stripped).
+
+    ``errors`` is passed to the UTF-8 decoder: ``"strict"`` (default) stops at the first
+    invalid byte with an error naming the file and byte offset; ``"replace"`` turns bad
+    bytes into U+FFFD and goes on. Lines longer than ``max_chars`` are yielded in pieces
+    cut at whitespace, so memory never holds more than ``max_chars`` of one line.
+    """
+    for file_path in corpus_files(path):
+        yield from _iter_file_lines(file_path, errors, max_chars)
+
+
+def _iter_file_lines(file_path, errors, max_chars):
+    opener = gzip.open if file_path.endswith(".gz") else open
+    decoder = codecs.getincrementaldecoder("utf-8")(errors=errors)
+    pending = ""                      # the unfinished last line
+    consumed = 0                      # bytes read before the current block
+    try:
+        with opener(file_path, "rb") as f:
+            while True:
+                block = f.read(BLOCK_BYTES)
+                nul_at = block.find(b"\x00", 0, 8192) if consumed == 0 else -1
+                if nul_at >= 0:
+                    raise ValueError(f"{file_path} looks like a binary file (NUL byte at offset "
+                                     f"{nul_at}); a corpus must be UTF-8 text.")
+                try:
+                    text = decoder.decode(block, final=not block)
+                except UnicodeDecodeError as err:
+                    offset = consumed - len(decoder.getstate()[0]) + err.start
+                    raise ValueError(
+                        f"{file_path}: byte {offset}{' (decompressed)' if opener is gzip.open else ''}"
+                        f" is not valid UTF-8 ({err.object[err.start:err.start + 4]!r}). Convert the "
+                        "file to UTF-8 (e.g. iconv -f cp1252 -t utf-8) or pass errors='replace'.") from None
+                consumed += len(block)
+                lines = (pending + text).split("\n")
+                pending = lines.pop()
+                for line in lines:
+                    yield from _cut(line.rstrip("\r"), max_chars)
+                while len(pending) > max_chars:   # a huge line with no newline yet
+                    cut = _cut_point(pending, max_chars)
+                    yield pending[:cut]
+                    pending = pending[cut:]
+                if not block:
+                    break
+    except (OSError, EOFError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise ValueError(f"cannot read {file_path}: {err}") from None
+    if pending:
+        yield from _cut(pending.rstrip("\r"), max_chars)
+
+
+def _cut_point(text, max_chars):
+    """Index of the last whitespace at or before ``max_chars`` (or ``max_chars`` if none)."""
+    cut = text.rfind(" ", 0, max_chars + 1)
+    return cut + 1 if cut > 0 else max_chars
+
+
+def _cut(line, max_chars):
+    while len(line) > max_chars:
+        cut = _cut_point(line, max_chars)
+        yield line[:cut]
+        line = line[cut:]
+    yield line
+
+
+# ---------------------------------------------------------------------------- lines -> tokens
+def iter_token_lists(source, tokenizer=None, max_tokens=MAX_TOKENS, errors="strict"):
+    """Yield non-empty token lists of at most ``max_tokens`` tokens.
+
+    ``source`` is a corpus path (file or directory) or an iterable of token lists
+    (lists of str, e.g. ``[["the", "cat"], ["a", "dog"]]``), which are passed through.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        tokenizer = tokenizer or Tokenizer()
+        lists = map(tokenizer.tokenize, iter_documents(source, errors=errors))
+    else:
+        lists = _checked_token_lists(source)
+    for tokens in lists:
+        for start in range(0, len(tokens), max_tokens):
+            yield tokens[start:start + max_tokens]
+
+
+def _checked_token_lists(source):
+    if isinstance(source, bytes):
+        raise TypeError("a corpus must be a path or an iterable of token lists, got bytes")
+    for tokens in source:
+        if isinstance(tokens, (str, bytes)):
+            raise TypeError(
+                f"expected an iterable of token lists (lists of str), but an item is a str: "
+                f"{tokens[:40]!r}. Tokenize it first: [Tokenizer().tokenize(text) for text in texts], "
+                "or pass the path of a text file.")
+        yield list(tokens)
+
+
+# ---------------------------------------------------------------------------- tokens -> ids
+@dataclasses.dataclass
+class EncodedCorpus:
+    """A whole corpus as ids: ``ids[offsets[d]:offsets[d+1]]`` is document ``d``."""
+    vocab: Vocabulary
+    ids: np.ndarray        # (n_tokens,) int32
+    offsets: np.ndarray    # (n_docs + 1,) int64, offsets[0] == 0, offsets[-1] == n_tokens
+    n_dropped: int = 0     # tokens left out because they were not in the vocabulary
+
+    @property
+    def oov_rate(self):
+        """Fraction of corpus tokens outside the vocabulary (dropped, or mapped to <unk>)."""
+        unknown = self.n_dropped
+        if self.vocab.unk_id is not None:
+            unknown += int(np.count_nonzero(self.ids == self.vocab.unk_id))
+        return unknown / (self.n_tokens + self.n_dropped)
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    @property
+    def n_tokens(self):
+        return int(self.offsets[-1])
+
+    def document(self, d):
+        return self.ids[self.offsets[d]:self.offsets[d + 1]]
+
+    def doc_ids(self):
+        """(n_tokens,) int64: the document each token belongs to."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
+
+
+def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None, specials=(),
+                  max_tokens=MAX_TOKENS, errors="strict"):
+    """Tokenize and encode a corpus in **one pass**, building the vocabulary on the way.
+
+    Each new token gets a provisional "raw" id in order of first appearance; the tokens
+    of a document become raw ids through one C-level ``map`` over a dict; at the end
+    ``np.bincount`` gives every count, the vocabulary is pruned and sorted, and a
+    single lookup table ``raw_to_id`` renumbers the whole array. Tokens outside the
+    vocabulary become ``<unk>`` if it has one, otherwise they are dropped (and
+    documents left empty are removed). Pass ``vocab`` to encode with a fixed vocabulary.
+
+    Returns an :class:`EncodedCorpus`. Memory: ~12 bytes per token, plus the types.
+    """
+    raw_index = {}                              # token -> raw id (first appearance order)
+    blocks, pending, pending_len = [], [], 0
+    lengths = []
+    for tokens in iter_token_lists(source, tokenizer, max_tokens, errors):
+        if not tokens:
+            continue
+        new_types = set(tokens).difference(raw_index)
+        raw_index.update(zip(sorted(new_types), range(len(raw_index), len(raw_index) + len(new_types))))
+        pending.append(np.fromiter(map(raw_index.__getitem__, tokens), np.int32, len(tokens)))
+        lengths.append(len(tokens))
+        pending_len += len(tokens)
+        if pending_len > 1 << 20:
+            blocks.append(np.concatenate(pending))
+            pending, pending_len = [], 0
+    if not lengths:
+        where = source if isinstance(source, (str, os.PathLike)) else "the given token lists"
+        raise ValueError(f"the corpus {where!s} contains no tokens (it is empty or whitespace-only, "
+                         "or the tokenizer pattern matches nothing in it).")
+    raw_ids = np.concatenate(blocks + pending)  # (n_tokens,) int32
+    raw_tokens = list(raw_index)
+    if vocab is None:
+        counts = np.bincount(raw_ids, minlength=len(raw_tokens))
+        vocab = Vocabulary.from_counts(dict(zip(raw_tokens, counts.tolist())), min_count=min_count,
+                                       max_size=max_size, specials=specials)
+    missing = -1 if vocab.unk_id is None else vocab.unk_id
+    raw_to_id = np.fromiter(map(vocab.stoi.get, raw_tokens, [missing] * len(raw_tokens)),
+                            np.int64, len(raw_tokens)).astype(np.int32)
+    ids = raw_to_id[raw_ids]
+    del raw_ids
+    offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+    n_dropped = 0
+    if vocab.unk_id is None:                     # drop unknown tokens, then empty documents
+        n_dropped = int(np.count_nonzero(ids < 0))
+        kept_before = np.concatenate([[0], np.cumsum(ids >= 0, dtype=np.int64)])
+        offsets = np.unique(kept_before[offsets])
+        ids = ids[ids >= 0]
+        if offsets[0] != 0:
+            offsets = np.concatenate([[0], offsets])
+    if len(ids) == 0:
+        raise ValueError("no token of the corpus is in the vocabulary; was the vocabulary built "
+                         "from another corpus or tokenizer?")
+    return EncodedCorpus(vocab, ids, offsets, n_dropped)

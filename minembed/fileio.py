@@ -1,0 +1,59 @@
+"""Small file helpers shared by every module that writes to disk.
+
+Every file minembed writes goes through :func:`atomic_write`: the bytes go to a
+temporary file in the same directory, which is renamed over the destination only
+once it is complete. A crash, a full disk or Ctrl-C in the middle therefore leaves
+the previous file intact (or no file), never half of one.
+"""
+import contextlib
+import json
+import os
+import tempfile
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="w", encoding="utf-8", newline="\n"):
+    """Open a temporary file for writing; rename it to ``path`` on success.
+
+    Use it like ``open``::
+
+        with atomic_write("vocab.tsv") as f:
+            f.write("the\\t42\\n")
+
+    ``mode`` is ``"w"`` (text) or ``"wb"`` (bytes). If the block raises, the
+    temporary file is deleted and ``path`` is left as it was.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write mode must be 'w' or 'wb', got {mode!r}")
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                    dir=directory)
+    try:
+        if mode == "wb":
+            f = os.fdopen(fd, "wb")
+        else:
+            f = os.fdopen(fd, "w", encoding=encoding, newline=newline)
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_path)
+        raise
+
+
+def write_json(path, obj):
+    """Write ``obj`` as indented JSON, atomically."""
+    with atomic_write(path) as f:
+        json.dump(obj, f, indent=2, sort_keys=False)
+        f.write("\n")
+
+
+def save_npz(path, **arrays):
+    """``np.savez`` atomically (the name is kept exactly; no ``.npz`` is appended)."""
+    import numpy as np
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **arrays)

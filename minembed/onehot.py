@@ -1,0 +1,81 @@
+"""One-hot vectors and bag-of-words counts: the simplest way to turn words into numbers.
+
+**One-hot.** Word number ``i`` of a ``V``-word vocabulary is the vector ``e_i`` with a
+1 in position ``i`` and 0 elsewhere. Two things follow:
+
+* every pair of distinct words is orthogonal, ``cos(e_i, e_j) = 0``: one-hot vectors say
+  *which* word, never *how alike* two words are;
+* multiplying by a ``(V, d)`` matrix ``E`` picks a row, ``e_i @ E == E[i]``. An embedding
+  layer is exactly this product, done as a lookup because the product is mostly zeros.
+
+**Bag of words.** A document is the sum of its tokens' one-hot vectors: ``X[doc, i]`` is the
+number of times word ``i`` occurs in it (or 1/0 with ``binary=True``). Word order is lost.
+"""
+import numpy as np
+
+from .sparse import CSRMatrix
+from .tokenize import Tokenizer
+
+
+class OneHotEncoder:
+    """One-hot rows and bag-of-words matrices over a fixed :class:`~minembed.vocab.Vocabulary`.
+
+    >>> enc = OneHotEncoder(Vocabulary.build([["a", "b", "a"]]))
+    >>> enc.transform_ids([1, 0]).toarray()
+    array([[0., 1.],
+           [1., 0.]])
+    """
+
+    def __init__(self, vocab, tokenizer=None):
+        self.vocab = vocab
+        self.tokenizer = tokenizer or Tokenizer()
+
+    @property
+    def dim(self):
+        return len(self.vocab)
+
+    def transform_ids(self, ids):
+        """(n,) ids -> (n, V) CSR matrix whose row ``r`` is ``e_{ids[r]}``."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if len(ids) and (ids.min() < 0 or ids.max() >= self.dim):
+            raise ValueError(f"ids must be in [0, {self.dim}), got min {ids.min()} max {ids.max()}")
+        return CSRMatrix(np.ones(len(ids)), ids, np.arange(len(ids) + 1), (len(ids), self.dim))
+
+    def transform_tokens(self, tokens):
+        """Token list -> one-hot rows (unknown tokens follow ``Vocabulary.encode``'s policy)."""
+        return self.transform_ids(self.vocab.encode(tokens))
+
+    def bag_of_words(self, documents, binary=False):
+        """Documents -> (n_docs, V) counts; ``documents`` are strings or token lists.
+
+        ``X[d, i] = number of times word i occurs in document d`` (1/0 if ``binary``).
+        Unknown words are ignored. Built in one vectorized pass: all (doc, id) pairs are
+        concatenated and summed by :meth:`CSRMatrix.from_coo`.
+        """
+        id_lists = [self.vocab.encode(tokens) for tokens in self._token_lists(documents)]
+        doc_of_token = np.repeat(np.arange(len(id_lists)), [len(ids) for ids in id_lists])
+        all_ids = np.concatenate(id_lists) if id_lists else np.zeros(0, np.int32)
+        return self._counts(doc_of_token, all_ids, len(id_lists), binary)
+
+    def corpus_counts(self, corpus, binary=False):
+        """Bag of words of an :class:`~minembed.corpus.EncodedCorpus`: one row per document."""
+        return self._counts(corpus.doc_ids(), corpus.ids, len(corpus), binary)
+
+    def _counts(self, doc_of_token, ids, n_docs, binary):
+        counts = CSRMatrix.from_coo(doc_of_token, ids, np.ones(len(ids)), (n_docs, self.dim))
+        if binary:
+            counts.data[:] = 1.0
+        return counts
+
+    def _token_lists(self, documents):
+        if isinstance(documents, str):
+            raise TypeError("bag_of_words expects a list of documents, not one str; wrap it: [text]")
+        for doc in documents:
+            yield self.tokenizer.tokenize(doc) if isinstance(doc, str) else list(doc)
+
+
+def sparsity(matrix):
+    """Fraction of cells that are zero in a :class:`CSRMatrix`."""
+    cells = matrix.shape[0] * matrix.shape[1]
+    return 1.0 - matrix.nnz / cells if cells else 1.0
+

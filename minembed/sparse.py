@@ -1,0 +1,133 @@
+"""A small CSR (compressed sparse row) matrix: what one-hot and TF-IDF return.
+
+A document-term matrix of 100k documents x 200k terms has 2e10 cells but only a few
+million non-zeros, so it is stored as three arrays (the CSR layout SciPy also uses)::
+
+    data[indptr[i]:indptr[i+1]]      the non-zero values of row i
+    indices[indptr[i]:indptr[i+1]]   their column numbers (sorted within a row)
+
+Example: ``[[0, 2, 0], [1, 0, 3]]`` is ``indptr=[0, 1, 3]``, ``indices=[1, 0, 2]``,
+``data=[2, 1, 3]``.
+"""
+import numpy as np
+
+
+class CSRMatrix:
+    """Compressed sparse row matrix with the handful of operations minembed needs."""
+
+    def __init__(self, data, indices, indptr, shape):
+        self.data = np.asarray(data)
+        self.indices = np.asarray(indices, dtype=np.int32)
+        self.indptr = np.asarray(indptr, dtype=np.int64)
+        self.shape = (int(shape[0]), int(shape[1]))
+        if len(self.indptr) != self.shape[0] + 1 or self.indptr[0] != 0 \
+                or self.indptr[-1] != len(self.data) or len(self.indices) != len(self.data):
+            raise ValueError(f"inconsistent CSR arrays: {len(self.indptr)} indptr entries for "
+                             f"{self.shape[0]} rows, {len(self.indices)} indices, {len(self.data)} values")
+        if len(self.indices) and (self.indices.min() < 0 or self.indices.max() >= self.shape[1]):
+            raise ValueError(f"column index out of range for shape {self.shape}")
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_coo(cls, rows, cols, values, shape, dtype=np.float64):
+        """Build from (row, col, value) triplets; duplicates are summed, columns sorted.
+
+        >>> CSRMatrix.from_coo([1, 0, 1], [2, 1, 2], [1, 2, 3], (2, 3)).toarray()
+        array([[0., 2., 0.],
+               [0., 0., 4.]])
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        keys = rows * shape[1] + cols                       # one int per cell, row-major
+        unique_keys, inverse = np.unique(keys, return_inverse=True)
+        summed = np.bincount(inverse.ravel(), weights=np.asarray(values, dtype=np.float64),
+                             minlength=len(unique_keys)).astype(dtype)
+        unique_rows = unique_keys // shape[1]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(unique_rows, minlength=shape[0]))])
+        return cls(summed, unique_keys % shape[1], indptr, shape)
+
+    @classmethod
+    def from_dense(cls, array):
+        array = np.asarray(array)
+        rows, cols = np.nonzero(array)
+        return cls.from_coo(rows, cols, array[rows, cols], array.shape, dtype=array.dtype)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def nnz(self):
+        return len(self.data)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def row_ids(self):
+        """(nnz,) the row of every stored value."""
+        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
+    def toarray(self):
+        """Dense ``(n_rows, n_cols)`` copy. Only for small matrices."""
+        dense = np.zeros(self.shape, dtype=self.data.dtype)
+        dense[self.row_ids(), self.indices] = self.data
+        return dense
+
+    def row(self, i):
+        """(columns, values) of row ``i``."""
+        start, stop = self.indptr[i], self.indptr[i + 1]
+        return self.indices[start:stop], self.data[start:stop]
+
+    def row_norms(self, ord=2):
+        """Per-row L2 (``ord=2``) or L1 (``ord=1``) norm, shape (n_rows,)."""
+        values = self.data.astype(np.float64)
+        values = values * values if ord == 2 else np.abs(values)
+        sums = np.bincount(self.row_ids(), weights=values, minlength=self.shape[0])
+        return np.sqrt(sums) if ord == 2 else sums
+
+    def scale_rows(self, factors):
+        """A new matrix with row ``i`` multiplied by ``factors[i]``."""
+        factors = np.asarray(factors)
+        return CSRMatrix(self.data * np.repeat(factors, np.diff(self.indptr)), self.indices.copy(),
+                         self.indptr.copy(), self.shape)
+
+    def normalize_rows(self, ord=2):
+        """Rows divided by their norm (all-zero rows stay zero)."""
+        norms = self.row_norms(ord)
+        norms[norms == 0] = 1.0
+        return self.scale_rows(1.0 / norms)
+
+    def transpose(self):
+        """The transposed matrix, again in CSR form (i.e. this matrix's columns as rows)."""
+        order = np.argsort(self.indices, kind="stable")
+        counts = np.bincount(self.indices, minlength=self.shape[1])
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        return CSRMatrix(self.data[order], self.row_ids()[order], indptr, self.shape[::-1])
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def __matmul__(self, dense):
+        """Sparse @ dense: ``(n, m) @ (m, d) -> (n, d)``, as a gather and a segmented sum."""
+        dense = np.asarray(dense)
+        if dense.shape[0] != self.shape[1]:
+            raise ValueError(f"dimension mismatch: {self.shape} @ {dense.shape}")
+        out = np.zeros((self.shape[0],) + dense.shape[1:], dtype=np.result_type(self.data, dense))
+        nonempty = np.diff(self.indptr) > 0
+        if self.nnz:
+            weighted = self.data.reshape((-1,) + (1,) * (dense.ndim - 1)) * dense[self.indices]  # (nnz, d)
+            out[nonempty] = np.add.reduceat(weighted, self.indptr[:-1][nonempty], axis=0)
+        return out
+
+    def top_k(self, i, k):
+        """(columns, values) of the ``k`` largest values in row ``i``, largest first."""
+        cols, values = self.row(i)
+        order = np.lexsort((cols, -values))[:k]          # by value desc, then column asc
+        return cols[order], values[order]
+
+    def to_scipy(self):
+        """A ``scipy.sparse.csr_matrix`` (only if SciPy happens to be installed)."""
+        import scipy.sparse
+        return scipy.sparse.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+    def __repr__(self):
+        return f"CSRMatrix(shape={self.shape}, nnz={self.nnz}, dtype={self.data.dtype})"

@@ -1,0 +1,73 @@
+"""Text -> tokens: the first arrow of every model in minembed.
+
+A tokenizer here is just two decisions:
+
+1. **Case.** ``lowercase=True`` folds "The" and "the" into one word with Python's
+   Unicode-aware ``str.lower()`` (so "ÉCOLE" -> "école", "ΣΟΦΙΑ" -> "σοφια").
+2. **What a word is.** A regular expression; every non-overlapping match is a token,
+   everything between matches is thrown away.
+
+The default pattern, ``[^\\W\\d_]+``, reads "a run of characters that are word
+characters but neither digits nor underscores", i.e. a run of Unicode *letters*.
+It is the text8 convention (letters only) made Unicode-aware, chosen because the
+evaluation sets (Google analogies, WordSim-353, SimLex) are plain lowercase words:
+
+    >>> Tokenizer().tokenize("Don't panic: it's 42 o'clock, Mr. Holmes!")
+    ['don', 't', 'panic', 'it', 's', 'o', 'clock', 'mr', 'holmes']
+
+Apostrophes split words ("it's" -> "it", "s") exactly as in text8 and in the
+analogy test sets, where "city's" never appears but "city" does. If you prefer
+to keep contractions whole, pass ``pattern=r"[^\\W\\d_]+(?:['’][^\\W\\d_]+)*"``.
+
+TF-IDF uses scikit-learn's pattern ``(?u)\\b\\w\\w+\\b`` instead (words of two or
+more word characters, digits included) so its output can equal scikit-learn's.
+"""
+import re
+
+LETTERS = r"[^\W\d_]+"              # default: runs of Unicode letters (text8-style)
+SKLEARN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's CountVectorizer/TfidfVectorizer default
+
+
+class Tokenizer:
+    """Split text into a list of token strings with one regular expression.
+
+    Parameters
+    ----------
+    pattern : str
+        Regular expression; each match is a token. Default: runs of letters.
+    lowercase : bool
+        Lowercase the text (Unicode-aware ``str.lower``) before matching.
+
+    Example
+    -------
+    >>> Tokenizer().tokenize("The cat sat on THE mat.")
+    ['the', 'cat', 'sat', 'on', 'the', 'mat']
+    """
+
+    def __init__(self, pattern=LETTERS, lowercase=True):
+        self.pattern = pattern
+        self.lowercase = lowercase
+        self._regex = re.compile(pattern)
+
+    def tokenize(self, text):
+        """Return the list of tokens in ``text`` (a str)."""
+        if not isinstance(text, str):
+            raise TypeError(f"Tokenizer.tokenize expects a str, got {type(text).__name__}; "
+                            "decode bytes first (text = data.decode('utf-8')).")
+        if self.lowercase:
+            text = text.lower()
+        return self._regex.findall(text)
+
+    __call__ = tokenize
+
+    def config(self):
+        """The settings as a JSON-friendly dict (written to config.json)."""
+        return {"pattern": self.pattern, "lowercase": self.lowercase}
+
+    def __repr__(self):
+        return f"Tokenizer(pattern={self.pattern!r}, lowercase={self.lowercase})"
+
+
+def tokenize(text, pattern=LETTERS, lowercase=True):
+    """Tokenize one string with a throw-away :class:`Tokenizer`."""
+    return Tokenizer(pattern, lowercase).tokenize(text)

@@ -1,0 +1,196 @@
+"""Train any minembed model from the command line: one script, one pattern.
+
+    python train.py                      # = all models on the default corpus, into runs/all/
+    python train.py MODEL --corpus PATH --out DIR [options]     # MODEL: see --help
+
+Every run writes into DIR: config.json (every setting, the seed, versions), vocab.tsv,
+the model's artifacts and metrics.json. Mistakes in the input (a missing file, an empty
+corpus, a bad option) end with a one-line message and exit code 2, not a traceback
+(set MINEMBED_DEBUG=1 to see the traceback anyway).
+"""
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+import minembed
+from minembed import OneHotEncoder, Tokenizer, encode_corpus
+from minembed.fileio import write_json
+from minembed.onehot import sparsity
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_CORPUS = os.path.join(HERE, "corpora")
+
+
+class UsageError(ValueError):
+    """A mistake on the command line (reported as one line, exit code 2)."""
+
+
+# ============================================================================ shared plumbing
+def add_common_args(parser, model):
+    parser.add_argument("--corpus", default=DEFAULT_CORPUS,
+                        help="a .txt/.gz file or a directory of them; one document per line "
+                             "(default: the shipped corpora/)")
+    parser.add_argument("--out", default=os.path.join("runs", model),
+                        help=f"output directory (default: runs/{model})")
+    parser.add_argument("--overwrite", action="store_true", help="replace files in an existing --out")
+    parser.add_argument("--seed", type=int, default=1, help="seed of every random choice (default: 1)")
+    parser.add_argument("--min-count", type=int, default=1,
+                        help="drop words seen fewer times than this (default: %(default)s)")
+    parser.add_argument("--max-vocab", type=int, default=None,
+                        help="keep at most this many of the most frequent words (default: all)")
+
+
+def prepare_out_dir(args):
+    """Create ``args.out``; refuse to reuse a non-empty one unless --overwrite."""
+    out = args.out
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out!r} exists and is not a directory; choose another --out")
+    if os.path.isdir(out) and os.listdir(out) and not args.overwrite:
+        raise UsageError(f"output directory {out!r} already exists and is not empty; "
+                         "pass --overwrite to replace its files, or choose another --out")
+    try:
+        os.makedirs(out, exist_ok=True)
+        probe = os.path.join(out, ".write-test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as err:
+        raise UsageError(f"cannot write to output directory {out!r}: {err.strerror}") from None
+    return out
+
+
+def versions():
+    import tqdm
+    return {"minembed": minembed.__version__, "python": platform.python_version(),
+            "numpy": np.__version__, "tqdm": tqdm.__version__}
+
+
+def check_positive(args, *names):
+    """Raise a UsageError naming the first option in ``names`` that is not > 0."""
+    for name in names:
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be > 0, got {value}")
+
+
+def load_corpus(args, tokenizer=None, specials=()):
+    """Tokenize + encode ``args.corpus`` once, with the common vocabulary options."""
+    check_positive(args, "min_count", "max_vocab")
+    tokenizer = tokenizer or Tokenizer()
+    corpus = encode_corpus(args.corpus, tokenizer, min_count=args.min_count,
+                           max_size=args.max_vocab, specials=specials)
+    print(f"corpus: {corpus.n_tokens:,} tokens in {len(corpus):,} documents, "
+          f"vocabulary {len(corpus.vocab):,} words, out-of-vocabulary rate {corpus.oov_rate:.2%}")
+    return corpus
+
+
+def write_config(out, args, tokenizer, **extra):
+    settings = {key: value for key, value in vars(args).items() if key != "func"}
+    write_json(os.path.join(out, "config.json"),
+               {"model": args.model, "settings": settings, "seed": args.seed,
+                "tokenizer": tokenizer.config(), **extra, "versions": versions()})
+
+
+# ============================================================================ onehot
+def add_onehot_args(parser):
+    parser.add_argument("--binary", action="store_true", help="bag of words as 1/0 instead of counts")
+
+
+def run_onehot(args):
+    """Vocabulary statistics and the bag-of-words matrix (documents x vocabulary)."""
+    out = prepare_out_dir(args)
+    tokenizer = Tokenizer()
+    started = time.perf_counter()
+    corpus = load_corpus(args, tokenizer)
+    bow = OneHotEncoder(corpus.vocab, tokenizer).corpus_counts(corpus, binary=args.binary)
+    seconds = time.perf_counter() - started
+
+    top = corpus.vocab.itos[:20]
+    print("20 most frequent words:", " ".join(top))
+    print(f"bag of words: {bow.shape[0]:,} documents x {bow.shape[1]:,} words, {bow.nnz:,} non-zeros "
+          f"({sparsity(bow):.4%} of cells are zero)")
+    print("one-hot: every word is orthogonal to every other (cosine 0), so it has no neighbours.")
+    metrics = {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "n_documents": len(corpus),
+               "oov_rate": corpus.oov_rate, "top_words": top,
+               "bag_of_words": {"shape": list(bow.shape), "nnz": bow.nnz, "sparsity": sparsity(bow)},
+               "seconds": seconds}
+    write_config(out, args, tokenizer)
+    corpus.vocab.save(os.path.join(out, "vocab.tsv"))
+    write_json(os.path.join(out, "metrics.json"), metrics)
+    return {"model": "onehot", "out": out, "vocab": corpus.vocab, "metrics": metrics}
+
+
+# ============================================================================ all
+# Each model: (add its options, run it, the options `all` uses on the default corpus).
+MODELS = {
+    "onehot": (add_onehot_args, run_onehot, []),
+}
+
+
+def run_all(args):
+    """Run every model with small settings into ``args.out/<model>``."""
+    prepare_out_dir(args)
+    results = {}
+    for name, (add_args, run, preset) in MODELS.items():
+        print(f"\n===== {name} =====")
+        model_parser = argparse.ArgumentParser(prog=f"train.py {name}")
+        add_common_args(model_parser, name)
+        add_args(model_parser)
+        model_args = model_parser.parse_args(
+            preset + ["--corpus", args.corpus, "--out", os.path.join(args.out, name),
+                      "--seed", str(args.seed)] + (["--overwrite"] if args.overwrite else []))
+        model_args.model = name
+        results[name] = run(model_args)
+    return results
+
+
+# ============================================================================ main
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="train.py", description="Train minembed models. Documents are lines of the corpus files.")
+    sub = parser.add_subparsers(dest="model", metavar="MODEL")
+    for name, (add_args, run, _) in MODELS.items():
+        model_parser = sub.add_parser(name, help=(run.__doc__ or "").strip().splitlines()[0])
+        add_common_args(model_parser, name)
+        add_args(model_parser)
+        model_parser.set_defaults(func=run)
+    all_parser = sub.add_parser("all", help="every model with small settings, compared side by side")
+    all_parser.add_argument("--corpus", default=DEFAULT_CORPUS)
+    all_parser.add_argument("--out", default=os.path.join("runs", "all"))
+    all_parser.add_argument("--overwrite", action="store_true")
+    all_parser.add_argument("--seed", type=int, default=1)
+    all_parser.set_defaults(func=run_all)
+    return parser
+
+
+USER_ERRORS = (ValueError, TypeError, KeyError, OSError)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:                       # the front door: everything, on the shipped corpus
+        argv = ["all", "--overwrite"]
+    args = build_parser().parse_args(argv)
+    if args.model is None:
+        build_parser().print_help()
+        return 2
+    try:
+        args.func(args)
+    except USER_ERRORS as err:
+        if os.environ.get("MINEMBED_DEBUG"):
+            raise
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
