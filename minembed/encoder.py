@@ -1,0 +1,676 @@
+"""A tiny single-head self-attention encoder, trained by masked-token prediction, backprop by hand.
+
+Forward pass (row vectors ``x @ W``; a batch of B sequences of T tokens, width d, feed-forward
+width f, vocabulary V; one post-LayerNorm block as in BERT, one head, scale ``1/sqrt(d)``)::
+
+    x   = tok_emb[ids] + pos_emb[:T]                          (B, T, d)
+    q, k, v = x W_q + b_q,  x W_k + b_k,  x W_v + b_v         (B, T, d)
+    A   = softmax(q k^T / sqrt(d) + pad_mask)                 (B, T, T)  row i: how much token i reads token j
+    h   = LayerNorm(x + (A v) W_o + b_o;  ln1_gain, ln1_bias)  (B, T, d)
+    y   = LayerNorm(h + act(h W_1 + b_1) W_2 + b_2;  ln2_gain, ln2_bias)    the contextual vectors
+    logits = y[scored] tok_emb^T + out_bias                   (N, V)     tied head, scored rows only
+    loss = mean over the N scored positions of  logsumexp(logits_n) - logits_n[target_n]
+
+``pad_mask`` is a large negative number (-1e30) at padded keys, so after ``exp`` they get
+exactly zero attention (a finite number rather than -inf keeps an all-padding row from
+becoming 0/0). ``act`` is the exact GELU ``u * Phi(u)`` or ReLU.
+
+Backward pass: the chain rule, one operation at a time, in reverse. Each operation's
+derivative is written beside its backward function below; the ones used over and over::
+
+    linear       z = a W + b     =>  da = dz W^T,  dW = a^T dz,  db = sum_rows dz
+    residual     z = a + g(a)    =>  da = dz + (gradient through g)
+    gather       x = E[ids]      =>  dE[ids[i]] += dx[i]                (np.add.at: repeats add up)
+
+Training is BERT's masked language model: 15% of the real tokens are chosen, and of those
+80% become ``<mask>``, 10% a random word, 10% stay as they are; the loss asks the model to
+recover the original word at the chosen positions only. Because the output matrix is the
+token-embedding table (tied), its gradient has two parts: the head's ``dlogits^T y`` and the
+input lookup's scatter.
+"""
+import contextlib
+import json
+import math
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .fileio import save_npz
+from .optim import Adam, clip_grad_norm, warmup_decay_lr
+from .tokenize import Tokenizer
+from .vectors import KeyedVectors
+from .vocab import MASK, PAD, UNK, Vocabulary
+
+PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o",
+               "ln1_gain", "ln1_bias", "W_1", "b_1", "W_2", "b_2", "ln2_gain", "ln2_bias", "out_bias")
+PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
+
+
+# ---------------------------------------------------------------------------- erf and GELU
+# NumPy has no erf, so here are two. In float64 (gradient checks, the PyTorch comparison):
+# W. J. Cody's rational Chebyshev approximation (Math. Comp. 1969; netlib specfun CALERF), three
+# intervals of |x|, relative error below 1e-15 (the tests compare it with math.erf). In float32
+# (training) that accuracy cannot be stored anyway, so the branch-free Abramowitz & Stegun 7.1.26
+# is used, 5x faster: |error| <= 1.5e-7 in exact arithmetic, 5.3e-7 measured in float32
+# (Cody's formula evaluated in float32 measures 1.6e-7).
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+          3.20937758913846947e03, 1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+          2.84423683343917062e03)
+_ERFC_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+           2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+           2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_ERFC_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+           1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+           3.43936767414372164e03, 1.23033935480374942e03)
+_ERFC_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+           1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERFC_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+           6.05183413124413191e-2, 2.33520497626869185e-3)
+
+
+def _rational(z, num, den, n):
+    """Cody's Horner form: ``(num[n] + z(num[n-1] + ...)) / (den[n] + z(...))`` with the
+    leading coefficients last, as in CALERF."""
+    top, bottom = num[n + 1] * z, z
+    for i in range(n):
+        top = (top + num[i]) * z
+        bottom = (bottom + den[i]) * z
+    return (top + num[n]) / (bottom + den[n])
+
+
+def erf(x):
+    """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt``, elementwise.
+
+    >>> [round(float(value), 10) for value in erf(np.array([0.0, 0.5, -3.0]))]
+    [0.0, 0.5204998778, -0.999977909]
+    """
+    x = np.asarray(x)
+    return _erf_float32(x) if x.dtype == np.float32 else _erf_cody(x)
+
+
+def _erf_float32(x):
+    """A&S 7.1.26: ``erf(y) = 1 - t (a1 + t (a2 + ... t a5)) exp(-y^2)``, ``t = 1 / (1 + p y)``, y >= 0."""
+    y = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * y)
+    poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t
+    poly *= np.exp(-y * y)
+    return np.copysign(1.0 - poly, x)
+
+
+def _erf_cody(x):
+    """Cody's three intervals; float64 accuracy."""
+    x = np.asarray(x, dtype=np.result_type(x, np.float64))
+    y = np.abs(x)
+    out = np.empty_like(y)
+    small = y <= 0.46875                     # erf = y * P(y^2) / Q(y^2)
+    ys = y[small]
+    out[small] = ys * _rational(ys * ys, _ERF_A, _ERF_B, 3)
+    middle = ~small & (y <= 4.0)             # erfc = exp(-y^2) P(y) / Q(y)
+    ym = y[middle]
+    out[middle] = 1.0 - np.exp(-ym * ym) * _rational(ym, _ERFC_C, _ERFC_D, 7)
+    large = y > 4.0                          # erfc = exp(-y^2) / y * (1/sqrt(pi) - P(1/y^2)/(y^2 Q(1/y^2)))
+    yl = y[large]
+    inv_sq = 1.0 / (yl * yl)
+    tail = inv_sq * _rational(inv_sq, _ERFC_P, _ERFC_Q, 4)
+    out[large] = 1.0 - np.exp(-yl * yl) * (1.0 / math.sqrt(math.pi) - tail) / yl
+    return np.copysign(out, x)
+
+
+def gelu(u):
+    """Exact GELU ``u * Phi(u)``, ``Phi(u) = (1 + erf(u / sqrt 2)) / 2``. Returns (out, cache)."""
+    cdf = erf(u * (1.0 / math.sqrt(2.0)))
+    cdf += 1.0
+    cdf *= 0.5                               # Phi(u), the standard normal CDF
+    return u * cdf, (u, cdf)
+
+
+def gelu_backward(dout, cache):
+    """d gelu / du = Phi(u) + u phi(u),  phi(u) = exp(-u^2 / 2) / sqrt(2 pi)."""
+    u, cdf = cache
+    pdf = np.exp(-0.5 * u * u)
+    pdf *= u * (1.0 / math.sqrt(2.0 * math.pi))   # u phi(u)
+    pdf += cdf
+    pdf *= dout
+    return pdf
+
+
+def relu(u):
+    """ReLU ``max(u, 0)``. Returns (out, cache)."""
+    return np.maximum(u, 0), u > 0
+
+
+def relu_backward(dout, positive):
+    """d relu / du = 1 where u > 0, else 0."""
+    return dout * positive
+
+
+ACTIVATIONS = {"gelu": (gelu, gelu_backward), "relu": (relu, relu_backward)}
+
+
+# ---------------------------------------------------------------------------- softmax, LayerNorm, loss
+def softmax(scores):
+    """Softmax over the last axis, ``A_ij = exp(S_ij - max_j S) / sum_j exp(S_ij - max_j S)`` (in place)."""
+    scores -= scores.max(axis=-1, keepdims=True)      # shift: same result, no overflow
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    return scores
+
+
+def softmax_backward(dA, A):
+    """dS_ij = A_ij (dA_ij - sum_k dA_ik A_ik)   (the Jacobian diag(a) - a a^T, applied per row)."""
+    dS = dA * A
+    dS -= A * dS.sum(axis=-1, keepdims=True)
+    return dS
+
+
+def layer_norm(r, gain, bias, eps):
+    """``LN(r) = gain * (r - mean) / sqrt(var + eps) + bias`` over the last axis. Returns (out, cache)."""
+    centered = r - r.mean(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(np.mean(centered * centered, axis=-1, keepdims=True) + eps)
+    normed = centered * inv_std                       # r_hat: mean 0, variance 1 per row
+    return normed * gain + bias, (normed, inv_std, gain)
+
+
+def layer_norm_backward(dout, cache):
+    """With ``r_hat = (r - mean) * inv_std`` and ``g = dout * gain`` (per row of width d)::
+
+        dr = inv_std * (g - mean(g) - r_hat * mean(g * r_hat))
+        dgain = sum_rows dout * r_hat,   dbias = sum_rows dout
+    """
+    normed, inv_std, gain = cache
+    g = dout * gain
+    dr = g - g.mean(axis=-1, keepdims=True)
+    dr -= normed * np.mean(g * normed, axis=-1, keepdims=True)
+    dr *= inv_std
+    return dr, (dout * normed).sum(axis=0), dout.sum(axis=0)
+
+
+def cross_entropy(logits, targets):
+    """Mean of ``logsumexp(l) - l[target]`` over rows, and its gradient ``(softmax(l) - onehot) / N``.
+
+    ``logits`` (N, V) is overwritten with the gradient (it is the largest array of a step).
+    The loss is summed in float64.
+    """
+    n = len(targets)
+    rows = np.arange(n)
+    picked = logits[rows, targets].astype(np.float64)
+    row_max = logits.max(axis=1, keepdims=True)
+    logits -= row_max
+    np.exp(logits, out=logits)
+    total = logits.sum(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(total[:, 0], dtype=np.float64) + row_max[:, 0] - picked))
+    logits *= 1.0 / (total * n)                        # softmax / N
+    logits[rows, targets] -= 1.0 / n                   # - onehot / N
+    return loss, logits
+
+
+# ---------------------------------------------------------------------------- data: sequences, masking
+def make_sequences(ids, max_len, pad_id):
+    """Cut a flat id stream into rows of ``max_len``; the last row is padded with ``pad_id``.
+
+    >>> make_sequences(np.array([5, 6, 7, 8, 9]), 2, pad_id=0)
+    array([[5, 6],
+           [7, 8],
+           [9, 0]], dtype=int32)
+    """
+    ids = np.asarray(ids, dtype=np.int32).reshape(-1)
+    n_rows = -(-len(ids) // max_len)
+    rows = np.full(n_rows * max_len, pad_id, dtype=np.int32)
+    rows[:len(ids)] = ids
+    return rows.reshape(n_rows, max_len)
+
+
+def mask_tokens(ids, rng, vocab, mask_prob=0.15):
+    """BERT's masking: choose each real token with probability ``mask_prob``; of the chosen,
+    80% -> ``<mask>``, 10% -> a random (non-special) word, 10% unchanged.
+
+    Returns ``(masked_ids, targets)``: ``targets`` is the original id at chosen positions and
+    -1 elsewhere. Padding and ``<unk>`` are never chosen (there is nothing to predict). At least
+    one position per batch is chosen, so the loss is always defined.
+    """
+    n_special = len(vocab.specials)
+    choosable = ids >= n_special                        # specials take the first ids
+    chosen = (rng.random(ids.shape) < mask_prob) & choosable
+    if not chosen.any() and choosable.any():
+        candidates = np.flatnonzero(choosable)
+        chosen.flat[candidates[rng.integers(len(candidates))]] = True
+    targets = np.where(chosen, ids, -1).astype(np.int64)
+    roll = rng.random(ids.shape)
+    masked = ids.copy()
+    masked[chosen & (roll < 0.8)] = vocab.mask_id
+    randomized = chosen & (roll >= 0.8) & (roll < 0.9)
+    masked[randomized] = rng.integers(n_special, len(vocab), size=int(randomized.sum()))
+    return masked, targets
+
+
+@contextlib.contextmanager
+def _interrupt_deferred():
+    """Hold Ctrl-C until the block is done, so an update is never half applied."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+class TrainingDiverged(ValueError):
+    """The loss became NaN or infinite."""
+
+
+# ---------------------------------------------------------------------------- the model
+class AttentionEncoder:
+    """One-block, one-head Transformer encoder with hand-written backprop (see the module docstring).
+
+    Parameters
+    ----------
+    vocab : Vocabulary with ``<pad>``, ``<unk>`` and ``<mask>`` (``vocab.with_specials()`` adds them).
+    dim, ff_dim : width of the token vectors and of the feed-forward layer.
+    max_len : longest sequence (rows of ``pos_emb``). Longer texts given to :meth:`encode` are
+        **truncated to max_len tokens with a warning**; ``loss_and_grads`` raises instead.
+    activation : ``"gelu"`` (exact erf form) or ``"relu"``.
+    ln_eps : epsilon inside LayerNorm's square root.
+    seed : seeds initialization and training (batches, masks).
+    tokenizer : how :meth:`encode` splits text (default ``Tokenizer()``, as ``train.py``).
+    """
+
+    def __init__(self, vocab, dim=64, ff_dim=256, max_len=64, activation="gelu", ln_eps=1e-5, seed=1,
+                 tokenizer=None):
+        missing = [token for token in (PAD, UNK, MASK) if token not in vocab]
+        if missing:
+            raise ValueError(f"the encoder's vocabulary needs the special tokens {missing}; build it with "
+                             "specials=(PAD, UNK, MASK) or call vocab.with_specials()")
+        if list(vocab.itos[:len(vocab.specials)]) != list(vocab.specials) or len(vocab) <= len(vocab.specials):
+            raise ValueError("the vocabulary must have its special tokens first and at least one word")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        for name, value in (("dim", dim), ("ff_dim", ff_dim), ("max_len", max_len)):
+            if not (isinstance(value, (int, np.integer)) and value > 0):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.vocab = vocab
+        self.tokenizer = tokenizer or Tokenizer()
+        self.config = {"dim": int(dim), "ff_dim": int(ff_dim), "max_len": int(max_len),
+                       "activation": activation, "ln_eps": float(ln_eps), "seed": int(seed),
+                       "vocab_size": len(vocab)}
+        self.params = self._init_params(np.random.default_rng(seed))
+        self.history = {"loss": [], "eval": []}
+        self._workspace = None
+
+    def _init_params(self, rng):
+        """Embeddings ~ N(0, 0.02^2) (BERT); weight matrices ~ N(0, 1/fan_in); biases 0; gains 1."""
+        d, f, V, L = self.config["dim"], self.config["ff_dim"], len(self.vocab), self.config["max_len"]
+
+        def normal(shape, std):
+            return (rng.standard_normal(shape) * std).astype(np.float32)
+
+        zeros, ones = (lambda n: np.zeros(n, np.float32)), (lambda n: np.ones(n, np.float32))
+        params = {"tok_emb": normal((V, d), 0.02), "pos_emb": normal((L, d), 0.02)}
+        for name in ("q", "k", "v", "o"):
+            params[f"W_{name}"], params[f"b_{name}"] = normal((d, d), d ** -0.5), zeros(d)
+        params.update(ln1_gain=ones(d), ln1_bias=zeros(d), W_1=normal((d, f), d ** -0.5), b_1=zeros(f),
+                      W_2=normal((f, d), f ** -0.5), b_2=zeros(d), ln2_gain=ones(d), ln2_bias=zeros(d),
+                      out_bias=zeros(V))
+        return {name: params[name] for name in PARAM_NAMES}
+
+    # ------------------------------------------------------------------ forward
+    def _forward(self, ids):
+        """ids (B, T) -> contextual vectors y (B*T, d) and everything the backward pass needs."""
+        p, (B, T), d = self.params, ids.shape, self.config["dim"]
+        act = ACTIVATIONS[self.config["activation"]][0]
+        eps = self.config["ln_eps"]
+        x = (p["tok_emb"][ids] + p["pos_emb"][:T]).reshape(B * T, d)      # (B*T, d)
+        q = (x @ p["W_q"] + p["b_q"]).reshape(B, T, d)                     # (B, T, d)
+        k = (x @ p["W_k"] + p["b_k"]).reshape(B, T, d)
+        v = (x @ p["W_v"] + p["b_v"]).reshape(B, T, d)
+        scores = q @ k.transpose(0, 2, 1)                                   # (B, T, T)
+        scores *= 1.0 / math.sqrt(d)
+        scores += np.where(ids == self.vocab.pad_id, PAD_SCORE, 0.0).astype(x.dtype)[:, None, :]
+        attn = softmax(scores)                                              # (B, T, T), rows sum to 1
+        context = (attn @ v).reshape(B * T, d)                              # (B*T, d)
+        h, ln1 = layer_norm(x + context @ p["W_o"] + p["b_o"], p["ln1_gain"], p["ln1_bias"], eps)
+        hidden, act_cache = act(h @ p["W_1"] + p["b_1"])                    # (B*T, f)
+        y, ln2 = layer_norm(h + hidden @ p["W_2"] + p["b_2"], p["ln2_gain"], p["ln2_bias"], eps)
+        cache = dict(ids=ids, x=x, q=q, k=k, v=v, attn=attn, context=context, h=h, ln1=ln1,
+                     hidden=hidden, act=act_cache, ln2=ln2)
+        return y, cache                                                     # y: (B*T, d)
+
+    # ------------------------------------------------------------------ loss and backward
+    def loss_and_grads(self, ids, targets):
+        """Masked-token cross-entropy of a batch and the gradient of every parameter.
+
+        ``ids`` (B, T): already-masked input ids; ``targets`` (B, T): the id to predict, or -1
+        where nothing is scored. Computes in the dtype of ``params`` (a float64 copy gives a
+        float64 check). Returns ``(loss: float, grads: {name: array like params[name]})``.
+        """
+        ids, targets = self._check_batch(ids, targets)
+        p, (B, T), d = self.params, ids.shape, self.config["dim"]
+        act_backward = ACTIVATIONS[self.config["activation"]][1]
+        y, c = self._forward(ids)
+        grads = {}
+
+        # tied head + cross-entropy, at the N scored rows only
+        rows = np.flatnonzero(targets.reshape(-1) >= 0)                    # (N,)
+        y_rows = y[rows]                                                    # (N, d)
+        logits = np.matmul(y_rows, p["tok_emb"].T, out=self._logits_buffer(len(rows), y.dtype))  # (N, V)
+        logits += p["out_bias"]
+        loss, dlogits = cross_entropy(logits, targets.reshape(-1)[rows])    # dlogits: (N, V)
+        grads["out_bias"] = dlogits.sum(axis=0)
+        d_tok_emb = dlogits.T @ y_rows                                      # (V, d): the head's share
+        dy = np.zeros_like(y)                                               # (B*T, d)
+        dy[rows] = dlogits @ p["tok_emb"]
+
+        # y = LN2(h + act(h W_1 + b_1) W_2 + b_2)
+        dr2, grads["ln2_gain"], grads["ln2_bias"] = layer_norm_backward(dy, c["ln2"])
+        grads["W_2"], grads["b_2"] = c["hidden"].T @ dr2, dr2.sum(axis=0)
+        du = act_backward(dr2 @ p["W_2"].T, c["act"])                      # (B*T, f)
+        grads["W_1"], grads["b_1"] = c["h"].T @ du, du.sum(axis=0)
+        dh = dr2 + du @ p["W_1"].T                                          # residual + branch
+
+        # h = LN1(x + context W_o + b_o)
+        dr1, grads["ln1_gain"], grads["ln1_bias"] = layer_norm_backward(dh, c["ln1"])
+        grads["W_o"], grads["b_o"] = c["context"].T @ dr1, dr1.sum(axis=0)
+        d_context = (dr1 @ p["W_o"].T).reshape(B, T, d)                     # (B, T, d)
+
+        # context = A v;  A = softmax(q k^T / sqrt(d) + mask)
+        attn = c["attn"]
+        d_attn = d_context @ c["v"].transpose(0, 2, 1)                      # (B, T, T)
+        dv = attn.transpose(0, 2, 1) @ d_context                            # (B, T, d)
+        d_scores = softmax_backward(d_attn, attn)
+        d_scores *= 1.0 / math.sqrt(d)
+        dq = (d_scores @ c["k"]).reshape(B * T, d)                          # dS K
+        dk = (d_scores.transpose(0, 2, 1) @ c["q"]).reshape(B * T, d)       # dS^T Q
+        dv = dv.reshape(B * T, d)
+        dx = dr1.copy()                                                     # residual path
+        for name, dz in (("q", dq), ("k", dk), ("v", dv)):
+            grads[f"W_{name}"], grads[f"b_{name}"] = c["x"].T @ dz, dz.sum(axis=0)
+            dx += dz @ p[f"W_{name}"].T
+
+        # x = tok_emb[ids] + pos_emb[:T]
+        grads["pos_emb"] = np.zeros_like(p["pos_emb"])
+        grads["pos_emb"][:T] = dx.reshape(B, T, d).sum(axis=0)
+        np.add.at(d_tok_emb, ids.reshape(-1), dx)                           # the lookup's share
+        grads["tok_emb"] = d_tok_emb
+        return loss, {name: grads[name] for name in PARAM_NAMES}
+
+    def _logits_buffer(self, n, dtype):
+        """A reused (n, V) array for the logits: allocating ~40 MB afresh every step costs
+        page faults worth a third of the time it takes to fill it."""
+        buffer = self._workspace
+        if buffer is None or buffer.shape[0] < n or buffer.dtype != dtype:
+            buffer = self._workspace = np.empty((max(n, 256), len(self.vocab)), dtype=dtype)
+        return buffer[:n]
+
+    def _check_batch(self, ids, targets):
+        ids, targets = np.asarray(ids), np.asarray(targets)
+        if ids.ndim != 2 or targets.shape != ids.shape:
+            raise ValueError(f"ids and targets must both be (batch, tokens) arrays, got {ids.shape} "
+                             f"and {targets.shape}")
+        if not (np.issubdtype(ids.dtype, np.integer) and np.issubdtype(targets.dtype, np.integer)):
+            raise TypeError("ids and targets must be integer arrays")
+        if ids.shape[1] > self.config["max_len"]:
+            raise ValueError(f"sequences of {ids.shape[1]} tokens are longer than max_len="
+                             f"{self.config['max_len']}; cut them (make_sequences) or use a larger max_len")
+        V = len(self.vocab)
+        if ids.size and (ids.min() < 0 or ids.max() >= V or targets.max() >= V or targets.min() < -1):
+            raise ValueError(f"ids must be in [0, {V}) and targets in [0, {V}) or -1")
+        if not (targets >= 0).any():
+            raise ValueError("no position is scored: every target is -1 (mask some tokens first)")
+        return ids, targets
+
+    # ------------------------------------------------------------------ training
+    def fit(self, corpus, steps=1000, batch_size=32, lr=1e-3, warmup_steps=None, decay="linear",
+            weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
+            eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True):
+        """Masked-token training with Adam, warm-up then decay, and gradient clipping.
+
+        ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
+        (``encode_corpus(path, specials=(PAD, UNK, MASK))``) or a flat id array. Its id stream is
+        cut into ``max_len`` rows (across document boundaries, as BERT packs text); the last
+        ``heldout`` fraction of rows is held out. Every ``eval_every`` steps (and at the end) the
+        held-out masked-token accuracy and perplexity are measured on fixed masks and appended
+        to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
+
+        ``checkpoint``: a ``.npz`` path. If it exists, training **resumes** from it (the result
+        equals an uninterrupted run with the same settings); it is written every
+        ``checkpoint_every`` steps, at the end, and when Ctrl-C stops training.
+        """
+        settings = dict(steps=steps, batch_size=batch_size, lr=lr, decay=decay, mask_prob=mask_prob,
+                        warmup_steps=max(1, steps // 20) if warmup_steps is None else warmup_steps,
+                        weight_decay=weight_decay, clip_norm=clip_norm, heldout=heldout)
+        for name in ("steps", "batch_size", "lr"):
+            if not settings[name] > 0:
+                raise ValueError(f"{name} must be > 0, got {settings[name]}")
+        if not 0 < mask_prob < 1:
+            raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
+        train_rows, heldout_rows = self._split(corpus, heldout)
+        eval_batches = self._eval_batches(heldout_rows[:eval_sequences], mask_prob)
+        baseline_id = self._most_frequent_id(train_rows)
+        self.history["baseline_accuracy"] = _accuracy_of_constant(eval_batches, baseline_id)
+        self.history["baseline_token"] = self.vocab.itos[baseline_id]
+        matrices = [name for name, value in self.params.items() if value.ndim == 2]
+        optimizer = Adam(self.params, lr=lr, weight_decay=weight_decay, decay=matrices)
+        rng = np.random.default_rng([self.config["seed"], 1])               # batches and masks
+        step = 0
+        if checkpoint and os.path.exists(checkpoint):
+            step = self._load_checkpoint(checkpoint, optimizer, rng, settings)
+        bar = tqdm(total=steps, initial=step, disable=not progress, unit="step", desc="encoder")
+        tokens_per_step = batch_size * self.config["max_len"]
+        consistent_rng = None          # rng state matching the params when a step is half done
+        started, first_step = time.perf_counter(), step
+        try:
+            while step < steps:
+                consistent_rng = rng.bit_generator.state
+                batch = train_rows[rng.integers(0, len(train_rows), size=batch_size)]   # (B, T)
+                ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob)
+                loss, grads = self.loss_and_grads(ids, targets)
+                if not math.isfinite(loss):
+                    raise TrainingDiverged(
+                        f"the loss became {loss} at step {step + 1}: training diverged. The learning "
+                        f"rate lr={lr} is probably too high; try {lr / 10:g}, or keep clip_norm set.")
+                with _interrupt_deferred():                                  # never half an update
+                    if clip_norm:
+                        clip_grad_norm(grads, clip_norm)
+                    optimizer.lr = warmup_decay_lr(step, steps, lr, settings["warmup_steps"], decay)
+                    optimizer.step(grads)
+                    step += 1
+                    self.history["loss"].append(loss)
+                    consistent_rng = None
+                bar.update(1)
+                tokens_per_second = tokens_per_step * (step - first_step) / max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix(loss=f"{np.mean(self.history['loss'][-50:]):.3f}",
+                                tok_s=f"{tokens_per_second:,.0f}", refresh=False)
+                if step == steps or (eval_every and step % eval_every == 0):
+                    self.history["eval"].append({"step": step, **self.evaluate_batches(eval_batches)})
+                    if progress:
+                        bar.write(_format_eval(self.history["eval"][-1], self.history["baseline_accuracy"]))
+                if checkpoint and (step == steps or (checkpoint_every and step % checkpoint_every == 0)):
+                    self._save_checkpoint(checkpoint, optimizer, rng.bit_generator.state, step, settings)
+        except KeyboardInterrupt:
+            if checkpoint:
+                self._save_checkpoint(checkpoint, optimizer, consistent_rng or rng.bit_generator.state,
+                                      step, settings)
+                print(f"\ninterrupted after step {step}; checkpoint saved to {checkpoint}. Run again "
+                      "with the same settings to resume.", file=sys.stderr)
+            raise
+        finally:
+            bar.close()
+        return self
+
+    def _split(self, corpus, heldout):
+        """The corpus as (train_rows, heldout_rows), each (n, max_len) int32."""
+        if hasattr(corpus, "vocab"):
+            if corpus.vocab is not self.vocab and corpus.vocab.itos != self.vocab.itos:
+                raise ValueError("the corpus was encoded with another vocabulary; encode it with "
+                                 "encode_corpus(path, vocab=encoder.vocab)")
+            corpus = corpus.ids
+        rows = make_sequences(corpus, self.config["max_len"], self.vocab.pad_id)
+        n_heldout = int(round(len(rows) * heldout)) if heldout else 0
+        if heldout and n_heldout == 0:
+            n_heldout = 1
+        if len(rows) - n_heldout < 1 or (heldout and n_heldout < 1):
+            raise ValueError(f"the corpus has {len(rows)} sequences of max_len={self.config['max_len']} "
+                             "tokens: too few to hold some out. Use a larger corpus or heldout=0.")
+        return rows[:len(rows) - n_heldout], rows[len(rows) - n_heldout:]
+
+    def _most_frequent_id(self, rows):
+        counts = np.bincount(rows.reshape(-1), minlength=len(self.vocab))
+        counts[:len(self.vocab.specials)] = 0
+        return int(np.argmax(counts))
+
+    def _eval_batches(self, rows, mask_prob, batch_size=64):
+        """Fixed (seeded) masks for held-out evaluation, so every evaluation scores the same tokens."""
+        rng = np.random.default_rng([self.config["seed"], 2])
+        return [mask_tokens(rows[i:i + batch_size], rng, self.vocab, mask_prob)
+                for i in range(0, len(rows), batch_size)]
+
+    def evaluate_batches(self, batches):
+        """Masked-token accuracy, mean loss and perplexity ``exp(loss)`` over (ids, targets) batches."""
+        total_loss, correct, scored = 0.0, 0, 0
+        for ids, targets in batches:
+            if not (targets >= 0).any():
+                continue
+            y, _ = self._forward(ids)
+            rows = np.flatnonzero(targets.reshape(-1) >= 0)
+            logits = y[rows] @ self.params["tok_emb"].T + self.params["out_bias"]   # (N, V)
+            answers = targets.reshape(-1)[rows]
+            correct += int(np.count_nonzero(logits.argmax(axis=1) == answers))
+            loss, _ = cross_entropy(logits, answers)
+            total_loss += loss * len(rows)
+            scored += len(rows)
+        if not scored:
+            return {"loss": float("nan"), "perplexity": float("nan"), "accuracy": float("nan"), "scored": 0}
+        mean = total_loss / scored
+        return {"loss": mean, "perplexity": math.exp(min(mean, 700.0)), "accuracy": correct / scored,
+                "scored": scored}
+
+    # ------------------------------------------------------------------ checkpoints
+    def _save_checkpoint(self, path, optimizer, rng_state, step, settings):
+        arrays = {f"param/{name}": value for name, value in self.params.items()}
+        arrays.update({f"optim/{key}": value for key, value in optimizer.state_dict().items()})
+        save_npz(path, **arrays, step=np.array(step), rng_state=np.array(json.dumps(rng_state)),
+                 config=np.array(json.dumps(self.config)), settings=np.array(json.dumps(settings)),
+                 loss_history=np.array(self.history["loss"], dtype=np.float64),
+                 eval_history=np.array(json.dumps(self.history["eval"])))
+
+    def _load_checkpoint(self, path, optimizer, rng, settings):
+        with np.load(path) as data:
+            saved_config, saved_settings = json.loads(str(data["config"])), json.loads(str(data["settings"]))
+            if saved_config != self.config:
+                raise ValueError(f"checkpoint {path} was made by an encoder with config {saved_config}, "
+                                 f"not {self.config}; delete it or build the same encoder")
+            changed = sorted(key for key in settings if saved_settings.get(key) != settings[key])
+            if changed:
+                raise ValueError(f"checkpoint {path} was made with other training settings ({', '.join(changed)}"
+                                 "); resume with the same settings or delete the checkpoint")
+            for name in PARAM_NAMES:
+                self.params[name][...] = data[f"param/{name}"]
+            optimizer.load_state_dict({key[len("optim/"):]: data[key] for key in data.files
+                                       if key.startswith("optim/")})
+            rng.bit_generator.state = json.loads(str(data["rng_state"]))
+            self.history["loss"] = data["loss_history"].tolist()
+            self.history["eval"] = json.loads(str(data["eval_history"]))
+            return int(data["step"])
+
+    # ------------------------------------------------------------------ using it
+    def _texts_to_ids(self, texts):
+        """Tokenize and look up texts -> (B, T) ids padded with ``<pad>``, T = longest text."""
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("encode expects a list of texts; wrap a single text as [text]")
+        rows = []
+        for i, text in enumerate(texts):
+            ids = self.vocab.encode(self.tokenizer.tokenize(text))
+            if len(ids) == 0:
+                raise ValueError(f"text {i} ({text[:40]!r}) has no tokens; give every text at least one word")
+            if len(ids) > self.config["max_len"]:
+                warnings.warn(f"text {i} has {len(ids)} tokens; only the first max_len="
+                              f"{self.config['max_len']} are encoded", stacklevel=3)
+                ids = ids[:self.config["max_len"]]
+            rows.append(ids)
+        if not rows:
+            raise ValueError("no texts given")
+        batch = np.full((len(rows), max(map(len, rows))), self.vocab.pad_id, dtype=np.int32)
+        for i, ids in enumerate(rows):
+            batch[i, :len(ids)] = ids
+        return batch
+
+    def encode(self, texts, batch_size=128):
+        """Contextual vectors ``(batch, tokens, dim)`` of a list of texts; rows past the end of a
+        shorter text (padding) are 0. Texts longer than ``max_len`` tokens are truncated (warning).
+
+        >>> enc.encode(["the cat sat", "a dog"]).shape        # doctest: +SKIP
+        (2, 3, 64)
+        """
+        ids = self._texts_to_ids(texts)                                      # (B, T)
+        out = np.zeros(ids.shape + (self.config["dim"],), dtype=self.params["tok_emb"].dtype)
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start:start + batch_size]
+            y, _ = self._forward(chunk)
+            out[start:start + len(chunk)] = y.reshape(chunk.shape + (-1,))
+        out[ids == self.vocab.pad_id] = 0.0
+        return out
+
+    def sentence_vectors(self, texts):
+        """One vector per text: the mean of its contextual token vectors (padding excluded). (B, dim)"""
+        vectors = self.encode(texts)                                        # (B, T, d), 0 at padding
+        lengths = np.count_nonzero(np.any(vectors != 0, axis=-1), axis=1)
+        return vectors.sum(axis=1) / np.maximum(lengths, 1)[:, None]
+
+    def attention(self, text):
+        """The attention matrix of one text and its tokens: ``(A (T, T), tokens)``;
+        ``A[i, j]`` is how much token i reads token j (each row sums to 1)."""
+        ids = self._texts_to_ids([text])
+        _, cache = self._forward(ids)
+        return cache["attn"][0].copy(), self.vocab.decode(ids[0])
+
+    def keyed_vectors(self):
+        """The input token embeddings (special tokens excluded) as a ``KeyedVectors`` table."""
+        n = len(self.vocab.specials)
+        return KeyedVectors(self.vocab.itos[n:], self.params["tok_emb"][n:].astype(np.float32))
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, path):
+        """Write one self-contained ``.npz``: parameters, config, vocabulary and tokenizer."""
+        save_npz(path, **{f"param/{name}": value for name, value in self.params.items()},
+                 config=np.array(json.dumps(self.config)),
+                 tokenizer=np.array(json.dumps(self.tokenizer.config())),
+                 vocab_tokens=np.array(self.vocab.itos), vocab_counts=self.vocab.counts,
+                 vocab_specials=np.array(self.vocab.specials))
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by :meth:`save`."""
+        with np.load(path) as data:
+            if "config" not in data.files or "vocab_tokens" not in data.files:
+                raise ValueError(f"{path} is not a minembed encoder file (written by AttentionEncoder.save)")
+            config = json.loads(str(data["config"]))
+            specials = tuple(data["vocab_specials"].tolist())
+            tokens, counts = data["vocab_tokens"].tolist(), data["vocab_counts"]
+            vocab = Vocabulary(tokens[len(specials):], counts[len(specials):], specials=specials)
+            encoder = cls(vocab, **{key: config[key] for key in
+                                    ("dim", "ff_dim", "max_len", "activation", "ln_eps", "seed")},
+                          tokenizer=Tokenizer(**json.loads(str(data["tokenizer"]))))
+            encoder.params = {name: data[f"param/{name}"] for name in PARAM_NAMES}
+        return encoder
+
+
+def _accuracy_of_constant(batches, token_id):
+    """Accuracy of always predicting ``token_id`` at the scored positions of ``batches``."""
+    answers = np.concatenate([targets[targets >= 0] for _, targets in batches])
+    return float(np.mean(answers == token_id)) if len(answers) else float("nan")
+
+
+def _format_eval(result, baseline):
+    return (f"step {result['step']}: held-out masked-token accuracy {result['accuracy']:.2%} "
+            f"(most-frequent-token baseline {baseline:.2%}), perplexity {result['perplexity']:.1f}")

@@ -1,0 +1,285 @@
+"""AttentionEncoder: every hand-written derivative checked, attention and padding invariants,
+training behaviour (overfitting, resume, determinism), save/load, and a PyTorch twin."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from minembed import AttentionEncoder, Tokenizer, Vocabulary, encode_corpus
+from minembed.encoder import (PARAM_NAMES, TrainingDiverged, cross_entropy, erf, layer_norm,
+                              make_sequences, mask_tokens, softmax)
+from minembed.gradcheck import check_gradients
+from minembed.vocab import MASK, PAD, UNK
+
+TEXT = ("the cat sat on the mat . the dog sat on the log . a cat and a dog ran far away . "
+        "the bird sang in the tree while the cat slept on a warm mat by the door .").split()
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return Vocabulary.build([TEXT]).with_specials()
+
+
+def tiny(vocab, activation="gelu", seed=3, dtype=np.float64, **kwargs):
+    enc = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=6, activation=activation, seed=seed, **kwargs)
+    enc.params = {name: value.astype(dtype) for name, value in enc.params.items()}
+    return enc
+
+
+def padded_batch(vocab, rng):
+    """3 sequences of 5 tokens; the second has 2 padded positions, the third 1."""
+    ids = rng.integers(len(vocab.specials), len(vocab), size=(3, 5))
+    ids[1, 3:] = vocab.pad_id
+    ids[2, 4] = vocab.pad_id
+    ids[0, 2] = vocab.mask_id
+    targets = np.full(ids.shape, -1)
+    targets[0, [1, 2]] = [4, 9]
+    targets[1, 0] = 7
+    targets[2, 3] = 5
+    return ids, targets
+
+
+# ---------------------------------------------------------------------------- building blocks, by hand
+def test_erf_matches_math_erf():
+    x = np.concatenate([np.linspace(-7, 7, 20001), [0.0, 0.46875, -0.46875, 4.0, -4.0, 1e-8, 30.0]])
+    reference = np.array([math.erf(t) for t in x])
+    assert np.max(np.abs(erf(x) - reference)) <= 4e-16
+    small = np.abs(x) < 0.4
+    assert np.max(np.abs(erf(x[small]) - reference[small]) / np.abs(reference[small] + 1e-300)) < 1e-15
+    x32 = x.astype(np.float32)
+    assert erf(x32).dtype == np.float32
+    assert np.max(np.abs(erf(x32) - np.array([math.erf(t) for t in x32.tolist()]))) < 6e-7
+
+
+def test_softmax_layer_norm_and_cross_entropy_by_hand():
+    np.testing.assert_allclose(softmax(np.array([[0.0, math.log(2.0)]])), [[1 / 3, 2 / 3]])
+    out, _ = layer_norm(np.array([[1.0, 2.0, 3.0]]), np.array([2.0, 2.0, 2.0]), np.array([0.0, 1.0, 0.0]), 0.0)
+    np.testing.assert_allclose(out, [[-2 * math.sqrt(1.5), 1.0, 2 * math.sqrt(1.5)]])   # var = 2/3
+    loss, grad = cross_entropy(np.zeros((2, 4)), np.array([1, 3]))
+    assert loss == pytest.approx(math.log(4.0))
+    np.testing.assert_allclose(grad, [[0.125, -0.375, 0.125, 0.125], [0.125, 0.125, 0.125, -0.375]])
+
+
+# ---------------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("activation", ["gelu", "relu"])
+def test_every_gradient_matches_finite_differences(vocab, activation):
+    enc = tiny(vocab, activation)
+    rng = np.random.default_rng(0)
+    for name, value in enc.params.items():          # move biases/gains off their 0/1 start
+        if value.ndim == 1:
+            value += rng.normal(0, 0.2, value.shape)
+    ids, targets = padded_batch(vocab, rng)
+    loss, grads = enc.loss_and_grads(ids, targets)
+    assert set(grads) == set(PARAM_NAMES) and all(grads[n].shape == enc.params[n].shape for n in grads)
+    assert all(grads[n].dtype == np.float64 for n in grads)
+    report = check_gradients(lambda: enc.loss_and_grads(ids, targets)[0], enc.params, grads, rtol=1e-5)
+    assert set(report) == set(PARAM_NAMES) and max(report.values()) < 1e-5
+    assert np.all(grads["pos_emb"][5:] == 0)        # rows past T get no gradient
+
+
+def test_loss_is_computed_in_the_dtype_of_the_params(vocab):
+    ids, targets = padded_batch(vocab, np.random.default_rng(0))
+    loss32, grads32 = tiny(vocab, dtype=np.float32).loss_and_grads(ids, targets)
+    loss64, grads64 = tiny(vocab).loss_and_grads(ids, targets)
+    assert all(g.dtype == np.float32 for g in grads32.values())
+    assert loss32 == pytest.approx(loss64, rel=1e-5)
+    np.testing.assert_allclose(grads32["W_q"], grads64["W_q"], rtol=1e-3, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------- attention and padding
+def test_attention_rows_sum_to_one_and_padding_gets_none(vocab):
+    enc = tiny(vocab)
+    ids, _ = padded_batch(vocab, np.random.default_rng(1))
+    _, cache = enc._forward(ids)
+    attn = cache["attn"]                                  # (B, T, T)
+    np.testing.assert_allclose(attn.sum(axis=-1), 1.0, rtol=1e-12)
+    assert np.all(attn[1][:, 3:] == 0) and np.all(attn[2][:, 4] == 0)
+    matrix, tokens = enc.attention("the cat sat on the mat")
+    assert matrix.shape == (6, 6) and tokens == ["the", "cat", "sat", "on", "the", "mat"]
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
+
+
+def test_padding_does_not_change_real_positions(vocab):
+    enc = tiny(vocab)
+    alone = enc.encode(["the cat sat"])
+    together = enc.encode(["the cat sat", "a dog ran far away"])
+    np.testing.assert_allclose(together[0, :3], alone[0], rtol=1e-12, atol=1e-12)
+    assert np.all(together[0, 3:] == 0)
+    sentence = enc.sentence_vectors(["the cat sat", "a dog ran far away"])
+    np.testing.assert_allclose(sentence[0], alone[0].mean(axis=0), rtol=1e-12)
+    assert sentence.shape == (2, 8)
+
+
+# ---------------------------------------------------------------------------- training
+def test_tiny_batch_overfits(vocab):
+    from minembed.optim import Adam
+    enc = tiny(vocab, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(len(vocab.specials), len(vocab), size=(4, 6))
+    targets = np.where(rng.random(ids.shape) < 0.5, ids, -1)
+    masked = np.where(targets >= 0, vocab.mask_id, ids)
+    optimizer = Adam(enc.params, lr=2e-2)
+    first = enc.loss_and_grads(masked, targets)[0]
+    for _ in range(300):
+        loss, grads = enc.loss_and_grads(masked, targets)
+        optimizer.step(grads)
+    assert first > 2.5 and loss < 0.05
+
+
+def test_mask_tokens_follows_bert_80_10_10(vocab):
+    rng = np.random.default_rng(0)
+    ids = rng.integers(len(vocab.specials), len(vocab), size=(400, 50))
+    ids[:, 45:] = vocab.pad_id
+    ids[:, 0] = vocab.unk_id
+    masked, targets = mask_tokens(ids, rng, vocab, mask_prob=0.15)
+    chosen = targets >= 0
+    assert not chosen[:, 45:].any() and not chosen[:, 0].any()     # padding and <unk> never scored
+    assert chosen.sum() / ids[:, 1:45].size == pytest.approx(0.15, abs=0.01)
+    np.testing.assert_array_equal(targets[chosen], ids[chosen])
+    assert np.all(masked[~chosen] == ids[~chosen])
+    as_mask = np.mean(masked[chosen] == vocab.mask_id)
+    unchanged = np.mean(masked[chosen] == ids[chosen])
+    assert as_mask == pytest.approx(0.8, abs=0.02)
+    assert unchanged == pytest.approx(0.1 + 0.1 / (len(vocab) - 3), abs=0.02)   # kept, or random = itself
+    first, again = (mask_tokens(ids, np.random.default_rng(5), vocab) for _ in range(2))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))          # seeded, reproducible
+
+
+def test_make_sequences_pads_the_tail():
+    np.testing.assert_array_equal(make_sequences(np.arange(1, 6), 2, 0), [[1, 2], [3, 4], [5, 0]])
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return encode_corpus([TEXT * 12], Tokenizer(), specials=(PAD, UNK, MASK))
+
+
+def small_encoder(corpus):
+    return AttentionEncoder(corpus.vocab, dim=16, ff_dim=32, max_len=8, seed=5)
+
+
+FIT = dict(steps=24, batch_size=8, lr=5e-3, eval_every=8, eval_sequences=4, progress=False)
+
+
+def test_fit_lowers_the_loss_and_reports_heldout_metrics(corpus):
+    enc = small_encoder(corpus).fit(corpus, **{**FIT, "steps": 60})
+    losses = enc.history["loss"]
+    assert len(losses) == 60 and np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.25
+    evals = enc.history["eval"]
+    assert [e["step"] for e in evals] == [8, 16, 24, 32, 40, 48, 56, 60]
+    assert all(0 <= e["accuracy"] <= 1 and e["perplexity"] == pytest.approx(math.exp(e["loss"])) for e in evals)
+    assert 0 < enc.history["baseline_accuracy"] < 1 and enc.history["baseline_token"] == "the"
+
+
+def test_resume_from_checkpoint_equals_uninterrupted_run(corpus, tmp_path, monkeypatch):
+    straight = small_encoder(corpus).fit(corpus, **FIT)
+    path = str(tmp_path / "checkpoint.npz")
+    interrupted = small_encoder(corpus)
+    real_step, calls = AttentionEncoder.loss_and_grads, []
+
+    def stop_at_step_11(self, ids, targets):
+        calls.append(1)
+        if len(calls) == 11:
+            raise KeyboardInterrupt
+        return real_step(self, ids, targets)
+
+    monkeypatch.setattr(AttentionEncoder, "loss_and_grads", stop_at_step_11)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(corpus, checkpoint=path, **FIT)
+    monkeypatch.setattr(AttentionEncoder, "loss_and_grads", real_step)
+    with np.load(path) as saved:
+        assert int(saved["step"]) == 10
+    resumed = small_encoder(corpus).fit(corpus, checkpoint=path, checkpoint_every=5, **FIT)
+    for name in PARAM_NAMES:
+        np.testing.assert_array_equal(resumed.params[name], straight.params[name], err_msg=name)
+    assert resumed.history["loss"] == straight.history["loss"]
+    assert resumed.history["eval"] == straight.history["eval"]
+    with pytest.raises(ValueError, match="other training settings.*lr"):
+        small_encoder(corpus).fit(corpus, checkpoint=path, **{**FIT, "lr": 1e-3})
+
+
+def test_same_seed_same_weights(vocab):
+    a, b, c = AttentionEncoder(vocab, seed=7), AttentionEncoder(vocab, seed=7), AttentionEncoder(vocab, seed=8)
+    assert list(a.params) == list(PARAM_NAMES)
+    assert all(np.array_equal(a.params[n], b.params[n]) for n in PARAM_NAMES)
+    assert not np.array_equal(a.params["W_q"], c.params["W_q"])
+    assert a.params["tok_emb"].dtype == np.float32
+    assert a.config == {"dim": 64, "ff_dim": 256, "max_len": 64, "activation": "gelu", "ln_eps": 1e-5,
+                        "seed": 7, "vocab_size": len(vocab)}
+
+
+def test_save_load_gives_identical_outputs(corpus, tmp_path):
+    enc = small_encoder(corpus).fit(corpus, **{**FIT, "steps": 5})
+    enc.save(tmp_path / "encoder.npz")
+    loaded = AttentionEncoder.load(tmp_path / "encoder.npz")
+    texts = ["the cat sat on the mat", "a dog"]
+    np.testing.assert_array_equal(loaded.encode(texts), enc.encode(texts))
+    assert loaded.config == enc.config and loaded.vocab.itos == enc.vocab.itos
+    with pytest.raises(ValueError, match="not a minembed encoder"):
+        np.savez(tmp_path / "other.npz", a=np.zeros(2))
+        AttentionEncoder.load(tmp_path / "other.npz")
+
+
+def test_keyed_vectors_export_the_input_embeddings_without_specials(vocab, tmp_path):
+    enc = tiny(vocab)
+    kv = enc.keyed_vectors()
+    assert kv.index_to_key == vocab.itos[3:] and PAD not in kv and MASK not in kv
+    np.testing.assert_array_equal(kv["cat"], enc.params["tok_emb"][vocab["cat"]].astype(np.float32))
+    kv.save_word2vec_format(tmp_path / "vectors.txt")
+    assert open(tmp_path / "vectors.txt").readline().split() == [str(len(vocab) - 3), "8"]
+
+
+# ---------------------------------------------------------------------------- bad input
+def test_bad_inputs_give_clear_errors(vocab, corpus):
+    with pytest.raises(ValueError, match=r"special tokens.*with_specials"):
+        AttentionEncoder(Vocabulary.build([TEXT]))
+    enc = tiny(vocab)
+    with pytest.raises(ValueError, match="text 1 .* has no tokens"):
+        enc.encode(["the cat", "... !!"])
+    with pytest.raises(TypeError, match=r"list of texts"):
+        enc.encode("the cat")
+    with pytest.warns(UserWarning, match="only the first max_len=6"):
+        assert enc.encode(["the cat sat on the mat by the door"]).shape == (1, 6, 8)
+    with pytest.raises(ValueError, match="longer than max_len=6"):
+        enc.loss_and_grads(np.full((1, 7), 4), np.full((1, 7), 4))
+    with pytest.raises(ValueError, match="no position is scored"):
+        enc.loss_and_grads(np.full((1, 3), 4), np.full((1, 3), -1))
+    with pytest.raises(ValueError, match="activation"):
+        AttentionEncoder(vocab, activation="tanh")
+    with pytest.raises(TrainingDiverged, match=r"lr=1e\+30"), np.errstate(all="ignore"):
+        small_encoder(corpus).fit(corpus, steps=5, batch_size=4, lr=1e30, clip_norm=None,
+                                  warmup_steps=0, progress=False)
+    with pytest.raises(ValueError, match="another vocabulary"):
+        AttentionEncoder(Vocabulary.build([["other", "words"]]).with_specials()).fit(corpus, **FIT)
+
+
+# ---------------------------------------------------------------------------- PyTorch twin
+def test_matches_a_pytorch_twin_in_float64(vocab):
+    torch = pytest.importorskip("torch")
+    enc = tiny(vocab, activation="gelu")
+    rng = np.random.default_rng(2)
+    for value in enc.params.values():
+        if value.ndim == 1:
+            value += rng.normal(0, 0.2, value.shape)
+    ids, targets = padded_batch(vocab, rng)
+    loss, grads = enc.loss_and_grads(ids, targets)
+
+    P = {name: torch.tensor(value, requires_grad=True) for name, value in enc.params.items()}
+    F = torch.nn.functional
+    T, d = ids.shape[1], 8
+    x = P["tok_emb"][torch.tensor(ids)] + P["pos_emb"][:T]
+    q, k, v = (x @ P[f"W_{n}"] + P[f"b_{n}"] for n in "qkv")
+    scores = (q @ k.transpose(1, 2) / math.sqrt(d)).masked_fill(
+        torch.tensor(ids == vocab.pad_id)[:, None, :], float("-inf"))
+    h = F.layer_norm(x + torch.softmax(scores, -1) @ v @ P["W_o"] + P["b_o"], (d,), P["ln1_gain"],
+                     P["ln1_bias"], eps=1e-5)
+    y = F.layer_norm(h + F.gelu(h @ P["W_1"] + P["b_1"]) @ P["W_2"] + P["b_2"], (d,), P["ln2_gain"],
+                     P["ln2_bias"], eps=1e-5)
+    scored = torch.tensor(targets.reshape(-1) >= 0)
+    logits = y.reshape(-1, d)[scored] @ P["tok_emb"].T + P["out_bias"]
+    torch_loss = F.cross_entropy(logits, torch.tensor(targets.reshape(-1))[scored])
+    torch_loss.backward()
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-6)
+    for name in PARAM_NAMES:
+        np.testing.assert_allclose(grads[name], P[name].grad.numpy(), rtol=1e-6, atol=1e-9, err_msg=name)
