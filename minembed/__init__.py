@@ -8,5 +8,6 @@ from .vocab import Vocabulary
 from .corpus import EncodedCorpus, encode_corpus, iter_documents, iter_token_lists
 from .sparse import CSRMatrix
 from .onehot import OneHotEncoder
+from .encoder import AttentionEncoder
 
 __version__ = "0.1.0"
