@@ -15,6 +15,11 @@ evaluation sets (Google analogies, WordSim-353, SimLex) are plain lowercase word
     >>> Tokenizer().tokenize("Don't panic: it's 42 o'clock, Mr. Holmes!")
     ['don', 't', 'panic', 'it', 's', 'o', 'clock', 'mr', 'holmes']
 
+Two fine points of "letters" in Python's ``re``: ``\\w`` also counts numeric symbols
+such as "²" or "½" as word characters, so "km²" is one token; and a *decomposed* accent
+(e + U+0301, rare outside macOS file names; also "İ".lower()) is not a word character, so
+it ends a token ("café" written that way gives "cafe"). Normalize such text to NFC first.
+
 Apostrophes split words ("it's" -> "it", "s") exactly as in text8 and in the
 analogy test sets, where "city's" never appears but "city" does. If you prefer
 to keep contractions whole, pass ``pattern=r"[^\\W\\d_]+(?:['’][^\\W\\d_]+)*"``.
@@ -59,6 +64,13 @@ class Tokenizer:
         return self._regex.findall(text)
 
     __call__ = tokenize
+
+    def tokenize_many(self, texts):
+        """Lazily tokenize every str of an iterable: the same as ``map(self.tokenize, texts)``,
+        but the loop over texts runs in C (this is how :mod:`minembed.corpus` reads files)."""
+        if self.lowercase:
+            texts = map(str.lower, texts)
+        return map(self._regex.findall, texts)
 
     def config(self):
         """The settings as a JSON-friendly dict (written to config.json)."""

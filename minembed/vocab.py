@@ -30,6 +30,7 @@ negatives more often than their raw frequency would give.
 """
 import collections
 import itertools
+import operator
 
 import numpy as np
 
@@ -96,7 +97,8 @@ class Vocabulary:
                 f"the vocabulary is empty after min_count={min_count}: none of the "
                 f"{len(counter)} distinct tokens occurs that often (the most frequent occurs "
                 f"{max(counter.values())} times). Lower min_count or use a larger corpus.")
-        kept.sort(key=lambda item: (-item[1], item[0]))    # count desc, then alphabetical
+        kept.sort()                                          # alphabetical (tokens are unique),
+        kept.sort(key=operator.itemgetter(1), reverse=True)  # then by count desc; stable, so ties stay alphabetical
         if max_size is not None:
             kept = kept[:max_size]
         return cls([t for t, _ in kept], [n for _, n in kept], specials=specials)
@@ -220,5 +222,8 @@ def _unescape(text):
         return text
     out, chars = [], iter(text)
     for c in chars:
-        out.append(_UNESCAPES.get(next(chars, ""), "\\") if c == "\\" else c)
+        if c == "\\":
+            escaped = next(chars, "")
+            c = _UNESCAPES.get(escaped, "\\" + escaped)   # an unknown escape stays as written
+        out.append(c)
     return "".join(out)

@@ -1,0 +1,90 @@
+"""Tokenizer: the default letters-only pattern, case folding, custom patterns, bad input."""
+import pytest
+
+from minembed import Tokenizer, tokenize
+from minembed.tokenize import LETTERS, SKLEARN_PATTERN
+
+
+@pytest.mark.parametrize("text, expected", [
+    # ASCII apostrophes split words (text8 / analogy-set convention)
+    ("Don't panic: it's 42 o'clock, Mr. Holmes!",
+     ["don", "t", "panic", "it", "s", "o", "clock", "mr", "holmes"]),
+    # typographic apostrophe U+2019 splits the same way
+    ("It\u2019s Bob\u2019s", ["it", "s", "bob", "s"]),
+    # digits are separators, also inside words
+    ("abc123def 4x4 2015 B2B", ["abc", "def", "x", "b", "b"]),
+    # underscores are separators
+    ("snake_case __init__ a_b_c", ["snake", "case", "init", "a", "b", "c"]),
+    # Unicode letters, Unicode-aware lowercasing
+    ("Café ÉCOLE Straße", ["café", "école", "straße"]),
+    ("ΣΟΦΙΑ Ωμέγα", ["σοφια", "ωμέγα"]),
+    ("Москва ПРИВЕТ", ["москва", "привет"]),
+    # hyphens, slashes and other punctuation separate
+    ("state-of-the-art and/or e.g.", ["state", "of", "the", "art", "and", "or", "e", "g"]),
+    # nothing to find
+    ("", []),
+    ("  \t\n 123 !!! ___ ", []),
+])
+def test_default_pattern(text, expected):
+    assert Tokenizer().tokenize(text) == expected
+
+
+def test_greek_final_sigma_is_lowercased_in_context():
+    # str.lower applies the Final_Sigma rule: a capital sigma ending a word becomes "ς" (U+03C2)
+    assert Tokenizer().tokenize("ΟΔΟΣ ΣΟΦΙΑ") == ["οδο\u03c2", "\u03c3οφια"]
+
+
+def test_default_pattern_quirks_are_documented():
+    # \w minus digits and "_" still admits numeric symbols such as "²" (category No) ...
+    assert Tokenizer().tokenize("10 km² ½") == ["km²", "½"]
+    # ... and a decomposed accent (combining U+0301, not a word character) ends a token
+    assert Tokenizer().tokenize("cafe\u0301 au lait") == ["cafe", "au", "lait"]
+
+
+def test_lowercase_off_keeps_case():
+    assert Tokenizer(lowercase=False).tokenize("The Cat, THE cat") == ["The", "Cat", "THE", "cat"]
+
+
+def test_lowercase_happens_before_matching():
+    # a pattern for lowercase letters only still finds upper-case words when lowercase=True
+    assert Tokenizer(pattern="[a-z]+").tokenize("ABC def") == ["abc", "def"]
+    assert Tokenizer(pattern="[a-z]+", lowercase=False).tokenize("ABC def") == ["def"]
+
+
+def test_custom_patterns():
+    keep_contractions = r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*"
+    assert Tokenizer(keep_contractions).tokenize("Don't, it\u2019s 'quoted'") == \
+        ["don't", "it\u2019s", "quoted"]
+    assert Tokenizer(r"\S+").tokenize("a1 b_2  c!") == ["a1", "b_2", "c!"]
+    # scikit-learn's default: two or more word characters, digits and "_" included
+    assert Tokenizer(SKLEARN_PATTERN).tokenize("I have 2 cats_and 10 dogs") == \
+        ["have", "cats_and", "10", "dogs"]
+
+
+def test_bytes_and_other_types_are_a_type_error():
+    with pytest.raises(TypeError, match="decode"):
+        Tokenizer().tokenize(b"hello world")
+    with pytest.raises(TypeError, match="NoneType"):
+        Tokenizer().tokenize(None)
+
+
+def test_call_function_and_many_agree():
+    texts = ["The cat.", "", "Ünïcödé ÀND ascii", "x2y"]
+    tok = Tokenizer()
+    expected = [["the", "cat"], [], ["ünïcödé", "ànd", "ascii"], ["x", "y"]]
+    assert [tok(t) for t in texts] == expected
+    assert [tokenize(t) for t in texts] == expected
+    assert list(tok.tokenize_many(texts)) == expected
+    assert list(Tokenizer(lowercase=False).tokenize_many(["The CAT"])) == [["The", "CAT"]]
+
+
+def test_config_and_repr():
+    tok = Tokenizer(r"\w+", lowercase=False)
+    assert tok.config() == {"pattern": r"\w+", "lowercase": False}
+    assert Tokenizer().config() == {"pattern": LETTERS, "lowercase": True}
+    assert "lowercase=False" in repr(tok)
+
+
+def test_invalid_pattern_fails_at_construction():
+    with pytest.raises(Exception):     # re.error
+        Tokenizer("[unclosed")
