@@ -17,9 +17,10 @@ import time
 import numpy as np
 
 import minembed
-from minembed import OneHotEncoder, Tokenizer, encode_corpus
+from minembed import AttentionEncoder, OneHotEncoder, Tokenizer, encode_corpus
 from minembed.fileio import write_json
 from minembed.onehot import sparsity
+from minembed.vocab import MASK, PAD, UNK
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "corpora")
@@ -124,10 +125,80 @@ def run_onehot(args):
     return {"model": "onehot", "out": out, "vocab": corpus.vocab, "metrics": metrics}
 
 
+# ============================================================================ encoder
+PROBE_WORDS = ("king", "house", "good", "said", "water", "love", "three", "night")
+
+
+def add_encoder_args(parser):
+    parser.add_argument("--dim", type=int, default=64, help="token vector width (default: %(default)s)")
+    parser.add_argument("--ff-dim", type=int, default=256, help="feed-forward width (default: %(default)s)")
+    parser.add_argument("--max-len", type=int, default=64, help="tokens per sequence (default: %(default)s)")
+    parser.add_argument("--activation", choices=("gelu", "relu"), default="gelu")
+    parser.add_argument("--steps", type=int, default=3000, help="training steps (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=32, help="sequences per step (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak Adam learning rate (default: %(default)s)")
+    parser.add_argument("--mask-prob", type=float, default=0.15,
+                        help="fraction of tokens to predict, BERT's 80/10/10 rule (default: %(default)s)")
+    parser.add_argument("--eval-every", type=int, default=500,
+                        help="held-out evaluation every N steps (default: %(default)s)")
+    parser.add_argument("--checkpoint-every", type=int, default=500,
+                        help="write DIR/checkpoint.npz every N steps (default: %(default)s)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from DIR/checkpoint.npz (same settings) instead of starting afresh")
+
+
+def run_encoder(args):
+    """Single-head self-attention encoder trained by masked-token prediction (NumPy backprop)."""
+    check_positive(args, "dim", "ff_dim", "max_len", "steps", "batch_size", "lr", "eval_every",
+                   "checkpoint_every")
+    if not 0 < args.mask_prob < 1:
+        raise UsageError(f"--mask-prob must be between 0 and 1, got {args.mask_prob}")
+    if args.resume:
+        args.overwrite = True                       # the directory holds the run being resumed
+    out = prepare_out_dir(args)
+    checkpoint = os.path.join(out, "checkpoint.npz")
+    if args.resume and not os.path.exists(checkpoint):
+        raise UsageError(f"--resume: there is no checkpoint {checkpoint!r} to resume from")
+    if not args.resume and os.path.exists(checkpoint):
+        os.remove(checkpoint)                       # --overwrite starts afresh
+    tokenizer = Tokenizer()
+    corpus = load_corpus(args, tokenizer, specials=(PAD, UNK, MASK))
+    encoder = AttentionEncoder(corpus.vocab, dim=args.dim, ff_dim=args.ff_dim, max_len=args.max_len,
+                               activation=args.activation, seed=args.seed, tokenizer=tokenizer)
+    started = time.perf_counter()
+    encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr, mask_prob=args.mask_prob,
+                eval_every=args.eval_every, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every)
+    seconds = time.perf_counter() - started
+
+    history = encoder.history
+    final = history["eval"][-1]
+    print(f"held-out masked-token accuracy {final['accuracy']:.2%} vs {history['baseline_accuracy']:.2%} "
+          f"for always predicting the most frequent token {history['baseline_token']!r} "
+          f"(perplexity {final['perplexity']:.1f}, {final['scored']:,} masked tokens)")
+    vectors = encoder.keyed_vectors()
+    for word in [w for w in PROBE_WORDS if w in vectors][:5]:
+        neighbours = ", ".join(f"{w} {s:.2f}" for w, s in vectors.most_similar(word, topn=5))
+        print(f"  {word}: {neighbours}")
+    metrics = {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "oov_rate": corpus.oov_rate,
+               "heldout": final, "baseline_accuracy": history["baseline_accuracy"],
+               "baseline_token": history["baseline_token"], "eval_history": history["eval"],
+               "loss_curve": history["loss"], "seconds": seconds,
+               "tokens_per_second": args.steps * args.batch_size * args.max_len / seconds}
+    write_config(out, args, tokenizer, encoder=encoder.config)
+    corpus.vocab.save(os.path.join(out, "vocab.tsv"))
+    encoder.save(os.path.join(out, "encoder.npz"))
+    vectors.save_word2vec_format(os.path.join(out, "vectors.txt"))
+    write_json(os.path.join(out, "metrics.json"), metrics)
+    os.remove(checkpoint)                           # finished: encoder.npz holds the result
+    return {"model": "encoder", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}
+
+
 # ============================================================================ all
 # Each model: (add its options, run it, the options `all` uses on the default corpus).
 MODELS = {
     "onehot": (add_onehot_args, run_onehot, []),
+    "encoder": (add_encoder_args, run_encoder,
+                ["--steps", "1500", "--min-count", "3", "--eval-every", "500", "--checkpoint-every", "500"]),
 }
 
 

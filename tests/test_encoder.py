@@ -283,3 +283,22 @@ def test_matches_a_pytorch_twin_in_float64(vocab):
     assert loss == pytest.approx(torch_loss.item(), rel=1e-6)
     for name in PARAM_NAMES:
         np.testing.assert_allclose(grads[name], P[name].grad.numpy(), rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+# ---------------------------------------------------------------------------- command line
+def test_train_py_encoder_writes_every_artifact(tmp_path, capsys):
+    train = pytest.importorskip("train")
+    corpus_file = tmp_path / "text.txt"
+    corpus_file.write_text((" ".join(TEXT) + "\n") * 20)
+    out = tmp_path / "run"
+    code = train.main(["encoder", "--corpus", str(corpus_file), "--out", str(out), "--dim", "16",
+                       "--ff-dim", "32", "--max-len", "8", "--steps", "6", "--batch-size", "4",
+                       "--eval-every", "3", "--checkpoint-every", "3"])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "encoder.npz", "metrics.json",
+                                                     "vectors.txt", "vocab.tsv"]
+    printed = capsys.readouterr().out
+    assert "held-out masked-token accuracy" in printed and "most frequent token 'the'" in printed
+    assert AttentionEncoder.load(out / "encoder.npz").config["dim"] == 16
+    assert train.main(["encoder", "--corpus", str(corpus_file), "--out", str(out), "--mask-prob", "1.5",
+                       "--overwrite"]) == 2
