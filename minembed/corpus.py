@@ -13,8 +13,10 @@ tokenized, turned into ids and dropped. A line with no newline for 50 MB (text8 
 into chunks of at most ``max_tokens`` tokens (gensim's ``max_sentence_length``).
 """
 import codecs
+import collections
 import dataclasses
 import gzip
+import itertools
 import os
 
 import numpy as np
@@ -25,6 +27,7 @@ from .vocab import Vocabulary
 BLOCK_BYTES = 1 << 20
 MAX_CHARS = 1 << 20
 MAX_TOKENS = 10_000
+BATCH_TOKENS = 1 << 18             # tokens turned into ids per C-level call
 TEXT_SUFFIXES = (".txt", ".gz")
 
 
@@ -83,12 +86,10 @@ def _iter_file_lines(file_path, errors, max_chars):
                 consumed += len(block)
                 lines = (pending + text).split("\n")
                 pending = lines.pop()
-                for line in lines:
-                    yield from _cut(line.rstrip("\r"), max_chars)
-                while len(pending) > max_chars:   # a huge line with no newline yet
-                    cut = _cut_point(pending, max_chars)
-                    yield pending[:cut]
-                    pending = pending[cut:]
+                yield from _clean_lines(lines, max_chars)
+                if len(pending) > max_chars:      # a huge line with no newline yet
+                    *pieces, pending = _cut(pending, max_chars)
+                    yield from pieces
                 if not block:
                     break
     except (OSError, EOFError) as err:
@@ -96,21 +97,29 @@ def _iter_file_lines(file_path, errors, max_chars):
             raise
         raise ValueError(f"cannot read {file_path}: {err}") from None
     if pending:
-        yield from _cut(pending.rstrip("\r"), max_chars)
+        yield from _clean_lines([pending], max_chars)
 
 
-def _cut_point(text, max_chars):
-    """Index of the last whitespace at or before ``max_chars`` (or ``max_chars`` if none)."""
-    cut = text.rfind(" ", 0, max_chars + 1)
-    return cut + 1 if cut > 0 else max_chars
+def _clean_lines(lines, max_chars):
+    """Strip the ``\\r`` of CRLF line ends and cut over-long lines (C-speed when neither occurs)."""
+    if any(map(str.endswith, lines, itertools.repeat("\r"))):
+        lines = [line.rstrip("\r") for line in lines]
+    if lines and max(map(len, lines)) > max_chars:
+        lines = [piece for line in lines for piece in _cut(line, max_chars)]
+    return lines
 
 
 def _cut(line, max_chars):
-    while len(line) > max_chars:
-        cut = _cut_point(line, max_chars)
-        yield line[:cut]
-        line = line[cut:]
-    yield line
+    """Yield pieces of at most ``max_chars`` characters that join back to ``line``. Each piece
+    ends just after its last space or tab, or right at the limit if it has none (a word is cut)."""
+    start = 0
+    while len(line) - start > max_chars:
+        stop = start + max_chars
+        space = max(line.rfind(" ", start, stop), line.rfind("\t", start, stop))
+        cut = space + 1 if space > start else stop
+        yield line[start:cut]
+        start = cut
+    yield line[start:]
 
 
 # ---------------------------------------------------------------------------- lines -> tokens
@@ -120,14 +129,20 @@ def iter_token_lists(source, tokenizer=None, max_tokens=MAX_TOKENS, errors="stri
     ``source`` is a corpus path (file or directory) or an iterable of token lists
     (lists of str, e.g. ``[["the", "cat"], ["a", "dog"]]``), which are passed through.
     """
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
     if isinstance(source, (str, os.PathLike)):
         tokenizer = tokenizer or Tokenizer()
-        lists = map(tokenizer.tokenize, iter_documents(source, errors=errors))
+        lists = tokenizer.tokenize_many(iter_documents(source, errors=errors))
     else:
         lists = _checked_token_lists(source)
     for tokens in lists:
-        for start in range(0, len(tokens), max_tokens):
-            yield tokens[start:start + max_tokens]
+        if len(tokens) <= max_tokens:
+            if tokens:
+                yield tokens
+        else:
+            for start in range(0, len(tokens), max_tokens):
+                yield tokens[start:start + max_tokens]
 
 
 def _checked_token_lists(source):
@@ -136,7 +151,8 @@ def _checked_token_lists(source):
     for tokens in source:
         if isinstance(tokens, (str, bytes)):
             raise TypeError(
-                f"expected an iterable of token lists (lists of str), but an item is a str: "
+                f"expected an iterable of token lists (lists of str), but an item is a "
+                f"{type(tokens).__name__}: "
                 f"{tokens[:40]!r}. Tokenize it first: [Tokenizer().tokenize(text) for text in texts], "
                 "or pass the path of a text file.")
         yield list(tokens)
@@ -178,54 +194,74 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
                   max_tokens=MAX_TOKENS, errors="strict"):
     """Tokenize and encode a corpus in **one pass**, building the vocabulary on the way.
 
-    Each new token gets a provisional "raw" id in order of first appearance; the tokens
-    of a document become raw ids through one C-level ``map`` over a dict; at the end
-    ``np.bincount`` gives every count, the vocabulary is pruned and sorted, and a
-    single lookup table ``raw_to_id`` renumbers the whole array. Tokens outside the
-    vocabulary become ``<unk>`` if it has one, otherwise they are dropped (and
-    documents left empty are removed). Pass ``vocab`` to encode with a fixed vocabulary.
+    Each token gets a provisional "raw" id in order of first appearance. Documents are
+    taken in batches of about ``BATCH_TOKENS`` (256k) tokens; a batch becomes raw ids through one C-level
+    ``map`` over a dict that numbers unseen tokens itself (a ``defaultdict`` whose default
+    is the next integer), so Python never loops over tokens. At the end ``np.bincount``
+    gives every count, the vocabulary is pruned and sorted, and a single lookup table
+    ``raw_to_id`` renumbers the whole array. Tokens outside the vocabulary become
+    ``<unk>`` if it has one, otherwise they are dropped (and documents left empty are
+    removed). Pass ``vocab`` to encode with a fixed vocabulary.
 
-    Returns an :class:`EncodedCorpus`. Memory: ~12 bytes per token, plus the types.
+    Returns an :class:`EncodedCorpus`. Memory: about 12 bytes per token, plus the types.
+
+    >>> c = encode_corpus([["a", "b", "a"], ["c"]], min_count=2)
+    >>> c.ids, c.offsets, c.n_dropped
+    (array([0, 0], dtype=int32), array([0, 2]), 2)
     """
-    raw_index = {}                              # token -> raw id (first appearance order)
-    blocks, pending, pending_len = [], [], 0
-    lengths = []
-    for tokens in iter_token_lists(source, tokenizer, max_tokens, errors):
-        if not tokens:
-            continue
-        new_types = set(tokens).difference(raw_index)
-        raw_index.update(zip(sorted(new_types), range(len(raw_index), len(raw_index) + len(new_types))))
-        pending.append(np.fromiter(map(raw_index.__getitem__, tokens), np.int32, len(tokens)))
-        lengths.append(len(tokens))
-        pending_len += len(tokens)
-        if pending_len > 1 << 20:
-            blocks.append(np.concatenate(pending))
-            pending, pending_len = [], 0
-    if not lengths:
+    raw_index = collections.defaultdict(itertools.count().__next__)  # token -> raw id
+    token_lists = iter_token_lists(source, tokenizer, max_tokens, errors)
+    raw_blocks, length_blocks = _encode_raw(token_lists, raw_index, BATCH_TOKENS)
+    if not raw_blocks:
         where = source if isinstance(source, (str, os.PathLike)) else "the given token lists"
         raise ValueError(f"the corpus {where!s} contains no tokens (it is empty or whitespace-only, "
                          "or the tokenizer pattern matches nothing in it).")
-    raw_ids = np.concatenate(blocks + pending)  # (n_tokens,) int32
-    raw_tokens = list(raw_index)
+    raw_ids = np.concatenate(raw_blocks)        # (n_tokens,) int32
+    del raw_blocks
+    lengths = np.concatenate(length_blocks)     # (n_docs,) int64, all > 0
+    raw_tokens = list(raw_index)                # raw id -> token
     if vocab is None:
         counts = np.bincount(raw_ids, minlength=len(raw_tokens))
         vocab = Vocabulary.from_counts(dict(zip(raw_tokens, counts.tolist())), min_count=min_count,
                                        max_size=max_size, specials=specials)
     missing = -1 if vocab.unk_id is None else vocab.unk_id
-    raw_to_id = np.fromiter(map(vocab.stoi.get, raw_tokens, [missing] * len(raw_tokens)),
+    raw_to_id = np.fromiter(map(vocab.stoi.get, raw_tokens, itertools.repeat(missing)),
                             np.int64, len(raw_tokens)).astype(np.int32)
-    ids = raw_to_id[raw_ids]
+    ids = raw_to_id[raw_ids]                    # (n_tokens,) int32, -1 = not in vocab
     del raw_ids
-    offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
     n_dropped = 0
-    if vocab.unk_id is None:                     # drop unknown tokens, then empty documents
-        n_dropped = int(np.count_nonzero(ids < 0))
-        kept_before = np.concatenate([[0], np.cumsum(ids >= 0, dtype=np.int64)])
-        offsets = np.unique(kept_before[offsets])
-        ids = ids[ids >= 0]
-        if offsets[0] != 0:
-            offsets = np.concatenate([[0], offsets])
+    if vocab.unk_id is None:                    # drop unknown tokens, then empty documents
+        known = ids >= 0
+        n_dropped = len(ids) - int(np.count_nonzero(known))
+        if n_dropped:
+            starts = np.concatenate([[0], np.cumsum(lengths[:-1])])
+            lengths = np.add.reduceat(known, starts, dtype=np.int64)   # known tokens per document
+            lengths = lengths[lengths > 0]
+            ids = ids[known]
     if len(ids) == 0:
         raise ValueError("no token of the corpus is in the vocabulary; was the vocabulary built "
                          "from another corpus or tokenizer?")
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
     return EncodedCorpus(vocab, ids, offsets, n_dropped)
+
+
+def _encode_raw(token_lists, raw_index, batch_tokens):
+    """Token lists -> (list of int32 raw-id arrays, list of int64 document-length arrays)."""
+    raw_blocks, length_blocks = [], []
+    batch, n_batch = [], 0
+
+    def flush():
+        length_blocks.append(np.fromiter(map(len, batch), np.int64, len(batch)))
+        tokens = itertools.chain.from_iterable(batch)
+        raw_blocks.append(np.fromiter(map(raw_index.__getitem__, tokens), np.int32, n_batch))
+        batch.clear()
+
+    for tokens in token_lists:                  # a loop over documents, not tokens
+        batch.append(tokens)
+        n_batch += len(tokens)
+        if n_batch >= batch_tokens:
+            flush()
+            n_batch = 0
+    if batch:
+        flush()
+    return raw_blocks, length_blocks
