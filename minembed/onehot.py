@@ -49,8 +49,9 @@ class OneHotEncoder:
         """Documents -> (n_docs, V) counts; ``documents`` are strings or token lists.
 
         ``X[d, i] = number of times word i occurs in document d`` (1/0 if ``binary``).
-        Unknown words are ignored. Built in one vectorized pass: all (doc, id) pairs are
-        concatenated and summed by :meth:`CSRMatrix.from_coo`.
+        Unknown words follow :meth:`Vocabulary.encode`: ignored, or counted in the ``<unk>``
+        column if the vocabulary has one. Built in one vectorized pass: all (doc, id) pairs
+        are concatenated, sorted and counted (see ``_counts``).
         """
         id_lists = [self.vocab.encode(tokens) for tokens in self._token_lists(documents)]
         doc_of_token = np.repeat(np.arange(len(id_lists)), [len(ids) for ids in id_lists])
@@ -62,10 +63,25 @@ class OneHotEncoder:
         return self._counts(corpus.doc_ids(), corpus.ids, len(corpus), binary)
 
     def _counts(self, doc_of_token, ids, n_docs, binary):
-        counts = CSRMatrix.from_coo(doc_of_token, ids, np.ones(len(ids)), (n_docs, self.dim))
-        if binary:
-            counts.data[:] = 1.0
-        return counts
+        """Count (document, word) pairs by sorting one int64 key per token, ``doc * V + word``:
+        equal pairs become neighbours, and each run of equal keys is one stored count.
+        Example, V = 3: doc 0 = [2, 0, 2], doc 1 = [1] -> keys [2, 0, 2, 4] -> sorted
+        [0, 2, 2, 4] -> runs (0), (2, 2), (4) -> X[0, 0] = 1, X[0, 2] = 2, X[1, 1] = 1.
+        (Sorting in place needs far less memory than ``np.unique(..., return_inverse=True)``.)
+        """
+        keys = np.array(doc_of_token, dtype=np.int64)          # (n_tokens,) a copy we may sort
+        keys *= self.dim
+        keys += ids
+        keys.sort()
+        is_start = np.ones(len(keys), dtype=bool)              # first key of each run
+        np.not_equal(keys[1:], keys[:-1], out=is_start[1:])
+        run_starts = np.flatnonzero(is_start)                  # (nnz,)
+        cells = keys[run_starts]
+        del keys
+        rows, cols = np.divmod(cells, self.dim)
+        counts = np.diff(np.append(run_starts, len(ids))) if not binary else np.ones(len(cells))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_docs))])
+        return CSRMatrix(counts.astype(np.float64), cols, indptr, (n_docs, self.dim))
 
     def _token_lists(self, documents):
         if isinstance(documents, str):

@@ -1,0 +1,123 @@
+"""One-hot rows and bag-of-words counts; the lesson that an embedding layer is a lookup."""
+import os
+
+import numpy as np
+import pytest
+
+from minembed import OneHotEncoder, Vocabulary, encode_corpus
+from minembed.onehot import sparsity
+from minembed.tokenize import LETTERS
+from minembed.vocab import UNK
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# counts: the 2, cat 1, dog 1, sat 1 -> ids: the 0, cat 1, dog 2, sat 3
+VOCAB = Vocabulary.build([["the", "cat", "sat"], ["the", "dog"]])
+
+
+def test_transform_ids_rows():
+    enc = OneHotEncoder(VOCAB)
+    assert enc.dim == 4
+    X = enc.transform_ids([2, 0, 2])
+    assert X.shape == (3, 4) and X.nnz == 3
+    np.testing.assert_array_equal(X.toarray(), [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 1, 0]])
+    assert enc.transform_ids([]).shape == (0, 4)
+    for bad in ([4], [-1], [0, 7]):
+        with pytest.raises(ValueError, match=r"ids must be in \[0, 4\)"):
+            enc.transform_ids(bad)
+
+
+def test_transform_tokens_follows_encode_policy():
+    np.testing.assert_array_equal(OneHotEncoder(VOCAB).transform_tokens(["dog", "zebra", "the"]).toarray(),
+                                  [[0, 0, 1, 0], [1, 0, 0, 0]])
+    with_unk = OneHotEncoder(VOCAB.with_specials((UNK,)))
+    np.testing.assert_array_equal(with_unk.transform_tokens(["zebra"]).toarray(), [[1, 0, 0, 0, 0]])
+
+
+def test_onehot_times_embedding_table_is_a_row_lookup():
+    # the reason embeddings are lookups: e_i @ E == E[i], exactly
+    rng = np.random.default_rng(0)
+    E = rng.normal(size=(len(VOCAB), 5))                     # (V, d)
+    ids = np.array([3, 0, 0, 2, 1])
+    onehot = OneHotEncoder(VOCAB).transform_ids(ids)          # (n, V)
+    np.testing.assert_array_equal(onehot.toarray() @ E, E[ids])   # dense product, (n, d)
+    np.testing.assert_array_equal(onehot @ E, E[ids])             # sparse product, (n, d)
+
+
+def test_distinct_onehot_vectors_are_orthogonal():
+    X = OneHotEncoder(VOCAB).transform_ids(np.arange(4)).normalize_rows().toarray()
+    cosines = X @ X.T
+    np.testing.assert_array_equal(cosines, np.eye(4))        # cos(e_i, e_j) = 0 for i != j
+
+
+DOCS = ["The cat saw the cat.", "dog DOG dog", "", "unknown words only"]
+COUNTS = [[2, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+
+
+def test_bag_of_words_counts_and_binary():
+    enc = OneHotEncoder(VOCAB)
+    X = enc.bag_of_words(DOCS)
+    assert X.shape == (4, 4) and X.dtype == np.float64
+    np.testing.assert_array_equal(X.toarray(), COUNTS)
+    np.testing.assert_array_equal(enc.bag_of_words(DOCS, binary=True).toarray(), np.minimum(COUNTS, 1))
+    assert X.nnz == 3
+
+
+def test_bag_of_words_from_token_lists_and_generators():
+    enc = OneHotEncoder(VOCAB)
+    token_lists = [["the", "cat", "saw", "the", "cat"], ("dog",) * 3, [], ["unknown"]]
+    np.testing.assert_array_equal(enc.bag_of_words(token_lists).toarray(), COUNTS)
+    np.testing.assert_array_equal(enc.bag_of_words(d for d in DOCS).toarray(), COUNTS)
+    assert enc.bag_of_words([]).shape == (0, 4)
+
+
+def test_bag_of_words_counts_unknown_words_in_unk_column():
+    X = OneHotEncoder(VOCAB.with_specials((UNK,))).bag_of_words(DOCS)
+    np.testing.assert_array_equal(X.toarray(), [[1, 2, 2, 0, 0], [0, 0, 0, 3, 0], [0] * 5, [3, 0, 0, 0, 0]])
+
+
+def test_bag_of_words_rejects_one_string():
+    with pytest.raises(TypeError, match=r"wrap it: \[text\]"):
+        OneHotEncoder(VOCAB).bag_of_words("the cat")
+
+
+def test_corpus_counts_equals_bag_of_words(tmp_path):
+    lines = ["the cat sat on the mat", "the dog", "a cat and a dog and a cat", "mat"]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    corpus = encode_corpus(path)
+    enc = OneHotEncoder(corpus.vocab)
+    for binary in (False, True):
+        X, Y = enc.corpus_counts(corpus, binary=binary), enc.bag_of_words(lines, binary=binary)
+        np.testing.assert_array_equal(X.indptr, Y.indptr)
+        np.testing.assert_array_equal(X.indices, Y.indices)
+        np.testing.assert_array_equal(X.data, Y.data)
+    a = corpus.vocab["a"]
+    assert enc.corpus_counts(corpus).toarray()[2, a] == 3
+
+
+def test_counts_on_real_text_match_a_dense_count():
+    corpus = encode_corpus(os.path.join(REPO, "corpora", "pg11_alice_in_wonderland.txt"))
+    X = OneHotEncoder(corpus.vocab).corpus_counts(corpus)
+    dense = np.zeros(X.shape)
+    np.add.at(dense, (corpus.doc_ids(), corpus.ids), 1)
+    np.testing.assert_array_equal(X.toarray(), dense)
+    assert np.all(np.diff(X.indices)[np.diff(X.row_ids()) == 0] > 0)   # columns sorted in each row
+    assert X.data.sum() == corpus.n_tokens
+
+
+def test_bag_of_words_equals_sklearn_count_vectorizer():
+    text = pytest.importorskip("sklearn.feature_extraction.text")
+    with open(os.path.join(REPO, "corpora", "pg11_alice_in_wonderland.txt"), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    vocab = Vocabulary.build(OneHotEncoder(VOCAB).tokenizer.tokenize_many(lines))
+    ours = OneHotEncoder(vocab).bag_of_words(lines)
+    theirs = text.CountVectorizer(token_pattern=LETTERS, vocabulary=vocab.stoi).fit_transform(lines)
+    np.testing.assert_array_equal(ours.indptr, theirs.indptr)
+    np.testing.assert_array_equal(ours.indices, theirs.indices)
+    np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+def test_sparsity_hand_computed():
+    X = OneHotEncoder(VOCAB).bag_of_words(DOCS)            # 3 non-zeros in 4 x 4 cells
+    assert sparsity(X) == 1 - 3 / 16
+    assert sparsity(OneHotEncoder(VOCAB).bag_of_words([])) == 1.0
