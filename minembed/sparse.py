@@ -38,6 +38,10 @@ class CSRMatrix:
         """
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)
+        for name, index, size in (("row", rows, shape[0]), ("column", cols, shape[1])):
+            if len(index) and (index.min() < 0 or index.max() >= size):
+                raise ValueError(f"{name} index out of range for shape {tuple(shape)}: "
+                                 f"min {index.min()}, max {index.max()}")
         keys = rows * shape[1] + cols                       # one int per cell, row-major
         unique_keys, inverse = np.unique(keys, return_inverse=True)
         summed = np.bincount(inverse.ravel(), weights=np.asarray(values, dtype=np.float64),
@@ -78,6 +82,8 @@ class CSRMatrix:
 
     def row_norms(self, ord=2):
         """Per-row L2 (``ord=2``) or L1 (``ord=1``) norm, shape (n_rows,)."""
+        if ord not in (1, 2):
+            raise ValueError(f"ord must be 1 or 2, got {ord!r}")
         values = self.data.astype(np.float64)
         values = values * values if ord == 2 else np.abs(values)
         sums = np.bincount(self.row_ids(), weights=values, minlength=self.shape[0])
