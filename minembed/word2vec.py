@@ -165,49 +165,81 @@ class Word2Vec:
 
         ``window_ids`` holds the N centres plus ``w`` positions of context on each side.
         """
-        w, dim = self.window, self.dim
+        w = self.window
         n_centres = len(window_ids) - 2 * w
         centre_ids = window_ids[w:w + n_centres]                               # (N,)
-        offsets = np.arange(-w, w + 1)                                         # (2w+1,)
-        # dynamic window: b ~ U{1..w} per centre; context = same document, |offset| <= b, offset != 0
-        reduced = rng.integers(1, w + 1, size=n_centres)                       # (N,)
-        doc_windows = sliding_window_view(window_doc, 2 * w + 1)               # (N, 2w+1)
-        in_window = ((np.abs(offsets) <= reduced[:, None]) & (offsets != 0)
-                     & (doc_windows == window_doc[w:w + n_centres, None]))     # (N, 2w+1)
+        reduced = rng.integers(1, w + 1, size=n_centres)                       # (N,) b ~ U{1..w}
+        in_window = context_mask(window_doc, reduced, w)                       # (N, 2w+1)
         # K negatives per centre, from count^0.75 (inverse-CDF sampling), shared by its window
         negatives = np.searchsorted(self.noise_cdf, rng.random((n_centres, self.negative)), side="right")
         negatives = np.minimum(negatives, len(self.noise_cdf) - 1)
         target_ids = np.concatenate([centre_ids[:, None], negatives], axis=1)  # (N, K+1)
-        labels = np.zeros(self.negative + 1, np.float32)
-        labels[0] = 1.0                                                        # the centre is the true word
-        target_mask = np.ones(target_ids.shape, bool)
-        target_mask[:, 1:] = negatives != centre_ids[:, None]                  # skip negative == centre
-
-        window_vectors = self.in_vectors[window_ids]                           # (N+2w, d)
-        X = sliding_window_view(window_vectors, (2 * w + 1, dim))[:, 0]        # (N, 2w+1, d) view
-        Y = self.out_vectors[target_ids]                                       # (N, K+1, d)
-        scores = X @ Y.transpose(0, 2, 1)                                      # (N, 2w+1, K+1)
-        probs = _sigmoid(scores)
-        mask = in_window[:, :, None] & target_mask[:, None, :]                 # (N, 2w+1, K+1)
-        G = lr * (labels - probs) * mask                                       # (N, 2w+1, K+1)
-        dX = G @ Y                                                             # (N, 2w+1, d)
-        dY = G.transpose(0, 2, 1) @ X                                          # (N, K+1, d)
-
-        # dX[n, j] belongs to window position n + j: add the 2w+1 shifted slices (a loop over offsets)
-        d_window = np.zeros_like(window_vectors)                               # (N+2w, d)
-        for j in range(2 * w + 1):
-            d_window[j:j + n_centres] += dX[:, j]
-        real = window_doc >= 0                                                 # not the padding
-        add_rows(self.in_vectors, window_ids[real], d_window[real])
-        add_rows(self.out_vectors, target_ids.ravel(), dY.reshape(-1, dim))
-        log_likelihood = np.where(labels > 0, np.log(probs + 1e-12), np.log(1 - probs + 1e-12))
-        return -float(np.sum(log_likelihood * mask, dtype=np.float64)), int(in_window.sum())
+        return sgns_step(self.in_vectors, self.out_vectors, window_ids, window_doc >= 0,
+                         in_window, target_ids, lr)
 
     # ------------------------------------------------------------------ results
     @property
     def wv(self):
         """The input vectors as :class:`KeyedVectors` (rows in descending frequency)."""
         return KeyedVectors(self.vocab.itos, self.in_vectors)
+
+
+def context_mask(window_doc, reduced, window):
+    """Which of the 2w+1 positions around each centre are its context words.
+
+    ``window_doc`` (N+2w,) gives the document of every position (-1 for padding);
+    centre ``n`` sits at ``n + w``. Position ``n + w + o`` is a context iff
+    ``0 < |o| <= reduced[n]`` and it lies in the centre's document.
+
+    >>> context_mask(np.array([0, 0, 0, 1]), np.array([1, 1]), 1).astype(int)
+    array([[1, 0, 1],
+           [1, 0, 0]])
+    """
+    offsets = np.arange(-window, window + 1)                               # (2w+1,)
+    n_centres = len(window_doc) - 2 * window
+    doc_windows = sliding_window_view(window_doc, 2 * window + 1)          # (N, 2w+1)
+    return ((np.abs(offsets) <= reduced[:, None]) & (offsets != 0)
+            & (doc_windows == window_doc[window:window + n_centres, None]))
+
+
+def sgns_step(in_vectors, out_vectors, window_ids, real, in_window, target_ids, lr):
+    """Apply one SGD step of SGNS in place; return (loss before the step, number of pairs).
+
+    window_ids : (N+2w,) ids of the N centres and ``w`` positions either side
+    real       : (N+2w,) False where ``window_ids`` is padding past the corpus ends
+    in_window  : (N, 2w+1) which window positions are contexts of each centre
+    target_ids : (N, K+1) the centre word, then its K negatives
+
+    The loss is ``-sum over pairs [log sigma(v_c . u_w) + sum_k log sigma(-v_c . u_nk)]``
+    (a negative equal to its centre word is skipped), and each table row moves by
+    ``-lr * d loss / d row``, gradients of repeated rows summed.
+    """
+    n_centres, n_targets = target_ids.shape
+    dim = in_vectors.shape[1]
+    labels = np.zeros(n_targets, in_vectors.dtype)
+    labels[0] = 1.0                                                        # the centre is the true word
+    target_mask = np.ones(target_ids.shape, bool)
+    target_mask[:, 1:] = target_ids[:, 1:] != target_ids[:, :1]            # skip negative == centre
+    mask = in_window[:, :, None] & target_mask[:, None, :]                 # (N, 2w+1, K+1)
+
+    window_vectors = in_vectors[window_ids]                                # (N+2w, d)
+    span = in_window.shape[1]                                              # 2w+1
+    X = sliding_window_view(window_vectors, (span, dim))[:, 0]             # (N, 2w+1, d) view
+    Y = out_vectors[target_ids]                                            # (N, K+1, d)
+    scores = X @ Y.transpose(0, 2, 1)                                      # (N, 2w+1, K+1)
+    probs = _sigmoid(scores)
+    G = lr * (labels - probs) * mask                                       # (N, 2w+1, K+1)
+    dX = G @ Y                                                             # (N, 2w+1, d)
+    dY = G.transpose(0, 2, 1) @ X                                          # (N, K+1, d)
+
+    # dX[n, j] belongs to window position n + j: add the 2w+1 shifted slices (a loop over offsets)
+    d_window = np.zeros_like(window_vectors)                               # (N+2w, d)
+    for j in range(span):
+        d_window[j:j + n_centres] += dX[:, j]
+    add_rows(in_vectors, window_ids[real], d_window[real])
+    add_rows(out_vectors, target_ids.ravel(), dY.reshape(-1, dim))
+    log_likelihood = np.where(labels > 0, np.log(probs + 1e-12), np.log(1 - probs + 1e-12))
+    return -float(np.sum(log_likelihood * mask, dtype=np.float64)), int(in_window.sum())
 
 
 def add_rows(table, row_ids, updates):

@@ -1,0 +1,181 @@
+import numpy as np
+import pytest
+
+from minembed.corpus import encode_corpus
+from minembed.word2vec import Word2Vec, add_rows, context_mask, sgns_step
+
+
+# ---------------------------------------------------------------------------- the SGNS step
+def _random_batch(rng, n_words=7, dim=4, window=2, n_centres=5, negative=3):
+    """float64 tables and one batch of windows, with repeated ids so that scatters collide."""
+    in_vectors = rng.normal(scale=0.5, size=(n_words, dim))
+    out_vectors = rng.normal(scale=0.5, size=(n_words, dim))
+    window_ids = rng.integers(0, n_words, size=n_centres + 2 * window)
+    window_doc = np.array([-1] + [0] * 5 + [1] * (n_centres + 2 * window - 6))   # padding + 2 docs
+    real = window_doc >= 0
+    reduced = rng.integers(1, window + 1, size=n_centres)
+    in_window = context_mask(window_doc, reduced, window)
+    negatives = rng.integers(0, n_words, size=(n_centres, negative))
+    target_ids = np.concatenate([window_ids[window:window + n_centres, None], negatives], axis=1)
+    target_ids[0, 1] = target_ids[0, 0]                        # a negative equal to its centre: skipped
+    return in_vectors, out_vectors, (window_ids, real, in_window, target_ids)
+
+
+def _loss(in_vectors, out_vectors, batch):
+    return sgns_step(in_vectors.copy(), out_vectors.copy(), *batch, lr=0.0)[0]
+
+
+def test_sgns_step_loss_matches_pairwise_formula():
+    rng = np.random.default_rng(0)
+    in_vectors, out_vectors, batch = _random_batch(rng)
+    window_ids, real, in_window, target_ids = batch
+    window = (in_window.shape[1] - 1) // 2
+    expected, pairs = 0.0, 0
+    log_sigmoid = lambda s: -np.log1p(np.exp(-s))
+    for n, j in zip(*np.nonzero(in_window)):                  # reference: one pair at a time
+        v = in_vectors[window_ids[n + j]]
+        centre = target_ids[n, 0]
+        expected -= log_sigmoid(v @ out_vectors[centre])
+        expected -= sum(log_sigmoid(-v @ out_vectors[neg]) for neg in target_ids[n, 1:] if neg != centre)
+        pairs += 1
+    loss, n_pairs = sgns_step(in_vectors, out_vectors, *batch, lr=0.0)
+    assert n_pairs == pairs > 0
+    assert loss == pytest.approx(expected, rel=1e-9)
+
+
+def test_sgns_step_is_minus_lr_times_finite_difference_gradient():
+    rng = np.random.default_rng(1)
+    in_vectors, out_vectors, batch = _random_batch(rng)
+    lr = 1.0
+    new_in, new_out = in_vectors.copy(), out_vectors.copy()
+    sgns_step(new_in, new_out, *batch, lr=lr)
+    analytic = {"in": -(new_in - in_vectors) / lr, "out": -(new_out - out_vectors) / lr}
+    eps = 1e-6
+    for name, table in (("in", in_vectors), ("out", out_vectors)):
+        numeric = np.zeros_like(table)
+        for index in np.ndindex(table.shape):
+            plus, minus = table.copy(), table.copy()
+            plus[index] += eps
+            minus[index] -= eps
+            args_plus = (plus, out_vectors) if name == "in" else (in_vectors, plus)
+            args_minus = (minus, out_vectors) if name == "in" else (in_vectors, minus)
+            numeric[index] = (_loss(*args_plus, batch) - _loss(*args_minus, batch)) / (2 * eps)
+        np.testing.assert_allclose(analytic[name], numeric, rtol=1e-6, atol=1e-8)
+        assert np.abs(numeric).max() > 1e-3                    # the check is not vacuous
+
+
+def test_add_rows_sums_repeated_rows_like_np_add_at():
+    rng = np.random.default_rng(2)
+    table = rng.normal(size=(10, 3)).astype(np.float32)
+    ids = np.array([4, 1, 4, 4, 9, 1])
+    updates = rng.normal(size=(6, 3)).astype(np.float32)
+    expected = table.copy()
+    np.add.at(expected, ids, updates)
+    add_rows(table, ids, updates)
+    np.testing.assert_allclose(table, expected, rtol=1e-6)
+
+
+def test_context_mask_respects_reduced_window_and_documents():
+    window_doc = np.array([-1, -1, 0, 0, 0, 0, 1, 1, -1, -1])      # w=2, 6 centres
+    reduced = np.array([2, 1, 2, 2, 2, 1])
+    mask = context_mask(window_doc, reduced, 2).astype(int)
+    expected = np.array([[0, 0, 0, 1, 1],     # centre at pos 2 (doc 0): right side only
+                         [0, 1, 0, 1, 0],     # b=1
+                         [1, 1, 0, 1, 0],     # pos 4: pos 6 is doc 1
+                         [1, 1, 0, 0, 0],     # pos 5: last of doc 0
+                         [0, 0, 0, 1, 0],     # pos 6 (doc 1): left is doc 0, right pos 7; pos 8 padding
+                         [0, 1, 0, 0, 0]])    # pos 7: b=1, left is pos 6
+    np.testing.assert_array_equal(mask, expected)
+
+
+# ---------------------------------------------------------------------------- training
+def _two_group_corpus(rng, n_docs=400, length=12):
+    """Documents drawn from group A words or from group B words, never mixed."""
+    groups = [["apple", "banana", "cherry", "grape", "lemon"], ["iron", "copper", "zinc", "nickel", "tin"]]
+    return [list(rng.choice(groups[d % 2], size=length)) for d in range(n_docs)], groups
+
+
+def test_words_that_share_contexts_end_up_closer():
+    docs, groups = _two_group_corpus(np.random.default_rng(0))
+    model = Word2Vec(dim=16, window=3, negative=3, min_count=1, sample=0, epochs=5, batch_size=64,
+                     seed=3, alpha=0.05).fit(docs, progress=False)
+    within = [model.wv.similarity(a, b) for g in groups for a in g for b in g if a < b]
+    across = [model.wv.similarity(a, b) for a in groups[0] for b in groups[1]]
+    assert min(within) > max(across)
+    assert np.mean(within) - np.mean(across) > 0.5
+    losses = [h["loss"] for h in model.history]
+    assert losses[-1] < losses[0]
+
+
+def test_same_seed_same_vectors_different_seed_different():
+    docs, _ = _two_group_corpus(np.random.default_rng(1), n_docs=60)
+    def train(seed):
+        return Word2Vec(dim=8, min_count=1, epochs=2, batch_size=32, seed=seed).fit(docs, progress=False)
+    first, again, other = train(5), train(5), train(6)
+    np.testing.assert_array_equal(first.in_vectors, again.in_vectors)
+    assert not np.allclose(first.in_vectors, other.in_vectors)
+
+
+def test_initial_tables_follow_word2vec_c():
+    docs, _ = _two_group_corpus(np.random.default_rng(2), n_docs=10)
+    model = Word2Vec(dim=20, min_count=1).build(docs)
+    assert model.in_vectors.dtype == np.float32 and model.out_vectors.dtype == np.float32
+    assert np.abs(model.in_vectors).max() <= 0.5 / 20
+    assert not model.out_vectors.any()
+
+
+def test_negatives_follow_the_noise_distribution():
+    counts = {"a": 1000, "b": 100, "c": 10}
+    docs = [[w] * n for w, n in counts.items()]
+    model = Word2Vec(min_count=1, negative=1).build(docs)
+    rng = np.random.default_rng(0)
+    draws = np.searchsorted(model.noise_cdf, rng.random(200_000), side="right")
+    expected = np.array([1000, 100, 10]) ** 0.75
+    expected /= expected.sum()
+    np.testing.assert_allclose(np.bincount(draws, minlength=3) / len(draws), expected, atol=0.005)
+
+
+def test_fit_reads_a_path_and_exports_keyed_vectors(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 20, encoding="utf-8")
+    model = Word2Vec(dim=5, min_count=2, epochs=1).fit(str(path), progress=False)
+    assert model.wv.index_to_key[0] == "the"
+    assert model.wv["cat"].shape == (5,)
+    assert model.history[0]["effective_words"] > 0 and model.history[0]["words_per_sec"] > 0
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kwargs, word", [
+    ({"window": 0}, "window"), ({"negative": -1}, "negative"), ({"dim": 0}, "dim"),
+    ({"sample": -1e-3}, "sample"), ({"alpha": 0}, "alpha"), ({"epochs": 0}, "epochs"),
+    ({"min_count": 0}, "min_count"), ({"batch_size": 0}, "batch_size"),
+])
+def test_nonsense_hyperparameters_are_rejected(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        Word2Vec(**kwargs)
+
+
+def test_fewer_than_two_words_after_min_count():
+    with pytest.raises(ValueError, match="at least 2 distinct words"):
+        Word2Vec(min_count=3).fit([["a", "a", "a", "b"]], progress=False)
+
+
+def test_raw_strings_instead_of_token_lists():
+    with pytest.raises(TypeError, match="token lists"):
+        Word2Vec(min_count=1).fit(["the cat sat", "on the mat"], progress=False)
+
+
+def test_diverging_loss_names_the_learning_rate():
+    docs, _ = _two_group_corpus(np.random.default_rng(3), n_docs=100)
+    with pytest.raises(FloatingPointError, match="alpha"):
+        with np.errstate(all="ignore"):
+            Word2Vec(dim=8, min_count=1, sample=0, alpha=1e35, min_alpha=0, epochs=3,
+                     batch_size=16).fit(docs, progress=False)
+
+
+def test_encoded_corpus_is_accepted_as_is(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b c\n" * 5, encoding="utf-8")
+    corpus = encode_corpus(str(path))
+    model = Word2Vec(dim=4, min_count=1, epochs=1).fit(corpus, progress=False)
+    assert model.vocab is corpus.vocab
