@@ -48,6 +48,10 @@ Every position's input vector is fetched once (``X`` is a sliding-window view), 
 whole batch touches about ``7 * N`` table rows instead of ``~42 * N`` pair-by-pair.
 ``benchmarks/bench_word2vec.py`` shows the result is as accurate as gensim's.
 """
+import contextlib
+import json
+import os
+import signal
 import time
 
 import numpy as np
@@ -55,6 +59,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tqdm.auto import tqdm
 
 from .corpus import EncodedCorpus, encode_corpus
+from .fileio import save_npz
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
 
@@ -106,45 +111,67 @@ class Word2Vec:
         self.keep_probs = self.vocab.keep_probs(self.sample)                # (V,) subsampling
         self.noise_cdf = np.cumsum(self.vocab.noise_probs(0.75))            # (V,) for negatives
         self.epochs_done = 0
+        self._resume_at = None       # where to continue inside an interrupted epoch
         return self
 
     # ------------------------------------------------------------------ training
-    def fit(self, corpus, progress=True):
-        """Train for ``epochs`` epochs; ``corpus`` is a path, token lists or an EncodedCorpus."""
-        self.build(corpus)
-        return self.train(progress=progress)
+    def fit(self, corpus, progress=True, checkpoint=None):
+        """Train for ``epochs`` epochs; ``corpus`` is a path, token lists or an EncodedCorpus.
 
-    def train(self, progress=True):
-        """Run the remaining epochs (all of them after :meth:`build`, the rest after a resume)."""
-        while self.epochs_done < self.epochs:
-            self._train_epoch(self.epochs_done, progress)
-            self.epochs_done += 1
+        ``checkpoint``: an ``.npz`` path. If it exists, training **resumes** from it (same
+        settings and corpus required) and ends with exactly the vectors of an uninterrupted
+        run. It is rewritten after every epoch, and when Ctrl-C stops training: the first
+        Ctrl-C finishes the current batch, saves, and raises ``KeyboardInterrupt``.
+        """
+        self.build(corpus)
+        if checkpoint and os.path.exists(checkpoint):
+            self._load_checkpoint(checkpoint)
+        with _deferred_interrupt() as interrupt:
+            while self.epochs_done < self.epochs:
+                finished = self._train_epoch(self.epochs_done, progress, interrupt)
+                if finished:
+                    self.epochs_done += 1
+                    self._resume_at = None
+                if checkpoint and (finished or interrupt.requested):
+                    self._save_checkpoint(checkpoint)
+                if interrupt.requested:
+                    raise KeyboardInterrupt(f"word2vec stopped in epoch {self.epochs_done + 1}"
+                                            + (f"; checkpoint saved to {checkpoint}" if checkpoint else ""))
         return self
 
-    def _train_epoch(self, epoch, progress):
-        # One Generator per epoch, derived from the seed: the same seed gives the same run,
-        # and a run resumed at an epoch boundary continues exactly as an uninterrupted one.
+    def _train_epoch(self, epoch, progress, interrupt):
+        """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
+        # One Generator per epoch, derived from the seed: the same seed gives the same run.
         rng = np.random.default_rng((self.seed, epoch))
         stream, stream_doc = self._subsample(rng)                 # (n,) ids and document numbers
-        n_kept = len(stream)
-        w = self.window
+        n_kept, w = len(stream), self.window
         padded_ids = np.concatenate([np.zeros(w, np.int32), stream, np.zeros(w, np.int32)])
         padded_doc = np.concatenate([np.full(w, -1), stream_doc, np.full(w, -1)])
-        loss_sum, pairs, started = 0.0, 0, time.perf_counter()
-        bar = tqdm(total=n_kept, unit="word", unit_scale=True, disable=not progress,
+        state = self._resume_at or {"start": 0, "loss_sum": 0.0, "pairs": 0, "seconds": 0.0}
+        if self._resume_at:                                       # continue mid-epoch, same draws
+            rng.bit_generator.state = state["rng_state"]
+        loss_sum, pairs, start = state["loss_sum"], state["pairs"], state["start"]
+        started = time.perf_counter() - state["seconds"]
+        bar = tqdm(total=n_kept, initial=start, unit="word", unit_scale=True, disable=not progress,
                    desc=f"word2vec epoch {epoch + 1}/{self.epochs}")
-        for start in range(0, n_kept, self.batch_size):
+        for start in range(start, n_kept, self.batch_size):
+            if interrupt.requested:                               # stop between two batches
+                self._resume_at = {"start": start, "loss_sum": loss_sum, "pairs": pairs,
+                                   "seconds": time.perf_counter() - started,
+                                   "rng_state": rng.bit_generator.state}
+                bar.close()
+                return False
             stop = min(start + self.batch_size, n_kept)
             # learning rate: linear from alpha to min_alpha over all epochs
             lr = self.alpha - (self.alpha - self.min_alpha) * (epoch + start / n_kept) / self.epochs
             batch_loss, batch_pairs = self._train_batch(
                 padded_ids[start:stop + 2 * w], padded_doc[start:stop + 2 * w], lr, rng)
-            loss_sum += batch_loss
-            pairs += batch_pairs
             if not np.isfinite(batch_loss):
                 raise FloatingPointError(
                     f"the loss became {batch_loss} in epoch {epoch + 1}: the learning rate alpha={self.alpha} "
                     "is too high for these data; lower alpha (e.g. by 10x)")
+            loss_sum += batch_loss
+            pairs += batch_pairs
             bar.update(stop - start)
             if (start // self.batch_size) % 20 == 0:
                 bar.set_postfix(loss=f"{loss_sum / max(pairs, 1):.4f}", lr=f"{lr:.5f}")
@@ -153,6 +180,7 @@ class Word2Vec:
         self.history.append({"epoch": epoch + 1, "loss": loss_sum / max(pairs, 1), "pairs": pairs,
                              "effective_words": n_kept, "seconds": seconds,
                              "words_per_sec": n_kept / max(seconds, 1e-9)})
+        return True
 
     def _subsample(self, rng):
         """Drop each token with probability ``1 - keep_probs[id]`` (word2vec.c's subsampling)."""
@@ -176,6 +204,30 @@ class Word2Vec:
         target_ids = np.concatenate([centre_ids[:, None], negatives], axis=1)  # (N, K+1)
         return sgns_step(self.in_vectors, self.out_vectors, window_ids, window_doc >= 0,
                          in_window, target_ids, lr)
+
+    # ------------------------------------------------------------------ checkpoints
+    def _save_checkpoint(self, path):
+        state = {"config": self.config(), "epochs_done": self.epochs_done, "history": self.history,
+                 "resume_at": self._resume_at}
+        save_npz(path, in_vectors=self.in_vectors, out_vectors=self.out_vectors,
+                 words=np.array(self.vocab.itos), state=np.array(json.dumps(state)))
+
+    def _load_checkpoint(self, path):
+        try:
+            with np.load(path) as saved:
+                state = json.loads(str(saved["state"]))
+                words, in_vectors, out_vectors = saved["words"].tolist(), saved["in_vectors"], saved["out_vectors"]
+        except (OSError, KeyError, ValueError) as err:
+            raise ValueError(f"{path} is not a word2vec checkpoint ({err}); delete it or pass another path") from None
+        changed = [k for k, v in state["config"].items() if self.config().get(k) != v]
+        if changed:
+            raise ValueError(f"checkpoint {path} was made with other settings ({', '.join(changed)}); "
+                             "resume with the same settings, or delete the checkpoint to start afresh")
+        if words != self.vocab.itos:
+            raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
+                             "resume on the same corpus, or delete the checkpoint")
+        self.in_vectors[:], self.out_vectors[:] = in_vectors, out_vectors
+        self.epochs_done, self.history, self._resume_at = state["epochs_done"], state["history"], state["resume_at"]
 
     # ------------------------------------------------------------------ results
     @property
@@ -256,6 +308,31 @@ def add_rows(table, row_ids, updates):
     for dim, column in enumerate(updates.T):
         sums[dim] = np.bincount(group.ravel(), weights=column, minlength=len(unique_ids))
     table[unique_ids] += sums.T.astype(table.dtype)
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """While active, a first Ctrl-C only sets ``.requested`` (the loop stops at a batch
+    boundary, so the tables are never half-updated); a second one interrupts at once."""
+    class Flag:
+        requested = False
+
+    flag = Flag()
+
+    def handler(signum, frame):
+        if flag.requested:
+            raise KeyboardInterrupt
+        flag.requested = True
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:                      # not the main thread: Ctrl-C is not ours to handle
+        yield flag
+        return
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _sigmoid(x):

@@ -179,3 +179,47 @@ def test_encoded_corpus_is_accepted_as_is(tmp_path):
     corpus = encode_corpus(str(path))
     model = Word2Vec(dim=4, min_count=1, epochs=1).fit(corpus, progress=False)
     assert model.vocab is corpus.vocab
+
+
+# ---------------------------------------------------------------------------- interrupt and resume
+def _interrupt_after(monkeypatch, n_batches):
+    """Send ourselves Ctrl-C (SIGINT) during batch number ``n_batches``."""
+    import os
+    import signal
+    original = Word2Vec._train_batch
+    calls = {"n": 0}
+
+    def train_batch(self, *args):
+        calls["n"] += 1
+        if calls["n"] == n_batches:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, *args)
+
+    monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
+
+
+@pytest.mark.parametrize("stop_at_batch", [3, 10, 25])   # 10 batches an epoch: epochs 1, 1 (last), 3
+def test_ctrl_c_saves_a_checkpoint_and_resume_equals_uninterrupted_run(tmp_path, monkeypatch, stop_at_batch):
+    docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
+    settings = dict(dim=8, min_count=1, sample=0, epochs=3, batch_size=120, seed=2)
+    reference = Word2Vec(**settings).fit(docs, progress=False)
+    checkpoint = tmp_path / "w2v.ckpt.npz"
+    with monkeypatch.context() as patch:
+        _interrupt_after(patch, stop_at_batch)
+        with pytest.raises(KeyboardInterrupt, match="checkpoint saved"):
+            Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
+    assert checkpoint.exists()
+    resumed = Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
+    np.testing.assert_array_equal(resumed.in_vectors, reference.in_vectors)
+    np.testing.assert_array_equal(resumed.out_vectors, reference.out_vectors)
+    assert [h["loss"] for h in resumed.history] == pytest.approx([h["loss"] for h in reference.history])
+
+
+def test_checkpoint_from_other_settings_is_refused(tmp_path):
+    docs, _ = _two_group_corpus(np.random.default_rng(5), n_docs=20)
+    checkpoint = str(tmp_path / "w2v.npz")
+    Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
+    with pytest.raises(ValueError, match="other settings.*dim"):
+        Word2Vec(dim=9, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
+    with pytest.raises(ValueError, match="another corpus"):
+        Word2Vec(dim=8, min_count=1, epochs=1).fit([["x", "y"]] * 5, progress=False, checkpoint=checkpoint)
