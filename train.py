@@ -18,7 +18,9 @@ import numpy as np
 
 import minembed
 from minembed import AttentionEncoder, OneHotEncoder, Tokenizer, encode_corpus
+from minembed.evaluate import evaluate_analogies, evaluate_pairs
 from minembed.fileio import write_json
+from minembed.word2vec import Word2Vec
 from minembed.onehot import sparsity
 from minembed.vocab import MASK, PAD, UNK
 
@@ -125,6 +127,97 @@ def run_onehot(args):
     return {"model": "onehot", "out": out, "vocab": corpus.vocab, "metrics": metrics}
 
 
+# ============================================================================ word2vec
+def add_word2vec_args(parser):
+    parser.add_argument("--dim", type=int, default=100, help="vector width (default: %(default)s)")
+    parser.add_argument("--window", type=int, default=5, help="max context distance (default: %(default)s)")
+    parser.add_argument("--negative", type=int, default=5, help="negatives per centre word (default: %(default)s)")
+    parser.add_argument("--sample", type=float, default=1e-3,
+                        help="subsampling threshold, 0 = off (default: %(default)s)")
+    parser.add_argument("--alpha", type=float, default=0.025, help="initial learning rate (default: %(default)s)")
+    parser.add_argument("--min-alpha", type=float, default=0.0001, help="final learning rate (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=1024,
+                        help="centre words per vectorized SGD step (default: %(default)s)")
+    parser.add_argument("--analogies", help="questions-words file to evaluate on (e.g. ../shared/data/analogy/"
+                                            "questions-words.txt)")
+    parser.add_argument("--pairs", help="word-similarity file to evaluate on (e.g. ../shared/data/similarity/"
+                                        "wordsim353.tsv)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from DIR/checkpoint.npz (same settings) instead of starting afresh")
+    parser.set_defaults(min_count=5)
+
+
+def run_word2vec(args):
+    """Skip-gram word2vec with negative sampling (vectorized NumPy SGD)."""
+    check_positive(args, "dim", "window", "epochs", "batch_size", "alpha")
+    out, checkpoint = prepare_resumable_out_dir(args)
+    tokenizer = Tokenizer()
+    corpus = load_corpus(args, tokenizer)
+    model = Word2Vec(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,
+                     max_vocab=args.max_vocab, sample=args.sample, alpha=args.alpha, min_alpha=args.min_alpha,
+                     epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, tokenizer=tokenizer)
+    started = time.perf_counter()
+    try:
+        model.fit(corpus, checkpoint=checkpoint)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; checkpoint saved. Resume with: {resume_command()}", file=sys.stderr)
+        raise SystemExit(130) from None
+    seconds = time.perf_counter() - started
+    vectors = model.wv
+    print_neighbours(vectors)
+    metrics = {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "oov_rate": corpus.oov_rate,
+               "history": model.history, "seconds": seconds,
+               "effective_words_per_sec": sum(h["effective_words"] for h in model.history) / seconds,
+               **evaluate_vectors(vectors, args)}
+    write_config(out, args, tokenizer, word2vec=model.config())
+    corpus.vocab.save(os.path.join(out, "vocab.tsv"))
+    vectors.save_word2vec_format(os.path.join(out, "vectors.txt"))
+    write_json(os.path.join(out, "metrics.json"), metrics)
+    os.remove(checkpoint)                           # finished: vectors.txt holds the result
+    return {"model": "word2vec", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}
+
+
+def prepare_resumable_out_dir(args):
+    """The output directory and its checkpoint path, for models that can resume (--resume)."""
+    if args.resume:
+        args.overwrite = True                       # the directory holds the run being resumed
+    out = prepare_out_dir(args)
+    checkpoint = os.path.join(out, "checkpoint.npz")
+    if args.resume and not os.path.exists(checkpoint):
+        raise UsageError(f"--resume: there is no checkpoint {checkpoint!r} to resume from")
+    if not args.resume and os.path.exists(checkpoint):
+        os.remove(checkpoint)                       # --overwrite starts afresh
+    return out, checkpoint
+
+
+def resume_command():
+    """The command line that was run, plus --resume."""
+    argv = [a for a in sys.argv[1:] if a != "--resume"]
+    return " ".join(["python", os.path.basename(sys.argv[0])] + argv + ["--resume"])
+
+
+def print_neighbours(vectors, words=None, topn=5):
+    for word in [w for w in (words or PROBE_WORDS) if w in vectors][:6]:
+        neighbours = ", ".join(f"{w} {s:.2f}" for w, s in vectors.most_similar(word, topn=topn))
+        print(f"  {word}: {neighbours}")
+
+
+def evaluate_vectors(vectors, args):
+    """Analogy accuracy and word-pair correlation, for the files given on the command line."""
+    results = {}
+    if args.analogies:
+        results["analogies"] = evaluate_analogies(vectors, args.analogies)
+        a = results["analogies"]
+        print(f"analogies: {a['accuracy']:.2%} of {a['answered']:,} answered ({a['oov']:,} skipped as "
+              f"out of vocabulary); semantic {a['semantic']:.2%}, syntactic {a['syntactic']:.2%}")
+    if args.pairs:
+        results["pairs"] = evaluate_pairs(vectors, args.pairs)
+        p = results["pairs"]
+        print(f"word pairs: Spearman {p['spearman']:.3f} over {p['pairs']} pairs ({p['oov']} out of vocabulary)")
+    return results
+
+
 # ============================================================================ encoder
 PROBE_WORDS = ("king", "house", "good", "said", "water", "love", "three", "night")
 
@@ -197,6 +290,7 @@ def run_encoder(args):
 # Each model: (add its options, run it, the options `all` uses on the default corpus).
 MODELS = {
     "onehot": (add_onehot_args, run_onehot, []),
+    "word2vec": (add_word2vec_args, run_word2vec, ["--epochs", "3", "--min-count", "3", "--dim", "64"]),
     "encoder": (add_encoder_args, run_encoder,
                 ["--steps", "1500", "--min-count", "3", "--eval-every", "500", "--checkpoint-every", "500"]),
 }
@@ -238,7 +332,7 @@ def build_parser():
     return parser
 
 
-USER_ERRORS = (ValueError, TypeError, KeyError, OSError)
+USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ArithmeticError)
 
 
 def main(argv=None):
