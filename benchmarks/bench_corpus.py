@@ -129,7 +129,7 @@ def main():
                 result = run_worker(side, path, args.min_count)
                 results[side].append(result)
                 print(f"  run {repeat + 1} {side:8s} {result['seconds']:7.2f} s   "
-                      f"peak RSS {result['peak_rss_mb']:7.1f} MB")
+                      f"peak RSS {result['peak_rss_mb']:7.1f} MB", flush=True)
     finally:
         if args.max_lines:
             os.unlink(path)

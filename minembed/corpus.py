@@ -7,10 +7,15 @@ The data flow is::
         --encode_corpus-->     EncodedCorpus(vocab, ids: int32[n_tokens], offsets: int64[n_docs + 1])
 
 Document ``d`` is ``ids[offsets[d]:offsets[d + 1]]``; models never look across that boundary.
-Nothing here holds the text as Python strings: files are read in 1 MiB blocks, a line is
-tokenized, turned into ids and dropped. A line with no newline for 50 MB (text8 has one of
-100 MB) is cut at whitespace into pieces of at most ``max_chars`` characters, and token lists
-into chunks of at most ``max_tokens`` tokens (gensim's ``max_sentence_length``).
+Nothing here holds the whole text as Python strings: files are read in 1 MiB blocks, and
+lines are tokenized, turned into ids and dropped in batches of about 256k tokens. A line
+with no newline for 50 MB (text8 has one of 100 MB) is cut at whitespace into pieces of at
+most ``max_chars`` characters, and token lists into chunks of at most ``max_tokens`` tokens
+(gensim's ``max_sentence_length``).
+
+Speed (``benchmarks/bench_corpus.py``): Python never loops over tokens; that happens inside
+C (``re.findall``, ``map`` over a dict, ``np.fromiter``). Python's own loops are over blocks
+and documents only.
 """
 import codecs
 import collections

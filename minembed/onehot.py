@@ -54,34 +54,32 @@ class OneHotEncoder:
         are concatenated, sorted and counted (see ``_counts``).
         """
         id_lists = [self.vocab.encode(tokens) for tokens in self._token_lists(documents)]
-        doc_of_token = np.repeat(np.arange(len(id_lists)), [len(ids) for ids in id_lists])
         all_ids = np.concatenate(id_lists) if id_lists else np.zeros(0, np.int32)
-        return self._counts(doc_of_token, all_ids, len(id_lists), binary)
+        return self._counts([len(ids) for ids in id_lists], all_ids, binary)
 
     def corpus_counts(self, corpus, binary=False):
         """Bag of words of an :class:`~minembed.corpus.EncodedCorpus`: one row per document."""
-        return self._counts(corpus.doc_ids(), corpus.ids, len(corpus), binary)
+        return self._counts(np.diff(corpus.offsets), corpus.ids, binary)
 
-    def _counts(self, doc_of_token, ids, n_docs, binary):
+    def _counts(self, doc_lengths, ids, binary):
         """Count (document, word) pairs by sorting one int64 key per token, ``doc * V + word``:
         equal pairs become neighbours, and each run of equal keys is one stored count.
         Example, V = 3: doc 0 = [2, 0, 2], doc 1 = [1] -> keys [2, 0, 2, 4] -> sorted
         [0, 2, 2, 4] -> runs (0), (2, 2), (4) -> X[0, 0] = 1, X[0, 2] = 2, X[1, 1] = 1.
         (Sorting in place needs far less memory than ``np.unique(..., return_inverse=True)``.)
         """
-        keys = np.array(doc_of_token, dtype=np.int64)          # (n_tokens,) a copy we may sort
-        keys *= self.dim
+        n_docs, V = len(doc_lengths), self.dim
+        keys = np.repeat(np.arange(n_docs, dtype=np.int64) * V, doc_lengths)   # (n_tokens,) doc * V
         keys += ids
         keys.sort()
         is_start = np.ones(len(keys), dtype=bool)              # first key of each run
         np.not_equal(keys[1:], keys[:-1], out=is_start[1:])
         run_starts = np.flatnonzero(is_start)                  # (nnz,)
-        cells = keys[run_starts]
-        del keys
-        rows, cols = np.divmod(cells, self.dim)
-        counts = np.diff(np.append(run_starts, len(ids))) if not binary else np.ones(len(cells))
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_docs))])
-        return CSRMatrix(counts.astype(np.float64), cols, indptr, (n_docs, self.dim))
+        cells = keys[run_starts]                               # (nnz,) distinct keys, sorted
+        counts = np.ones(len(cells)) if binary else np.diff(run_starts, append=len(keys)).astype(np.float64)
+        del keys, is_start, run_starts
+        indptr = np.searchsorted(cells, np.arange(n_docs + 1, dtype=np.int64) * V)  # row d starts at key d*V
+        return CSRMatrix(counts, (cells % V).astype(np.int32), indptr, (n_docs, V))
 
     def _token_lists(self, documents):
         if isinstance(documents, str):

@@ -140,7 +140,10 @@ class Vocabulary:
 
     def decode(self, ids):
         """Id sequence -> token list. ``decode(encode(t)) == t`` for in-vocabulary tokens."""
-        return [self.itos[i] for i in np.asarray(ids).tolist()]
+        ids = np.asarray(ids)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
+            raise IndexError(f"ids must be in [0, {len(self)}), got min {ids.min()} max {ids.max()}")
+        return [self.itos[i] for i in ids.tolist()]
 
     def with_specials(self, specials=(PAD, UNK, MASK)):
         """A copy with the given special tokens prepended (the encoder needs them)."""

@@ -82,6 +82,10 @@ def test_decode_encode_round_trip():
     assert vocab.decode(vocab.encode(tokens)) == tokens
     assert vocab.decode(np.array([0, 1], dtype=np.int64)) == ["a", "c"]
     assert vocab.decode([]) == []
+    with pytest.raises(IndexError, match=r"ids must be in \[0, 4\)"):
+        vocab.decode([0, -1])                          # would silently be the last word
+    with pytest.raises(IndexError):
+        vocab.decode([4])
 
 
 def test_getitem_unknown_is_a_helpful_key_error():
