@@ -1,0 +1,188 @@
+"""Word2vec: minembed against gensim on 16M words of Wikipedia — quality, speed, memory.
+
+    python benchmarks/bench_word2vec.py                      # the full benchmark (~30 min on 2 cores)
+    python benchmarks/bench_word2vec.py --max-lines 20000 --epochs 1 --speed-lines 20000   # a quick look
+
+Two parts:
+
+1. **Quality and memory.** Each library trains once with the defaults (dim 100, window 5,
+   negative 5, min_count 5, sample 1e-3, alpha 0.025, 5 epochs) in a fresh process of its
+   own, so that its peak RSS is its own. gensim (``sg=1``, ``workers=1``) is fed the very same
+   token lists (minembed's tokenizer, 10,000-token chunks). Both are scored with the same
+   code: analogy accuracy on questions-words (30k vocabulary, 3CosAdd) and Spearman on
+   WordSim-353 (the development sets), then the held-out sets.
+2. **Speed.** Effective (after subsampling) words per second on one core, measured on
+   the first ``--speed-lines`` lines: minembed and gensim alternate in one process, 3 rounds,
+   best of 3 each, and the ratio is printed.
+"""
+import argparse
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+DATA = os.environ.get("MINEMBED_DATA", os.path.join(HERE, "..", "..", "shared", "data"))
+CORPUS = os.path.join(DATA, "corpora", "enwiki-2015-aa.txt.gz")
+DEV_SETS = {"analogy": "analogy/questions-words.txt", "ws353": "similarity/wordsim353.tsv"}
+HELD_OUT = {"msr": "analogy/msr-questions.txt", "simlex": "similarity/simlex999.txt",
+            "men": "similarity/EN-MEN-TR-3k.txt", "rw": "similarity/EN-RW-STANFORD.txt",
+            "ws353-sim": "similarity/EN-WS-353-SIM.txt", "ws353-rel": "similarity/EN-WS-353-REL.txt"}
+SETTINGS = dict(dim=100, window=5, negative=5, min_count=5, sample=1e-3, alpha=0.025, min_alpha=0.0001)
+
+
+def load_encoded(max_lines, min_count):
+    """The first ``max_lines`` lines, tokenized by minembed and encoded as ids."""
+    from minembed.corpus import encode_corpus, iter_documents
+    from minembed.tokenize import Tokenizer
+    lines = itertools.islice(iter_documents(CORPUS), max_lines)
+    return encode_corpus(map(Tokenizer().tokenize, lines), min_count=min_count)
+
+
+def token_lists(max_lines):
+    """The same documents as lists of str for gensim, every token kept (gensim applies
+    min_count itself); equal words share one str object, so memory stays small."""
+    corpus = load_encoded(max_lines, min_count=1)
+    words = corpus.vocab.itos
+    return [[words[i] for i in corpus.document(d).tolist()] for d in range(len(corpus))]
+
+
+def train_minembed(corpus, epochs, seed=1):
+    from minembed.word2vec import Word2Vec
+    model = Word2Vec(epochs=epochs, seed=seed, **SETTINGS)
+    started = time.perf_counter()
+    model.fit(corpus, progress=False)
+    seconds = time.perf_counter() - started
+    effective = sum(h["effective_words"] for h in model.history)
+    return model.wv, effective, seconds
+
+
+def train_gensim(sentences, epochs, seed=1):
+    from gensim.models import Word2Vec as GensimWord2Vec
+    from minembed.vectors import KeyedVectors
+    model = GensimWord2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
+                           min_count=SETTINGS["min_count"], sample=SETTINGS["sample"], alpha=SETTINGS["alpha"],
+                           min_alpha=SETTINGS["min_alpha"], sg=1, hs=0, workers=1, seed=seed, epochs=epochs)
+    model.build_vocab(sentences)
+    started = time.perf_counter()
+    effective, _raw = model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
+    seconds = time.perf_counter() - started
+    return KeyedVectors(model.wv.index_to_key, model.wv.vectors), effective, seconds
+
+
+def scores(kv):
+    from minembed.evaluate import evaluate_analogies, evaluate_pairs
+    results = {}
+    for name, rel in {**DEV_SETS, **HELD_OUT}.items():
+        path = os.path.join(DATA, rel)
+        if not os.path.exists(path):
+            continue
+        if rel.startswith("analogy"):
+            report = evaluate_analogies(kv, path, restrict_vocab=30000)
+            results[name] = {"accuracy": report["accuracy"], "answered": report["answered"],
+                             "semantic": report["semantic"], "syntactic": report["syntactic"]}
+        else:
+            report = evaluate_pairs(kv, path)
+            results[name] = {"spearman": report["spearman"], "pairs": report["pairs"]}
+    return results
+
+
+def worker(library, max_lines, epochs):
+    """Train one library on the corpus in this process; print one JSON line."""
+    if library == "minembed":
+        kv, effective, seconds = train_minembed(load_encoded(max_lines, SETTINGS["min_count"]), epochs)
+    else:
+        kv, effective, seconds = train_gensim(token_lists(max_lines), epochs)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"library": library, "effective_words": effective, "seconds": seconds,
+                      "words_per_sec": effective / seconds, "peak_rss_mb": peak_mb,
+                      "vocab": len(kv), "scores": scores(kv)}))
+
+
+def run_worker(library, max_lines, epochs):
+    command = [sys.executable, __file__, "--worker", library, "--epochs", str(epochs)]
+    if max_lines:
+        command += ["--max-lines", str(max_lines)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def speed_rounds(max_lines, rounds=3):
+    """Alternate minembed and gensim on the same data (1 epoch each), best of ``rounds``."""
+    corpus = load_encoded(max_lines, SETTINGS["min_count"])
+    sentences = token_lists(max_lines) if gensim_available() else None
+    best = {}
+    for round_no in range(rounds):
+        for library in ("minembed", "gensim"):
+            if library == "gensim" and sentences is None:
+                continue
+            _, effective, seconds = (train_minembed(corpus, 1, seed=round_no + 1) if library == "minembed"
+                                     else train_gensim(sentences, 1, seed=round_no + 1))
+            rate = effective / seconds
+            best[library] = max(best.get(library, 0), rate)
+            print(f"  speed round {round_no + 1}: {library:8s} {rate / 1e3:7.1f}k effective words/s", flush=True)
+    return best
+
+
+def gensim_available():
+    try:
+        import gensim  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-lines", type=int, default=None, help="use only the first N lines (default: all)")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--speed-lines", type=int, default=40000, help="lines for the speed rounds (0 = skip)")
+    parser.add_argument("--worker", choices=("minembed", "gensim"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not os.path.exists(CORPUS):
+        print(f"bench_word2vec: the corpus {CORPUS} is missing (set MINEMBED_DATA to the shared/data folder); "
+              "nothing measured.")
+        return
+    if args.worker:
+        return worker(args.worker, args.max_lines, args.epochs)
+
+    libraries = ["minembed"] + (["gensim"] if gensim_available() else [])
+    if len(libraries) == 1:
+        print("gensim is not installed (pip install -e .[bench]): minembed only, no ratios.")
+    print(f"quality: {args.epochs} epochs on {'all' if not args.max_lines else args.max_lines} lines of {CORPUS}")
+    rows = {library: run_worker(library, args.max_lines, args.epochs) for library in libraries}
+    print_quality(rows)
+    if args.speed_lines:
+        print(f"speed: 1 epoch on the first {args.speed_lines} lines, alternating, best of 3")
+        best = speed_rounds(args.speed_lines)
+        for library, rate in best.items():
+            print(f"  best {library:8s} {rate / 1e3:7.1f}k effective words/s")
+        if "gensim" in best:
+            print(f"  speed ratio minembed / gensim: {best['minembed'] / best['gensim']:.2f}x")
+
+
+def print_quality(rows):
+    names = list(rows)
+    print(f"{'':28s}" + "".join(f"{n:>12s}" for n in names) + ("   difference" if len(names) == 2 else ""))
+
+    def line(label, values, fmt):
+        diff = f"   {values[0] - values[1]:+{fmt}}" if len(values) == 2 else ""
+        print(f"{label:28s}" + "".join(f"{v:>12{fmt}}" for v in values) + diff)
+
+    line("effective words/s (5 ep.)", [rows[n]["words_per_sec"] for n in names], ".0f")
+    line("peak RSS (MB)", [rows[n]["peak_rss_mb"] for n in names], ".0f")
+    first = rows[names[0]]["scores"]
+    for test in first:
+        metric = "accuracy" if "accuracy" in first[test] else "spearman"
+        held = " (held out)" if test in HELD_OUT else ""
+        line(f"{test} {metric}{held}", [rows[n]["scores"][test][metric] for n in names], ".4f")
+    print("raw:", json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
