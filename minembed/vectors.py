@@ -33,7 +33,7 @@ class KeyedVectors:
     def __init__(self, index_to_key, vectors):
         self.index_to_key = list(index_to_key)
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if self.vectors.ndim != 2 or len(self.index_to_key) != len(self.vectors):
+        if self.vectors.ndim != 2 or len(self.index_to_key) != len(self.vectors) or self.vectors.shape[1] < 1:
             raise ValueError(f"{len(self.index_to_key)} words but vectors of shape {self.vectors.shape}; "
                              "expected one row per word, shape (n_words, dim)")
         self.key_to_index = {word: i for i, word in enumerate(self.index_to_key)}
@@ -69,10 +69,15 @@ class KeyedVectors:
 
     @property
     def normed(self):
-        """(V, d) unit-length copy of the vectors (all-zero rows stay zero)."""
+        """(V, d) unit-length copy of the vectors (all-zero rows stay zero).
+
+        Each row is first divided by its largest absolute value, so that squaring cannot
+        overflow (3e38 ** 2) or underflow (1e-45 ** 2) in float32.
+        """
         if self._normed is None:
-            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            self._normed = self.vectors / np.maximum(norms, 1e-12)
+            largest = np.abs(self.vectors).max(axis=1, keepdims=True)                # (V, 1)
+            scaled = self.vectors / np.where(largest > 0, largest, 1)                # (V, d), |.| <= 1
+            self._normed = scaled / np.maximum(np.linalg.norm(scaled, axis=1, keepdims=True), 1e-12)
         return self._normed
 
     def similarity(self, word_a, word_b):
@@ -84,6 +89,7 @@ class KeyedVectors:
 
         Query words are never returned. ``positive`` may be one word or a list.
         ``restrict_vocab=N`` searches only the first (most frequent) N rows.
+        Equal scores are listed in row order (the more frequent word first).
 
         >>> kv.most_similar(positive=["woman", "king"], negative=["man"], topn=1)  # doctest: +SKIP
         [('queen', 0.71)]
@@ -97,16 +103,22 @@ class KeyedVectors:
         query = weights @ self.normed[query_ids]                  # (d,)
         query /= max(np.linalg.norm(query), 1e-12)
         candidates = self.normed if restrict_vocab is None else self.normed[:restrict_vocab]
-        scores = candidates @ query                               # (V,)
-        scores[[i for i in query_ids if i < len(scores)]] = -np.inf
-        topn = min(topn, len(scores) - len(set(query_ids)))
-        best = np.argpartition(-scores, topn - 1)[:topn] if topn > 0 else np.zeros(0, int)
-        best = best[np.lexsort((best, -scores[best]))]            # score desc, then frequency
+        scores = candidates @ query                               # (R,)
+        excluded = sorted({i for i in query_ids if i < len(scores)})
+        scores[excluded] = -np.inf
+        topn = max(0, min(topn, len(scores) - len(excluded)))
+        if topn == 0:
+            return []
+        kth_best = np.partition(scores, len(scores) - topn)[len(scores) - topn]
+        best = np.flatnonzero(scores >= kth_best)                 # the top n, plus any ties of the n-th
+        best = best[np.argsort(-scores[best], kind="stable")][:topn]   # score desc, then row order
         return [(self.index_to_key[i], float(scores[i])) for i in best]
 
     def doesnt_match(self, words):
-        """The word of ``words`` least similar to the mean of all of them."""
+        """The word of ``words`` least similar to the mean of all of them (their unit vectors)."""
         words = list(words)
+        if not words:
+            raise ValueError("doesnt_match needs at least one word")
         unit = self.normed[[self.index(w) for w in words]]        # (n, d)
         mean = unit.mean(axis=0)
         mean /= max(np.linalg.norm(mean), 1e-12)
@@ -114,11 +126,18 @@ class KeyedVectors:
 
     # ------------------------------------------------------------------ word2vec formats
     def save_word2vec_format(self, path, binary=False):
-        """Write the standard word2vec format (text, or binary float32), atomically."""
+        """Write the standard word2vec format (text, or binary float32), atomically.
+
+        Text values are written with 9 significant digits, which is enough for every
+        float32 to read back bit for bit. Words must be non-empty and free of whitespace,
+        and vectors finite, so that every reader (ours, gensim's, word2vec.c's) gets back
+        exactly this table.
+        """
         for word in self.index_to_key:
-            if not word or any(c.isspace() for c in word):
-                raise ValueError(f"word {word!r} is empty or contains whitespace; the word2vec "
-                                 "format separates fields by spaces, so it cannot be saved")
+            if not isinstance(word, str) or not word or any(c.isspace() for c in word):
+                raise ValueError(f"word {word!r} is empty, not a string, or contains whitespace; the "
+                                 "word2vec format separates fields by spaces, so it cannot be saved")
+        _check_finite(self.index_to_key, self.vectors, f"cannot save {path}")
         header = f"{len(self)} {self.vector_size}\n"
         if binary:
             with atomic_write(path, "wb") as f:
@@ -135,62 +154,130 @@ class KeyedVectors:
 
     @classmethod
     def load_word2vec_format(cls, path, binary=False):
-        """Read a word2vec text or binary file (as written by word2vec.c, gensim or minembed)."""
+        """Read a word2vec text or binary file (as written by word2vec.c, gensim or minembed).
+
+        Every damaged or mismatched file is refused with a ``ValueError`` naming the
+        problem: no header, fewer or more rows than the header says, a row of the wrong
+        length, a value that is not a number, NaN/inf, duplicate words, or a binary file
+        read as text and vice versa.
+        """
         with open(path, "rb") as f:
             data = f.read()
         newline = data.find(b"\n")
         header = data[:newline].split()
         if newline < 0 or len(header) != 2 or not all(h.isdigit() for h in header):
             raise ValueError(f"{path}: the first line must be the header 'n_words dim', got "
-                             f"{data[:max(newline, 0) or 40][:60]!r}; is this a word2vec file?")
+                             f"{data[:newline if newline > 0 else 40][:60]!r}; is this a word2vec file? "
+                             "(GloVe files have no header: add the line 'n_words dim' on top)")
         n_words, dim = int(header[0]), int(header[1])
+        if dim < 1:
+            raise ValueError(f"{path}: the header gives dimension {dim}; vectors need at least 1")
         reader = _read_binary_rows if binary else _read_text_rows
         words, vectors = reader(path, data, newline + 1, n_words, dim)
-        if not np.isfinite(vectors).all():
-            bad = words[int(np.argmin(np.isfinite(vectors).all(axis=1)))]
-            raise ValueError(f"{path}: the vector of {bad!r} contains NaN or inf")
-        return cls(words, vectors)
+        _check_finite(words, vectors, f"{path}")
+        try:
+            return cls(words, vectors)
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}") from None
+
+
+def _check_finite(words, vectors, where):
+    finite_rows = np.isfinite(vectors).all(axis=1)
+    if not finite_rows.all():
+        bad = words[int(np.argmin(finite_rows))]
+        raise ValueError(f"{where}: the vector of {bad!r} contains NaN or inf (or a value beyond the "
+                         "float32 range)")
+
+
+def _binary_hint(data):
+    """A hint for text-mode errors when the bytes look like binary float32 data."""
+    sample = data[:65536]
+    if any(byte in sample for byte in b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x1a\x1b\x7f"):
+        return " (the file contains binary bytes: if it was written with binary=True, load it with binary=True)"
+    return ""
 
 
 def _read_text_rows(path, data, start, n_words, dim):
     try:
-        lines = data[start:].decode("utf-8").split("\n")
+        text = data[start:].decode("utf-8")
     except UnicodeDecodeError as err:
         raise ValueError(f"{path}: byte {start + err.start} is not valid UTF-8; if this is a "
                          "binary word2vec file, load it with binary=True") from None
-    lines = [line for line in lines if line.strip()]
+    lines = text.split("\n")
+    lines = [(line_no, line.rstrip()) for line_no, line in enumerate(lines, start=2) if line.strip()]
     if len(lines) != n_words:
         raise ValueError(f"{path}: the header says {n_words} words but the file has {len(lines)} rows "
-                         "(truncated file, or wrong header)")
-    words, values = [], []
-    for line_no, line in enumerate(lines, start=2):
-        fields = line.rstrip().split(" ")
+                         f"(truncated file, or wrong header){_binary_hint(data)}")
+    words, numbers = [], []
+    for line_no, line in lines:                                    # one iteration per word
+        fields = line.split(" ")                                   # word2vec.c ends rows with a space
         if len(fields) != dim + 1:
+            why = " (a word containing spaces?)" if len(fields) > dim + 1 else " (truncated row?)"
             raise ValueError(f"{path}, line {line_no}: expected a word and {dim} numbers, got "
-                             f"{len(fields) - 1} numbers")
+                             f"{len(fields) - 1} numbers{why}{_binary_hint(data)}")
         words.append(fields[0])
-        values.append(fields[1:])
+        numbers.extend(fields[1:])
     try:
-        return words, np.array(values, dtype=np.float32).reshape(n_words, dim)
-    except ValueError as err:
-        raise ValueError(f"{path}: a vector contains something that is not a number ({err})") from None
+        with np.errstate(over="ignore"):                           # 1e39 -> inf, refused by the caller
+            vectors = np.array(numbers, dtype=np.float32).reshape(n_words, dim)
+    except ValueError:
+        raise ValueError(f"{path}, {_first_non_number(lines)} is not a number") from None
+    if text.strip() and not text.rstrip(" \t\r").endswith("\n"):                   # every writer ends rows with \n
+        raise ValueError(f"{path}: the file does not end with a newline, so its last row may be cut "
+                         "short (truncated file?); if the file is complete, add a newline at its end")
+    return words, vectors
+
+
+def _first_non_number(lines):
+    """``"line 7: 'x'"`` for the first value that does not parse (errors only, so a loop is fine)."""
+    for line_no, line in lines:
+        for value in line.split(" ")[1:]:
+            try:
+                float(value)
+            except ValueError:
+                return f"line {line_no}: {value!r}"
+    return "a value"
+
+
+def _looks_like_text(data, start, dim):
+    """True if the first row after the header reads as a text row ``word v1 .. vd``."""
+    end = data.find(b"\n", start)
+    fields = data[start:end if end >= 0 else len(data)].rstrip().split(b" ")
+    if len(fields) != dim + 1:
+        return False
+    try:
+        [float(value) for value in fields[1:]]
+    except ValueError:
+        return False
+    return True
 
 
 def _read_binary_rows(path, data, start, n_words, dim):
+    if _looks_like_text(data, start, dim):
+        raise ValueError(f"{path}: the rows are text ('word v1 v2 ...'), not binary float32; "
+                         "load it with binary=False")
+    row_bytes = 4 * dim
+    if n_words * (2 + row_bytes) > len(data) - start:               # each row: word, space, vector
+        raise ValueError(f"{path}: the header says {n_words} words of dimension {dim}, which needs at "
+                         f"least {n_words * (2 + row_bytes)} bytes, but the file has {len(data) - start} "
+                         "after the header (truncated file, or wrong header)")
     words = []
     vectors = np.empty((n_words, dim), dtype=np.float32)
-    row_bytes = 4 * dim
     position = start
     for i in range(n_words):                                       # one iteration per word
         space = data.find(b" ", position)
         if space < 0 or space + 1 + row_bytes > len(data):
             raise ValueError(f"{path}: the file ends after {i} of the {n_words} words in its header "
                              "(truncated file, or wrong header)")
+        word = data[position:space].lstrip(b"\n")                  # some writers end vectors with \n
+        if not word or any(byte in word for byte in b"\t\n\r\x0b\x0c"):
+            raise ValueError(f"{path}: row {i + 1} does not start with a word ({word[:40]!r}); the "
+                             f"file is damaged, or its header dimension {dim} is wrong")
         try:
-            words.append(data[position:space].lstrip(b"\n").decode("utf-8"))
+            words.append(word.decode("utf-8"))
         except UnicodeDecodeError:
-            raise ValueError(f"{path}: word {i + 1} is not valid UTF-8 (is this a text-format "
-                             "file? then load it with binary=False)") from None
+            raise ValueError(f"{path}: word {i + 1} is not valid UTF-8; the file is damaged, or "
+                             f"its header dimension {dim} is wrong") from None
         vectors[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
         position = space + 1 + row_bytes
     if data[position:].strip():
