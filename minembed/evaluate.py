@@ -12,8 +12,11 @@ judgement; the model's judgement is ``cos(w1, w2)``. Agreement is Spearman's ran
 
     rho = Pearson(rank(human), rank(model))
 
-with tied values given the average of the ranks they span. Pairs with an unknown word
-are skipped and counted.
+with tied values given the average of the ranks they span (NaN if either side is
+constant, as in SciPy). Pairs with an unknown word are skipped and counted.
+
+Both evaluations match words case-insensitively, like gensim: a word in a test file
+stands for the most frequent row whose lowercased form equals it.
 """
 import numpy as np
 
@@ -41,26 +44,46 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, batch_size=1024):
     Returns ``{"accuracy", "correct", "answered", "oov", "semantic", "syntactic", "sections"}``
     where ``semantic``/``syntactic`` are accuracies over the non-``gram`` / ``gram*`` sections
     and ``sections`` maps each section to ``{"correct", "answered", "accuracy"}``.
+    Matching is case-insensitive, as in gensim: a question word stands for the most frequent
+    of its case variants ("paris" -> row of "Paris" if that comes first), no case variant of a
+    question word can be the answer, and any case variant of the expected word counts as correct.
     """
-    allowed = {word: i for i, word in enumerate(kv.index_to_key[:restrict_vocab])}
-    normed = kv.normed[:len(allowed)]                              # (R, d)
+    lookup, canonical = _case_insensitive_rows(kv.index_to_key[:restrict_vocab])
+    normed = kv.normed[:len(canonical)]                            # (R, d)
+    variants = np.flatnonzero(canonical != np.arange(len(canonical)))  # rows like "Paris" after "paris"
     sections, question_ids, skipped = [], [], 0
     for section, words in read_analogies(path):
-        if all(w in allowed for w in words):
+        if all(w in lookup for w in words):
             sections.append(section)
-            question_ids.append([allowed[w] for w in words])
+            question_ids.append([lookup[w] for w in words])
         else:
             skipped += 1
     question_ids = np.array(question_ids, dtype=np.int64).reshape(-1, 4)
     hits = np.zeros(len(question_ids), dtype=bool)
     for start in range(0, len(question_ids), batch_size):
-        a, b, c, d = question_ids[start:start + batch_size].T
+        a, b, c, d = question_ids[start:start + batch_size].T     # (n,) each
         query = normed[b] - normed[a] + normed[c]                  # (n, d)
         scores = query @ normed.T                                  # (n, R)
         rows = np.arange(len(a))
         scores[rows, a] = scores[rows, b] = scores[rows, c] = -np.inf
-        hits[start:start + batch_size] = scores.argmax(axis=1) == d
+        if len(variants):
+            owner = canonical[variants]                            # (k,)
+            is_query = (owner == a[:, None]) | (owner == b[:, None]) | (owner == c[:, None])  # (n, k)
+            scores[:, variants] = np.where(is_query, -np.inf, scores[:, variants])
+        best = scores.argmax(axis=1)                               # (n,)
+        hits[start:start + batch_size] = (canonical[best] == d) & np.isfinite(scores[rows, best])
     return _analogy_report(sections, hits, skipped)
+
+
+def _case_insensitive_rows(keys):
+    """``lookup``: lowercased word -> its first (most frequent) row; ``canonical[i]``: that row for row i.
+
+    >>> _case_insensitive_rows(["the", "Paris", "paris"])
+    ({'the': 0, 'paris': 1}, array([0, 1, 1]))
+    """
+    lookup = {}
+    canonical = np.array([lookup.setdefault(key.lower(), i) for i, key in enumerate(keys)], dtype=np.int64)
+    return lookup, canonical
 
 
 def _analogy_report(sections, hits, skipped):
@@ -118,28 +141,37 @@ def spearman(x, y):
 
 
 def pearson(x, y):
-    x = np.asarray(x, dtype=np.float64) - np.mean(x)
-    y = np.asarray(y, dtype=np.float64) - np.mean(y)
+    """Pearson's r = cov(x, y) / (std(x) std(y)); NaN when either input is constant (as SciPy)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or len(x) < 2:
+        raise ValueError(f"pearson needs two 1-D sequences of the same length >= 2, got shapes "
+                         f"{x.shape} and {y.shape}")
+    x, y = x - x.mean(), y - y.mean()
     denominator = np.sqrt((x @ x) * (y @ y))
-    return float(x @ y / denominator) if denominator > 0 else 0.0
+    return float(x @ y / denominator) if denominator > 0 else float("nan")
 
 
 def evaluate_pairs(kv, path):
     """Spearman (and Pearson) between human scores and cosine similarities.
 
-    Returns ``{"spearman", "pearson", "pairs", "oov", "oov_ratio"}``.
+    Returns ``{"spearman", "pearson", "pairs", "oov", "oov_ratio"}``. Matching is
+    case-insensitive (a word stands for its most frequent case variant), as in gensim.
     """
-    human, model, skipped = [], [], 0
+    lookup, _ = _case_insensitive_rows(kv.index_to_key)
+    pairs, human, skipped = [], [], 0
     for w1, w2, score in read_pairs(path):
-        if w1 in kv and w2 in kv:
+        if w1 in lookup and w2 in lookup:
+            pairs.append((lookup[w1], lookup[w2]))
             human.append(score)
-            model.append(kv.similarity(w1, w2))
         else:
             skipped += 1
     total = len(human) + skipped
     if len(human) < 2:
         raise ValueError(f"only {len(human)} of the {total} pairs in {path} have both words in the "
-                         "vocabulary; train on a larger corpus or lower min_count")
+                         "vocabulary; at least 2 are needed: train on a larger corpus or lower min_count")
+    first, second = np.array(pairs).T                              # (n,) row ids
+    model = np.einsum("nd,nd->n", kv.normed[first], kv.normed[second])   # cosine per pair
     return {"spearman": spearman(human, model), "pearson": pearson(human, model),
             "pairs": len(human), "oov": skipped, "oov_ratio": skipped / total}
 
