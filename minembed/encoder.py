@@ -314,7 +314,10 @@ class AttentionEncoder:
         self._workspace = None
 
     def _init_params(self, rng):
-        """Embeddings ~ N(0, 0.02^2) (BERT); weight matrices ~ N(0, 1/fan_in); biases 0; gains 1."""
+        """Embeddings ~ N(0, 0.02^2) (BERT); weight matrices ~ N(0, 1/fan_in); biases 0; gains 1;
+        ``out_bias`` = log of the add-one-smoothed unigram frequencies, so the untrained model
+        already predicts word frequencies (Adam moves a weight by about lr per step: learning
+        biases near -10 from 0 would take thousands of steps)."""
         d, f, V, L = self.config["dim"], self.config["ff_dim"], len(self.vocab), self.config["max_len"]
 
         def normal(shape, std):
@@ -326,7 +329,7 @@ class AttentionEncoder:
             params[f"W_{name}"], params[f"b_{name}"] = normal((d, d), d ** -0.5), zeros(d)
         params.update(ln1_gain=ones(d), ln1_bias=zeros(d), W_1=normal((d, f), d ** -0.5), b_1=zeros(f),
                       W_2=normal((f, d), f ** -0.5), b_2=zeros(d), ln2_gain=ones(d), ln2_bias=zeros(d),
-                      out_bias=zeros(V))
+                      out_bias=np.log((self.vocab.counts + 1.0) / (self.vocab.total + V)).astype(np.float32))
         return {name: params[name] for name in PARAM_NAMES}
 
     # ------------------------------------------------------------------ forward
