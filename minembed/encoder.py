@@ -620,8 +620,10 @@ class AttentionEncoder:
         >>> enc.encode(["the cat sat", "a dog"]).shape        # doctest: +SKIP
         (2, 3, 64)
         """
-        ids = self._texts_to_ids(texts)                                      # (B, T)
-        out = np.zeros(ids.shape + (self.config["dim"],), dtype=self.params["tok_emb"].dtype)
+        return self._encode_ids(self._texts_to_ids(texts), batch_size)
+
+    def _encode_ids(self, ids, batch_size=128):
+        out = np.zeros(ids.shape + (self.config["dim"],), dtype=self.params["tok_emb"].dtype)  # (B, T, d)
         for start in range(0, len(ids), batch_size):
             chunk = ids[start:start + batch_size]
             y, _ = self._forward(chunk)
@@ -631,9 +633,9 @@ class AttentionEncoder:
 
     def sentence_vectors(self, texts):
         """One vector per text: the mean of its contextual token vectors (padding excluded). (B, dim)"""
-        vectors = self.encode(texts)                                        # (B, T, d), 0 at padding
-        lengths = np.count_nonzero(np.any(vectors != 0, axis=-1), axis=1)
-        return vectors.sum(axis=1) / np.maximum(lengths, 1)[:, None]
+        ids = self._texts_to_ids(texts)                                     # (B, T)
+        lengths = np.count_nonzero(ids != self.vocab.pad_id, axis=1)        # (B,), >= 1
+        return self._encode_ids(ids).sum(axis=1) / lengths[:, None]
 
     def attention(self, text):
         """The attention matrix of one text and its tokens: ``(A (T, T), tokens)``;
