@@ -8,6 +8,7 @@ from .vocab import Vocabulary
 from .corpus import EncodedCorpus, encode_corpus, iter_documents, iter_token_lists
 from .sparse import CSRMatrix
 from .onehot import OneHotEncoder
+from .tfidf import TfidfVectorizer
 from .encoder import AttentionEncoder
 
 __version__ = "0.1.0"

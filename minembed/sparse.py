@@ -130,6 +130,66 @@ class CSRMatrix:
         order = np.lexsort((cols, -values))[:k]          # by value desc, then column asc
         return cols[order], values[order]
 
+    def row_blocks(self, max_values):
+        """Yield views of consecutive whole rows, about ``max_values`` stored values each.
+
+        Each block is a CSRMatrix whose ``data`` is a view into this matrix's ``data``, so
+        editing ``block.data`` in place edits this matrix: a way to transform a big matrix
+        with small temporary arrays.
+        """
+        first = 0
+        while first < self.shape[0]:
+            last = int(np.searchsorted(self.indptr, self.indptr[first] + max_values, side="right")) - 1
+            last = min(max(last, first + 1), self.shape[0])
+            start, stop = self.indptr[first], self.indptr[last]
+            yield CSRMatrix(self.data[start:stop], self.indices[start:stop],
+                            self.indptr[first:last + 1] - start, (last - first, self.shape[1]))
+            first = last
+
+    # ------------------------------------------------------------------ columns (used by TF-IDF)
+    def column(self, j):
+        """(rows, values) of column ``j``, rows ascending. One pass over ``indices``."""
+        hits = np.flatnonzero(self.indices == j)                          # positions in data
+        rows = np.searchsorted(self.indptr, hits, side="right") - 1
+        return rows, self.data[hits]
+
+    def column_sums(self, squared=False):
+        """(n_cols,) sum of each column's values (of their squares if ``squared``)."""
+        values = self.data * self.data if squared else self.data
+        return np.bincount(self.indices, weights=values, minlength=self.shape[1])
+
+    def transpose_matvec(self, vector):
+        """``self.T @ vector`` for a dense ``(n_rows,)`` vector, without building the transpose.
+
+        Only the rows where ``vector`` is non-zero are read: the result is
+        ``sum_i vector[i] * row_i``, a weighted sum of a few rows. Shape (n_cols,).
+        """
+        vector = np.asarray(vector)
+        if vector.shape != (self.shape[0],):
+            raise ValueError(f"dimension mismatch: {self.shape}.T @ {vector.shape}")
+        rows = np.flatnonzero(vector)
+        starts, lengths = self.indptr[rows], np.diff(self.indptr)[rows]
+        # positions of all stored values of those rows: start + 0, 1, ..., length - 1 per row
+        run_begin = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        positions = np.repeat(starts, lengths) + (np.arange(lengths.sum()) - run_begin)
+        weights = self.data[positions] * np.repeat(vector[rows], lengths)
+        return np.bincount(self.indices[positions], weights=weights, minlength=self.shape[1])
+
+    def keep_columns(self, mask):
+        """A new matrix with only the columns where ``mask`` is True, renumbered in order.
+
+        >>> CSRMatrix.from_dense([[1, 2, 3]]).keep_columns(np.array([True, False, True])).toarray()
+        array([[1, 3]])
+        """
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (self.shape[1],):
+            raise ValueError(f"mask has shape {mask.shape}, expected ({self.shape[1]},)")
+        new_column = np.cumsum(mask) - 1                                  # old column -> new column
+        kept = mask[self.indices]                                         # (nnz,) which values stay
+        kept_before = np.concatenate([[0], np.cumsum(kept)])
+        return CSRMatrix(self.data[kept], new_column[self.indices[kept]], kept_before[self.indptr],
+                         (self.shape[0], int(mask.sum())))
+
     def to_scipy(self):
         """A ``scipy.sparse.csr_matrix`` (only if SciPy happens to be installed)."""
         import scipy.sparse

@@ -1,0 +1,379 @@
+r"""TF-IDF: weight each word of a document by how often it occurs there and how rare it is.
+
+A document becomes a row of a (documents x terms) sparse matrix. The weight of term ``t``
+in document ``d`` is
+
+    w(t, d) = tf(t, d) * idf(t),    then every row is scaled to unit length.
+
+**tf**, the term frequency: the raw count of ``t`` in ``d`` (how scikit-learn, and so
+minembed, defines it; not divided by the document length, the normalization takes care of
+that). ``binary=True`` replaces it by 1/0; ``sublinear_tf=True`` by ``1 + ln(count)``, so
+the 10th "whale" adds less than the 2nd.
+
+**idf**, the inverse document frequency. With ``n`` documents, ``df(t)`` of which contain ``t``:
+
+    smooth_idf=True  (default):   idf(t) = ln((1 + n) / (1 + df(t))) + 1
+    smooth_idf=False:             idf(t) = ln(n / df(t)) + 1
+
+The textbook formula is ``idf = log(n / df)``. The formula users of scikit-learn actually
+get differs in two ways:
+
+1. **The "+ 1" outside the log.** A term found in every document has ``n / df = 1`` and
+   textbook idf 0: it would vanish from every row. Here it gets idf 1, the smallest weight,
+   but stays. Every idf is therefore >= 1.
+2. **Smoothing** adds 1 to ``n`` and to every ``df``, as if one extra document contained
+   every term once. This keeps idf finite for a term that no training document contains
+   and pulls the rare terms' idf down a little.
+
+The log is the natural log. (In the textbook formula the base only scales every weight by
+one constant, which the normalization cancels; with the +1 it does not.)
+
+**Normalization** (``norm``): "l2" divides each row by its Euclidean length, so the dot
+product of two rows is their cosine similarity; "l1" by the sum of its absolute values;
+None keeps the raw products. Worked example, 3 documents ``"the cat sat"``, ``"the dog
+sat"``, ``"the cat ran"``: n = 3, df(the) = 3, df(cat) = df(sat) = 2, df(dog) = df(ran) = 1::
+
+    idf(the) = ln(4/4) + 1 = 1,  idf(cat) = ln(4/3) + 1 = 1.2877,  idf(dog) = ln(4/2) + 1 = 1.6931
+    row 0 before norm: cat 1.2877, sat 1.2877, the 1      length sqrt(2 * 1.2877^2 + 1) = 2.0776
+    row 0:             cat 0.6198, sat 0.6198, the 0.4813
+
+**Which terms.** Tokens come from the shared :class:`~minembed.tokenize.Tokenizer` with
+scikit-learn's pattern ``(?u)\b\w\w+\b`` (2+ word characters), lowercased first.
+``ngram_range=(1, 2)`` adds every pair of neighbouring tokens, joined by one space. Then
+terms found in fewer than ``min_df`` or more than ``max_df`` documents are dropped (an int
+is a document count, a float a fraction of ``n``); of the rest, ``max_features`` keeps the
+most frequent over the whole corpus. Columns are in alphabetical order.
+
+**How it is computed.** One Python pass maps every token to an integer id through a dict;
+everything after that is array work: the ``(document, term)`` pairs are sorted as single
+integers and counted in runs (:func:`count_matrix`), and ``df`` is a ``bincount`` over
+columns. The matrix is never dense.
+"""
+import array
+import collections
+import itertools
+import numbers
+
+import numpy as np
+
+from .sparse import CSRMatrix
+from .tokenize import SKLEARN_PATTERN, Tokenizer
+
+
+# scikit-learn's default pattern runs as r"\w\w+": it finds exactly the same tokens (scanning
+# left to right, a greedy run of 2+ word characters always starts and ends at a word boundary,
+# so the two \b checks never reject anything), and Python's re runs it about 25% faster.
+_SAME_MATCHES_FASTER = {SKLEARN_PATTERN: r"\w\w+"}
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A fitted attribute was used before ``fit`` (same bases as scikit-learn's)."""
+
+
+class TfidfVectorizer:
+    """Documents -> TF-IDF weighted document-term matrix, with scikit-learn's parameters.
+
+    Parameters (names, defaults and meanings as ``sklearn.feature_extraction.text.TfidfVectorizer``)
+    ----------
+    lowercase : bool, default True
+    token_pattern : str, default ``r"(?u)\\b\\w\\w+\\b"``
+    ngram_range : (min_n, max_n), default (1, 1)   word n-grams, joined by one space
+    min_df, max_df : int (document count) or float in [0, 1] (fraction), defaults 1 and 1.0
+    max_features : int or None   keep the most frequent terms (by total count) after min/max_df
+    binary : bool   tf is 1/0 instead of a count
+    norm : "l2", "l1" or None
+    use_idf, smooth_idf, sublinear_tf : bool, defaults True, True, False
+
+    Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,),
+    ``df_`` (n_terms,) document frequencies, ``train_matrix_`` (the TF-IDF rows of the
+    training documents, used by :meth:`top_terms` and :meth:`similar_terms`).
+
+    >>> tfidf = TfidfVectorizer()
+    >>> X = tfidf.fit_transform(["the cat sat", "the dog sat", "the cat ran"])
+    >>> tfidf.get_feature_names_out().tolist()
+    ['cat', 'dog', 'ran', 'sat', 'the']
+    >>> X.toarray()[0].round(4).tolist()
+    [0.6198, 0.0, 0.0, 0.6198, 0.4813]
+    """
+
+    def __init__(self, *, lowercase=True, token_pattern=SKLEARN_PATTERN, ngram_range=(1, 1),
+                 max_df=1.0, min_df=1, max_features=None, binary=False, norm="l2",
+                 use_idf=True, smooth_idf=True, sublinear_tf=False):
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.ngram_range = tuple(ngram_range)
+        self.max_df = max_df
+        self.min_df = min_df
+        self.max_features = max_features
+        self.binary = binary
+        self.norm = norm
+        self.use_idf = use_idf
+        self.smooth_idf = smooth_idf
+        self.sublinear_tf = sublinear_tf
+        self._check_params()
+        self.tokenizer = Tokenizer(pattern=_SAME_MATCHES_FASTER.get(token_pattern, token_pattern),
+                                   lowercase=lowercase)
+
+    def _check_params(self):
+        for name in ("min_df", "max_df"):
+            value = getattr(self, name)
+            is_count = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+            is_fraction = isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral))
+            if not ((is_count and value >= 1) or (is_fraction and 0.0 <= value <= 1.0)):
+                raise ValueError(f"{name} must be an int >= 1 (a number of documents) or a float in "
+                                 f"[0.0, 1.0] (a fraction of the documents), got {value!r}")
+        if self.max_features is not None and not (
+                isinstance(self.max_features, numbers.Integral) and self.max_features >= 1):
+            raise ValueError(f"max_features must be None or an int >= 1, got {self.max_features!r}")
+        if self.norm not in ("l2", "l1", None):
+            raise ValueError(f"norm must be 'l2', 'l1' or None, got {self.norm!r}")
+        if (len(self.ngram_range) != 2 or not all(isinstance(n, numbers.Integral) for n in self.ngram_range)
+                or not 1 <= self.ngram_range[0] <= self.ngram_range[1]):
+            raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n, "
+                             f"got {self.ngram_range!r}")
+
+    # ------------------------------------------------------------------ fit / transform
+    def fit(self, documents):
+        """Learn the vocabulary and idf from an iterable of str (one pass; a generator is fine)."""
+        self.fit_transform(documents)
+        return self
+
+    def fit_transform(self, documents):
+        """Learn vocabulary and idf, and return the documents' TF-IDF matrix (CSRMatrix, float64)."""
+        index = collections.defaultdict()
+        index.default_factory = index.__len__          # a new term gets the next id
+        blocks = self._encode(documents, lambda terms: map(index.__getitem__, terms))
+        if not index:
+            raise ValueError("empty vocabulary: no document contains a token matching token_pattern="
+                             f"{self.token_pattern!r} (are the documents empty? perhaps they only "
+                             "contain stop words or one-letter words)")
+        raw_terms = list(index)                        # raw id -> term, in order of first appearance
+        terms = sorted(raw_terms)                      # columns are alphabetical
+        raw_to_column = np.empty(len(terms), dtype=np.int32)
+        raw_to_column[np.fromiter(map(index.__getitem__, terms), np.int64, len(terms))] = np.arange(len(terms))
+        del index, raw_terms
+        counts = count_matrix(blocks, len(terms), relabel=raw_to_column)   # (n_docs, n_terms)
+        if self.binary:
+            counts.data[:] = 1.0
+        keep = self._keep_mask(counts)
+        if not keep.all():
+            counts = counts.keep_columns(keep)
+            terms = [terms[i] for i in np.flatnonzero(keep).tolist()]
+        self.vocabulary_ = dict(zip(terms, range(len(terms))))
+        self.df_ = np.bincount(counts.indices, minlength=len(terms))
+        self.n_documents_ = counts.shape[0]
+        self.idf_ = inverse_document_frequency(self.df_, self.n_documents_, self.smooth_idf)
+        self.train_matrix_ = self._weight(counts)
+        return self.train_matrix_
+
+    def transform(self, documents):
+        """TF-IDF rows for new documents with the fitted vocabulary; unseen terms are ignored."""
+        vocabulary = self._fitted("vocabulary_")
+        blocks = self._encode(               # unseen terms get id -1, then are skipped
+            documents, lambda terms: map(vocabulary.get, terms, itertools.repeat(-1)))
+        counts = count_matrix(blocks, len(vocabulary))
+        if self.binary:
+            counts.data[:] = 1.0
+        return self._weight(counts)
+
+    def get_feature_names_out(self):
+        """(n_terms,) object array of the terms, in column (alphabetical) order."""
+        return np.array(list(self._fitted("vocabulary_")), dtype=object)
+
+    # ------------------------------------------------------------------ the steps
+    def _encode(self, documents, term_ids_of, block_tokens=1 << 18):
+        """Documents -> list of blocks ``(term ids int32, terms per document int64)``.
+
+        Each block holds whole consecutive documents, about ``block_tokens`` terms. The only
+        Python-level work per token: the regex, and one dict lookup inside a C-level ``map``
+        (``term_ids_of``) that appends straight into a growing int32 buffer.
+        """
+        if isinstance(documents, (str, bytes)):
+            raise TypeError("expected an iterable of documents (str), got a single "
+                            f"{type(documents).__name__}; wrap it in a list: [text]")
+        blocks, ids, lengths = [], array.array("i"), array.array("q")
+        for terms in map(self._analyzer(), documents):
+            ids.extend(term_ids_of(terms))
+            lengths.append(len(terms))
+            if len(ids) >= block_tokens:
+                blocks.append((np.frombuffer(ids, np.int32), np.frombuffer(lengths, np.int64)))
+                ids, lengths = array.array("i"), array.array("q")
+        if lengths or not blocks:
+            blocks.append((np.frombuffer(ids, np.int32), np.frombuffer(lengths, np.int64)))
+        return blocks
+
+    def _analyzer(self):
+        """The function document (str) -> list of terms (tokens, then n-grams if asked)."""
+        tokenize = self.tokenizer.tokenize
+        min_n, max_n = self.ngram_range
+        if (min_n, max_n) == (1, 1):
+            return tokenize
+        return lambda doc: word_ngrams(tokenize(doc), min_n, max_n)
+
+    def _keep_mask(self, counts):
+        """min_df / max_df / max_features -> (n_terms,) bool mask of the columns to keep."""
+        n_docs, n_terms = counts.shape
+        max_count = self.max_df if isinstance(self.max_df, numbers.Integral) else self.max_df * n_docs
+        min_count = self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * n_docs
+        if max_count < min_count:
+            raise ValueError(f"max_df corresponds to < documents than min_df: max_df={self.max_df!r} "
+                             f"allows at most {max_count:g} of the {n_docs} documents, min_df="
+                             f"{self.min_df!r} asks for at least {min_count:g}; lower min_df or raise max_df")
+        df = np.bincount(counts.indices, minlength=n_terms)
+        keep = (df <= max_count) & (df >= min_count)
+        if self.max_features is not None and keep.sum() > self.max_features:
+            # The most frequent terms by total count (by df if binary). Ties: the exact call
+            # scikit-learn makes (NumPy's default argsort over the alphabetical columns).
+            totals = np.bincount(counts.indices, weights=counts.data, minlength=n_terms)
+            best = (-totals[keep]).argsort()[:self.max_features]
+            new_keep = np.zeros(n_terms, dtype=bool)
+            new_keep[np.flatnonzero(keep)[best]] = True
+            keep = new_keep
+        if not keep.any():
+            raise ValueError(f"After pruning, no terms remain. Try a lower min_df or a higher max_df. "
+                             f"(min_df={self.min_df!r}, max_df={self.max_df!r}, {n_docs} documents, "
+                             f"{n_terms} terms, largest document frequency {df.max()})")
+        return keep
+
+    def _weight(self, counts):
+        """Counts -> tf (binary/sublinear) * idf -> row-normalized, in place, a block of rows at a time."""
+        for block in counts.row_blocks(1 << 20):                   # views: small temporaries
+            data = block.data                                      # (block_nnz,) float64
+            if self.sublinear_tf:
+                np.log(data, out=data)
+                data += 1.0                                        # tf = 1 + ln(count)
+            if self.use_idf:
+                data *= self.idf_[block.indices]                   # tf * idf(column)
+            if self.norm is not None:
+                norms = block.row_norms(ord=2 if self.norm == "l2" else 1)   # (block_rows,)
+                norms[norms == 0.0] = 1.0                          # empty rows stay empty
+                data /= np.repeat(norms, np.diff(block.indptr))
+        return counts
+
+    def _fitted(self, name):
+        if not hasattr(self, name):
+            raise NotFittedError("this TfidfVectorizer is not fitted yet: call fit(documents) or "
+                                 "fit_transform(documents) first")
+        return getattr(self, name)
+
+    # ------------------------------------------------------------------ looking inside
+    def top_terms(self, row, k=10):
+        """The ``k`` highest-weighted terms of one document, as ``[(term, weight), ...]``.
+
+        ``row`` is the index of a training document, a new document (str), or a
+        ``(columns, values)`` pair such as ``X.row(i)``. Ties are broken alphabetically.
+        """
+        if isinstance(row, str):
+            columns, values = self.transform([row]).row(0)
+        elif isinstance(row, numbers.Integral):
+            columns, values = self._fitted("train_matrix_").row(row)
+        else:
+            columns, values = row
+        order = np.lexsort((columns, -values))[:k]               # weight desc, then column asc
+        names = self.get_feature_names_out()
+        return [(names[c], float(v)) for c, v in zip(columns[order].tolist(), values[order].tolist())]
+
+    def similar_terms(self, term, k=10, X=None):
+        """The ``k`` terms whose columns have the highest cosine with ``term``'s column.
+
+        Two terms are similar here when they are weighted highly in the *same documents*
+        (``X`` defaults to the training matrix): a notion of similarity from co-occurrence
+        in whole documents, to set beside word2vec's neighbouring-word contexts.
+        """
+        X = self._fitted("train_matrix_") if X is None else X
+        vocabulary = self._fitted("vocabulary_")
+        if term not in vocabulary:
+            raise KeyError(f"term {term!r} is not in the TF-IDF vocabulary ({len(vocabulary)} terms); "
+                           "it may be absent from the documents or pruned by min_df/max_df/max_features")
+        column = vocabulary[term]
+        rows, weights = X.column(column)                           # the documents containing it
+        dense_column = np.zeros(X.shape[0])
+        dense_column[rows] = weights
+        dots = X.transpose_matvec(dense_column)                    # (n_terms,) column . column
+        norms = np.sqrt(X.column_sums(squared=True))               # (n_terms,)
+        norms[norms == 0.0] = 1.0
+        cosines = dots / (norms * norms[column])
+        cosines[column] = -np.inf                                  # not itself
+        candidates = np.flatnonzero(cosines > 0)
+        order = np.lexsort((candidates, -cosines[candidates]))[:k]
+        names = self.get_feature_names_out()
+        return [(names[c], float(cosines[c])) for c in candidates[order].tolist()]
+
+    def __repr__(self):
+        return (f"TfidfVectorizer(ngram_range={self.ngram_range}, min_df={self.min_df!r}, "
+                f"max_df={self.max_df!r}, max_features={self.max_features}, binary={self.binary}, "
+                f"norm={self.norm!r}, use_idf={self.use_idf}, smooth_idf={self.smooth_idf}, "
+                f"sublinear_tf={self.sublinear_tf})")
+
+
+# ---------------------------------------------------------------------------- helpers
+def word_ngrams(tokens, min_n, max_n):
+    """Token list -> its n-grams for n in [min_n, max_n], joined by one space.
+
+    >>> word_ngrams(["a", "b", "c"], 1, 2)
+    ['a', 'b', 'c', 'a b', 'b c']
+    """
+    grams = list(tokens) if min_n == 1 else []
+    for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
+        grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
+    return grams
+
+
+def inverse_document_frequency(df, n_documents, smooth=True):
+    """``ln((1 + n) / (1 + df)) + 1`` (smooth) or ``ln(n / df) + 1``, as float64 (n_terms,).
+
+    >>> inverse_document_frequency(np.array([3, 2, 1]), 3).round(4).tolist()
+    [1.0, 1.2877, 1.6931]
+    """
+    df = np.asarray(df, dtype=np.float64) + float(smooth)
+    return np.log((n_documents + int(smooth)) / df) + 1.0
+
+
+def count_matrix(blocks, n_terms, relabel=None):
+    """Blocks of term ids -> (n_docs, n_terms) CSR matrix of counts (float64).
+
+    ``blocks`` is a list of ``(term_ids, doc_lengths)``: ``term_ids`` holds a block's first
+    document's ids, then the next document's, ...; ``doc_lengths[d]`` says how many belong
+    to each. ``relabel[id]``, if given, is the column of ``id``; ids < 0 (unseen terms) are
+    skipped. Each token becomes one integer ``doc * n_terms + column``; sorting these puts
+    equal (doc, column) pairs next to each other in CSR order, and the length of each run is
+    the count. The list is emptied as it is read, so each block's ids are freed once counted.
+
+    >>> count_matrix([(np.array([2, 0, 2, 1]), np.array([3, 1]))], 3).toarray()
+    array([[1., 0., 2.],
+           [0., 1., 0.]])
+    """
+    columns, counts, row_nnz = [], [], []
+    blocks.reverse()                                                # pop() from the front
+    while blocks:
+        block_columns, block_counts, block_row_nnz = _count_block(*blocks.pop(), n_terms, relabel)
+        columns.append(block_columns)
+        counts.append(block_counts)
+        row_nnz.append(block_row_nnz)
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(row_nnz or [[]]), dtype=np.int64)])
+    columns = _concatenate_emptying(columns, np.int32)              # one list at a time: lower peak
+    counts = _concatenate_emptying(counts, np.float64)
+    return CSRMatrix(counts, columns, indptr, (len(indptr) - 1, n_terms))
+
+
+def _count_block(ids, doc_lengths, n_terms, relabel):
+    """One block -> (columns int32, counts int32, stored values per document), in CSR order."""
+    if relabel is not None:
+        ids = relabel[ids]
+    keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
+    keys += ids                                                     # (block_tokens,) doc * n_terms + column
+    if len(ids) and ids.min() < 0:
+        keys = keys[ids >= 0]
+    keys.sort()
+    run_starts = np.flatnonzero(np.diff(keys, prepend=-1))         # where a new (doc, column) begins
+    cells = keys[run_starts]                                        # distinct (doc, column) pairs
+    rows = cells // n_terms
+    counts = np.diff(run_starts, append=len(keys)).astype(np.int32)
+    return (cells - rows * n_terms).astype(np.int32), counts, np.bincount(rows, minlength=len(doc_lengths))
+
+
+def _concatenate_emptying(arrays, dtype):
+    """``np.concatenate(arrays, dtype=dtype)``, emptying the list so its arrays can be freed."""
+    result = np.concatenate(arrays, dtype=dtype) if arrays else np.zeros(0, dtype)
+    arrays.clear()
+    return result
