@@ -26,6 +26,8 @@ import numpy as np
 
 from .fileio import atomic_write
 
+ROWS_PER_BLOCK = 4096       # rows formatted / parsed at a time when saving and loading
+
 
 class KeyedVectors:
     """Word -> vector table. ``KeyedVectors(["king", "queen"], np.zeros((2, 3)))``."""
@@ -139,18 +141,23 @@ class KeyedVectors:
                                  "word2vec format separates fields by spaces, so it cannot be saved")
         _check_finite(self.index_to_key, self.vectors, f"cannot save {path}")
         header = f"{len(self)} {self.vector_size}\n"
+        blocks = range(0, len(self), ROWS_PER_BLOCK)             # bounded memory for big tables
         if binary:
             with atomic_write(path, "wb") as f:
                 f.write(header.encode("utf-8"))
-                little_endian = self.vectors.astype("<f4")
-                for word, row in zip(self.index_to_key, little_endian):
-                    f.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
+                for start in blocks:
+                    rows = self.vectors[start:start + ROWS_PER_BLOCK].astype("<f4")    # little-endian
+                    words = self.index_to_key[start:start + ROWS_PER_BLOCK]
+                    f.write(b"".join(word.encode("utf-8") + b" " + row.tobytes() + b"\n"
+                                     for word, row in zip(words, rows)))
         else:
             row_format = " ".join(["%.9g"] * self.vector_size)   # 9 digits: float32 round-trips exactly
             with atomic_write(path) as f:
                 f.write(header)
-                for word, row in zip(self.index_to_key, self.vectors.tolist()):
-                    f.write(f"{word} {row_format % tuple(row)}\n")
+                for start in blocks:
+                    rows = self.vectors[start:start + ROWS_PER_BLOCK].tolist()
+                    words = self.index_to_key[start:start + ROWS_PER_BLOCK]
+                    f.write("".join(f"{word} {row_format % tuple(row)}\n" for word, row in zip(words, rows)))
 
     @classmethod
     def load_word2vec_format(cls, path, binary=False):
@@ -208,21 +215,25 @@ def _read_text_rows(path, data, start, n_words, dim):
     if len(lines) != n_words:
         raise ValueError(f"{path}: the header says {n_words} words but the file has {len(lines)} rows "
                          f"(truncated file, or wrong header){_binary_hint(data)}")
-    words, numbers = [], []
-    for line_no, line in lines:                                    # one iteration per word
-        fields = line.split(" ")                                   # word2vec.c ends rows with a space
-        if len(fields) != dim + 1:
-            why = " (a word containing spaces?)" if len(fields) > dim + 1 else " (truncated row?)"
-            raise ValueError(f"{path}, line {line_no}: expected a word and {dim} numbers, got "
-                             f"{len(fields) - 1} numbers{why}{_binary_hint(data)}")
-        words.append(fields[0])
-        numbers.extend(fields[1:])
-    try:
-        with np.errstate(over="ignore"):                           # 1e39 -> inf, refused by the caller
-            vectors = np.array(numbers, dtype=np.float32).reshape(n_words, dim)
-    except ValueError:
-        raise ValueError(f"{path}, {_first_non_number(lines)} is not a number") from None
-    if text.strip() and not text.rstrip(" \t\r").endswith("\n"):                   # every writer ends rows with \n
+    words = []
+    vectors = np.empty((n_words, dim), dtype=np.float32)
+    for start in range(0, n_words, ROWS_PER_BLOCK):               # bounded memory for big files
+        block = lines[start:start + ROWS_PER_BLOCK]
+        numbers = []
+        for line_no, line in block:                                # one iteration per word
+            fields = line.split(" ")                               # word2vec.c ends rows with a space
+            if len(fields) != dim + 1:
+                why = " (a word containing spaces?)" if len(fields) > dim + 1 else " (truncated row?)"
+                raise ValueError(f"{path}, line {line_no}: expected a word and {dim} numbers, got "
+                                 f"{len(fields) - 1} numbers{why}{_binary_hint(data)}")
+            words.append(fields[0])
+            numbers.extend(fields[1:])
+        try:
+            with np.errstate(over="ignore"):                       # 1e39 -> inf, refused by the caller
+                vectors[start:start + len(block)] = np.array(numbers, dtype=np.float32).reshape(-1, dim)
+        except ValueError:
+            raise ValueError(f"{path}, {_first_non_number(block)} is not a number") from None
+    if text.strip() and not text.rstrip(" \t\r").endswith("\n"):   # every writer ends rows with \n
         raise ValueError(f"{path}: the file does not end with a newline, so its last row may be cut "
                          "short (truncated file?); if the file is complete, add a newline at its end")
     return words, vectors

@@ -215,7 +215,7 @@ def test_reads_binary_with_and_without_newline_after_each_vector(tmp_path, row_e
     np.testing.assert_array_equal(kv.vectors, np.float32([v for _, v in rows]))
 
 
-# ---------------------------------------------------------------------------- gensim reads ours and we read gensim's
+# ---------------------------------------------------------------------------- interop with gensim
 @pytest.mark.parametrize("binary", [False, True])
 def test_gensim_reads_what_we_write(tmp_path, binary):
     gensim_models = pytest.importorskip("gensim.models")
@@ -356,11 +356,13 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temp_file(tmp_path, monk
     @contextlib.contextmanager
     def failing_atomic_write(target, *args, **kwargs):
         with real_atomic_write(target, *args, **kwargs) as f:
-            yield FailingFile(f, fail_at=3)                            # header and one row get written
+            yield FailingFile(f, fail_at=3)                            # header and a block get written
 
     monkeypatch.setattr(vectors_module, "atomic_write", failing_atomic_write)
+    big = KeyedVectors([f"w{i}" for i in range(3 * vectors_module.ROWS_PER_BLOCK)],
+                       np.ones((3 * vectors_module.ROWS_PER_BLOCK, 2)))
     with pytest.raises(OSError, match="No space left"):
-        unicode_table().save_word2vec_format(path, binary=binary)
+        big.save_word2vec_format(path, binary=binary)           # fails after the first block of rows
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["vectors.txt"]
 
