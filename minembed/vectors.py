@@ -16,9 +16,14 @@ which is ``most_similar(positive=[b, c], negative=[a])``.
 
 File formats (the standard ones, which gensim and word2vec.c read and write):
 
-* text: a header line ``V d``, then one line per word: ``word v1 v2 ... vd``;
+* text: a header line ``V d``, then one line per word: ``word v1 v2 ... vd`` (word2vec.c
+  adds a space before the newline; both are read);
 * binary: the same header, then per word ``word`` + one space + ``d`` little-endian
-  float32 values (``4*d`` bytes) + ``\\n``.
+  float32 values (``4*d`` bytes) + ``\\n`` (gensim leaves the ``\\n`` out; both are read).
+
+Words are separated from numbers by spaces, so a word may not contain whitespace; the
+loader refuses damaged files (wrong counts, short rows, NaN, duplicates, text read as
+binary, ...) with a message that names the problem instead of returning a wrong table.
 """
 import collections
 
