@@ -275,3 +275,23 @@ def test_nearest_neighbours_skips_unknown_words():
     assert list(result) == ["w0"]
     assert [w for w, _ in result["w0"]] == ["a1", "a2"]
     assert result["w0"][1][1] == pytest.approx(np.sqrt(3) / 2)
+
+
+def test_pairs_agree_with_gensim(tmp_path):
+    gensim_models = pytest.importorskip("gensim.models")
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(60)] + ["W3", "w7X"]               # a case variant of w3 comes last
+    table = rng.standard_normal((len(words), 6)).astype(np.float32)
+    lines = [f"{words[i].upper() if i % 5 == 0 else words[i]}\t{words[j]}\t{rng.integers(0, 11)}"
+             for i, j in rng.integers(0, 60, (170, 2)) if i != j][:150]   # (self-pairs tie at 1 +- eps)
+    lines += ["w1\tmissing\t5", "absent\tw2\t3"]
+    path = tmp_path / "pairs.tsv"
+    path.write_text("# generated\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    theirs = gensim_models.KeyedVectors(vector_size=6)
+    theirs.add_vectors(words, table)
+    (pearson_r, _), (spearman_rho, _), oov_percent = theirs.evaluate_word_pairs(str(path))
+    result = evaluate_pairs(KeyedVectors(words, table), path)
+    assert result["spearman"] == pytest.approx(spearman_rho, abs=1e-6)
+    assert result["pearson"] == pytest.approx(pearson_r, abs=1e-6)
+    assert result["oov_ratio"] * 100 == pytest.approx(oov_percent)
+    assert (result["pairs"], result["oov"]) == (150, 2)
