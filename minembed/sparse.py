@@ -190,6 +190,22 @@ class CSRMatrix:
         return CSRMatrix(self.data[kept], new_column[self.indices[kept]], kept_before[self.indptr],
                          (self.shape[0], int(mask.sum())))
 
+    def take_rows(self, rows):
+        """A new matrix made of the given rows, in the given order (``X[rows]``; used for k-fold splits).
+
+        >>> CSRMatrix.from_dense([[1, 0], [0, 2], [3, 0]]).take_rows([2, 0]).toarray()
+        array([[3, 0],
+               [1, 0]])
+        """
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if len(rows) and (rows.min() < 0 or rows.max() >= self.shape[0]):
+            raise ValueError(f"row index out of range for shape {self.shape}: min {rows.min()}, max {rows.max()}")
+        lengths = np.diff(self.indptr)[rows]                              # (n_rows,) values per taken row
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        # positions in data of every taken value: start of its row + 0, 1, ..., length - 1
+        positions = np.repeat(self.indptr[rows] - indptr[:-1], lengths) + np.arange(indptr[-1])
+        return CSRMatrix(self.data[positions], self.indices[positions], indptr, (len(rows), self.shape[1]))
+
     def to_scipy(self):
         """A ``scipy.sparse.csr_matrix`` (only if SciPy happens to be installed)."""
         import scipy.sparse
