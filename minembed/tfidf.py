@@ -84,9 +84,11 @@ class TfidfVectorizer:
     norm : "l2", "l1" or None
     use_idf, smooth_idf, sublinear_tf : bool, defaults True, True, False
 
-    Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,),
-    ``df_`` (n_terms,) document frequencies, ``train_matrix_`` (the TF-IDF rows of the
-    training documents, used by :meth:`top_terms` and :meth:`similar_terms`).
+    Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,) (also
+    computed when ``use_idf=False``, then just not applied), ``df_`` (n_terms,) document
+    frequencies, ``n_documents_``, ``train_matrix_`` (the TF-IDF rows of the training
+    documents, used by :meth:`top_terms` and :meth:`similar_terms`; ``fit_transform``
+    returns this same matrix).
 
     >>> tfidf = TfidfVectorizer()
     >>> X = tfidf.fit_transform(["the cat sat", "the dog sat", "the cat ran"])
@@ -113,6 +115,12 @@ class TfidfVectorizer:
         self._check_params()
         self.tokenizer = Tokenizer(pattern=_SAME_MATCHES_FASTER.get(token_pattern, token_pattern),
                                    lowercase=lowercase)
+
+    def get_params(self):
+        """The constructor settings as a dict (scikit-learn's name; written to config.json)."""
+        return {name: getattr(self, name) for name in (
+            "lowercase", "token_pattern", "ngram_range", "max_df", "min_df", "max_features", "binary",
+            "norm", "use_idf", "smooth_idf", "sublinear_tf")}
 
     def _check_params(self):
         for name in ("min_df", "max_df"):
