@@ -153,13 +153,12 @@ class TfidfVectorizer:
         blocks = self._encode(documents, lambda terms: map(index.__getitem__, terms))
         if not index:
             raise ValueError("empty vocabulary: no document contains a token matching token_pattern="
-                             f"{self.token_pattern!r} (are the documents empty? perhaps they only "
-                             "contain stop words or one-letter words)")
-        raw_terms = list(index)                        # raw id -> term, in order of first appearance
-        terms = sorted(raw_terms)                      # columns are alphabetical
-        raw_to_column = np.empty(len(terms), dtype=np.int32)
+                             f"{self.token_pattern!r}; are the documents empty, or only punctuation "
+                             "and one-letter words?")
+        terms = sorted(index)                          # columns are alphabetical
+        raw_to_column = np.empty(len(terms), dtype=np.int32)   # raw id (first appearance) -> column
         raw_to_column[np.fromiter(map(index.__getitem__, terms), np.int64, len(terms))] = np.arange(len(terms))
-        del index, raw_terms
+        del index
         counts = count_matrix(blocks, len(terms), relabel=raw_to_column)   # (n_docs, n_terms)
         if self.binary:
             counts.data[:] = 1.0
@@ -168,6 +167,7 @@ class TfidfVectorizer:
             counts = counts.keep_columns(keep)
             terms = [terms[i] for i in np.flatnonzero(keep).tolist()]
         self.vocabulary_ = dict(zip(terms, range(len(terms))))
+        self._terms = terms                            # column -> term
         self.df_ = np.bincount(counts.indices, minlength=len(terms))
         self.n_documents_ = counts.shape[0]
         self.idf_ = inverse_document_frequency(self.df_, self.n_documents_, self.smooth_idf)
@@ -186,7 +186,8 @@ class TfidfVectorizer:
 
     def get_feature_names_out(self):
         """(n_terms,) object array of the terms, in column (alphabetical) order."""
-        return np.array(list(self._fitted("vocabulary_")), dtype=object)
+        self._fitted("vocabulary_")
+        return np.array(self._terms, dtype=object)
 
     # ------------------------------------------------------------------ the steps
     def _encode(self, documents, term_ids_of, block_tokens=1 << 18):
@@ -274,12 +275,14 @@ class TfidfVectorizer:
         if isinstance(row, str):
             columns, values = self.transform([row]).row(0)
         elif isinstance(row, numbers.Integral):
-            columns, values = self._fitted("train_matrix_").row(row)
+            n_documents = self._fitted("train_matrix_").shape[0]
+            if not 0 <= row < n_documents:
+                raise IndexError(f"document {row} is out of range: fit saw {n_documents} documents")
+            columns, values = self.train_matrix_.row(row)
         else:
             columns, values = row
         order = np.lexsort((columns, -values))[:k]               # weight desc, then column asc
-        names = self.get_feature_names_out()
-        return [(names[c], float(v)) for c, v in zip(columns[order].tolist(), values[order].tolist())]
+        return [(self._terms[c], float(v)) for c, v in zip(columns[order].tolist(), values[order].tolist())]
 
     def similar_terms(self, term, k=10, X=None):
         """The ``k`` terms whose columns have the highest cosine with ``term``'s column.
@@ -304,8 +307,7 @@ class TfidfVectorizer:
         cosines[column] = -np.inf                                  # not itself
         candidates = np.flatnonzero(cosines > 0)
         order = np.lexsort((candidates, -cosines[candidates]))[:k]
-        names = self.get_feature_names_out()
-        return [(names[c], float(cosines[c])) for c in candidates[order].tolist()]
+        return [(self._terms[c], float(cosines[c])) for c in candidates[order].tolist()]
 
     def __repr__(self):
         return (f"TfidfVectorizer(ngram_range={self.ngram_range}, min_df={self.min_df!r}, "

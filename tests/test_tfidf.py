@@ -237,6 +237,8 @@ def test_top_terms_by_index_text_and_row():
     np.testing.assert_allclose([w for _, w in top], [0.6198, 0.6198, 0.4813], atol=5e-5)
     assert tfidf.top_terms(X.row(2), k=1) == [("ran", pytest.approx(X.toarray()[2, 2]))]
     assert [t for t, _ in tfidf.top_terms("dog dog cat zebra", k=5)] == ["dog", "cat"]
+    with pytest.raises(IndexError, match="out of range"):
+        tfidf.top_terms(3)
 
 
 def test_similar_terms_by_hand():
