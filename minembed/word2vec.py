@@ -112,6 +112,7 @@ class Word2Vec:
         self.noise_cdf = np.cumsum(self.vocab.noise_probs(0.75))            # (V,) for negatives
         self.epochs_done = 0
         self._resume_at = None       # where to continue inside an interrupted epoch
+        self._wv = None
         return self
 
     # ------------------------------------------------------------------ training
@@ -141,6 +142,7 @@ class Word2Vec:
 
     def _train_epoch(self, epoch, progress, interrupt):
         """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
+        self._wv = None                                           # the exported table goes stale
         # One Generator per epoch, derived from the seed: the same seed gives the same run.
         rng = np.random.default_rng((self.seed, epoch))
         stream, stream_doc = self._subsample(rng)                 # (n,) ids and document numbers
@@ -232,8 +234,12 @@ class Word2Vec:
     # ------------------------------------------------------------------ results
     @property
     def wv(self):
-        """The input vectors as :class:`KeyedVectors` (rows in descending frequency)."""
-        return KeyedVectors(self.vocab.itos, self.in_vectors)
+        """The input vectors as :class:`KeyedVectors` (rows in descending frequency).
+
+        Built once and kept (its unit-length copy is cached); training again rebuilds it."""
+        if self._wv is None:
+            self._wv = KeyedVectors(self.vocab.itos, self.in_vectors.copy())
+        return self._wv
 
 
 def context_mask(window_doc, reduced, window):
