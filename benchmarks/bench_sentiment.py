@@ -1,0 +1,199 @@
+"""Sentiment probe: how much does each kind of sentence vector know about a review's polarity?
+
+    flock /tmp/minembed-bench.lock python3 benchmarks/bench_sentiment.py          # ~10 min on 2 cores
+    python3 benchmarks/bench_sentiment.py --skip-embeddings                       # sparse rows only, ~2 min
+
+Data: the 10,662 Rotten Tomatoes snippets of Pang & Lee (``sentiment/rt-polarity.utf8.tsv``
+under ``../shared/data`` or ``$MINEMBED_DATA``; not shipped with minembed: it has no
+redistribution license), half positive, half negative.
+
+Every row is the same probe -- minembed's L2 logistic regression (C = 1), 10-fold stratified
+cross-validation, the same folds for every row -- on a different sentence representation:
+
+* bag of words: word counts over the snippets' own vocabulary (``OneHotEncoder``);
+* TF-IDF: minembed's ``TfidfVectorizer`` with scikit-learn's defaults;
+* scikit-learn (reference): its ``TfidfVectorizer`` + ``LogisticRegression``, same folds, fitted
+  the same way (vectorizer on all snippets, which uses no labels); and once more as a
+  ``Pipeline`` refitted inside each fold;
+* word2vec: the mean of the snippet's word vectors, trained on the first ``--max-lines``
+  lines of the Wikipedia corpus (features standardized on the training fold);
+* encoder: the mean of the encoder's contextual vectors, trained on the same lines for
+  ``--encoder-minutes`` (standardized likewise).
+"""
+import argparse
+import csv
+import itertools
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from minembed.probe import (LogisticRegression, bow_features, cross_val_accuracy,  # noqa: E402
+                            encoder_features, mean_vector_features, stratified_kfold, tfidf_features)
+
+DATA = os.environ.get("MINEMBED_DATA", os.path.join(HERE, "..", "..", "shared", "data"))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=DATA, help="the shared data folder (default: ../shared/data "
+                                                     "or $MINEMBED_DATA)")
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-lines", type=int, default=60000,
+                        help="Wikipedia lines to train word2vec and the encoder on (default: %(default)s)")
+    parser.add_argument("--w2v-epochs", type=int, default=3)
+    parser.add_argument("--encoder-minutes", type=float, default=3.0, help="encoder training budget")
+    parser.add_argument("--skip-embeddings", action="store_true", help="only the bag-of-words and TF-IDF rows")
+    return parser.parse_args()
+
+
+def load_sentiment(path):
+    """(texts, labels) from the ``label<TAB>text`` file."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    if rows[0] != ["label", "text"]:
+        raise SystemExit(f"{path}: expected the header 'label<TAB>text', got {rows[0]}")
+    return [text for _, text in rows[1:]], np.array([int(label) for label, _ in rows[1:]])
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------- rows
+def sklearn_rows(texts, labels, folds, seed):
+    """scikit-learn's TF-IDF + logistic regression on the same folds (None if not installed)."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+        from sklearn.pipeline import make_pipeline
+    except ImportError:
+        return []
+    splits = stratified_kfold(labels, folds, seed)
+    started = time.perf_counter()
+    X = TfidfVectorizer().fit_transform(texts)
+    same_way = [SkLogisticRegression().fit(X[train], labels[train]).score(X[test], labels[test])
+                for train, test in splits]
+    same_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    documents = np.array(texts, dtype=object)
+    in_fold = [make_pipeline(TfidfVectorizer(), SkLogisticRegression()).fit(documents[train], labels[train])
+               .score(documents[test], labels[test]) for train, test in splits]
+    return [("scikit-learn TF-IDF + LogisticRegression (reference)", same_way, same_seconds, X.shape),
+            ("scikit-learn Pipeline, TF-IDF refitted in each fold", in_fold, time.perf_counter() - started, None)]
+
+
+def wikipedia_corpus(data, max_lines):
+    """The first ``max_lines`` lines of the Wikipedia corpus, encoded for the encoder and word2vec."""
+    from minembed.corpus import encode_corpus, iter_documents
+    from minembed.tokenize import Tokenizer
+    from minembed.vocab import MASK, PAD, UNK
+    path = os.path.join(data, "corpora", "enwiki-2015-aa.txt.gz")
+    if not os.path.exists(path):
+        return None, None
+    lines = list(itertools.islice(iter_documents(path), max_lines))
+    tokenizer = Tokenizer()
+    w2v_corpus = encode_corpus(map(tokenizer.tokenize, lines), min_count=5)
+    encoder_corpus = encode_corpus(map(tokenizer.tokenize, lines), min_count=5, max_size=20000,
+                                   specials=(PAD, UNK, MASK))
+    return w2v_corpus, encoder_corpus
+
+
+def word2vec_row(corpus, texts, labels, args):
+    from minembed.word2vec import Word2Vec
+    model = Word2Vec(dim=100, window=5, negative=5, min_count=5, epochs=args.w2v_epochs, seed=args.seed)
+    _, train_seconds = timed(model.fit, corpus)
+    features = mean_vector_features(texts, model.wv)
+    coverage = token_coverage(texts, model.wv)
+    result, seconds = timed(cross_val_accuracy, features, labels, k=args.folds, seed=args.seed, standardize=True)
+    note = (f"word2vec: dim 100, window 5, negative 5, min_count 5, {args.w2v_epochs} epochs on "
+            f"{corpus.n_tokens:,} tokens ({train_seconds:.0f} s); vocabulary {len(model.wv):,} words covers "
+            f"{coverage:.1%} of the snippets' tokens")
+    return ("word2vec, mean word vector", result["folds"], seconds, features.shape), note
+
+
+def encoder_row(corpus, texts, labels, args):
+    from minembed import AttentionEncoder
+    encoder = AttentionEncoder(corpus.vocab, dim=64, ff_dim=256, max_len=64, seed=args.seed)
+    probe_steps = 20
+    _, seconds = timed(encoder.fit, corpus, steps=probe_steps, batch_size=32, lr=2e-3, eval_every=0,
+                       progress=False)
+    steps = max(probe_steps, int(args.encoder_minutes * 60 / (seconds / probe_steps)))
+    encoder = AttentionEncoder(corpus.vocab, dim=64, ff_dim=256, max_len=64, seed=args.seed)
+    _, train_seconds = timed(encoder.fit, corpus, steps=steps, batch_size=32, lr=2e-3, eval_every=max(1, steps // 4))
+    final = encoder.history["eval"][-1]
+    features = encoder_features(texts, encoder)
+    result, seconds = timed(cross_val_accuracy, features, labels, k=args.folds, seed=args.seed, standardize=True)
+    note = (f"encoder: dim 64, ff 256, max_len 64, {steps:,} steps of 32 x 64 tokens ({train_seconds:.0f} s), "
+            f"vocabulary {len(corpus.vocab):,}; held-out masked-token accuracy {final['accuracy']:.1%} "
+            f"(most frequent token: {encoder.history['baseline_accuracy']:.1%})")
+    return ("encoder, mean contextual vector", result["folds"], seconds, features.shape), note
+
+
+def token_coverage(texts, keyed_vectors):
+    from minembed.tokenize import Tokenizer
+    tokens = [w for tokens in Tokenizer().tokenize_many(texts) for w in tokens]
+    return sum(w in keyed_vectors for w in tokens) / max(len(tokens), 1)
+
+
+# ---------------------------------------------------------------------------- main
+def main():
+    args = parse_args()
+    path = os.path.join(args.data, "sentiment", "rt-polarity.utf8.tsv")
+    if not os.path.exists(path):
+        print(f"sentiment data not found at {path}; it is not shipped with minembed. Point --data or "
+              "$MINEMBED_DATA at the folder holding sentiment/rt-polarity.utf8.tsv. Nothing to do.")
+        return 0
+    texts, labels = load_sentiment(path)
+    print(f"{len(texts):,} snippets ({np.mean(labels):.1%} positive), {args.folds}-fold stratified "
+          f"cross-validation (seed {args.seed}), L2 logistic regression C=1 on every row\n")
+    rows, notes = [("majority class", [max(np.mean(labels), 1 - np.mean(labels))], 0.0, None)], []
+
+    for name, build in (("bag of words (minembed)", bow_features), ("TF-IDF (minembed)", tfidf_features)):
+        features, build_seconds = timed(build, texts)
+        result, seconds = timed(cross_val_accuracy, features, labels, k=args.folds, seed=args.seed)
+        rows.append((name, result["folds"], build_seconds + seconds, features.shape))
+        print(f"  {name}: {result['mean']:.2%}", flush=True)
+    reference = sklearn_rows(texts, labels, args.folds, args.seed)
+    rows += reference
+    if not reference:
+        notes.append("scikit-learn is not installed: no reference row")
+
+    if not args.skip_embeddings:
+        w2v_corpus, encoder_corpus = wikipedia_corpus(args.data, args.max_lines)
+        if w2v_corpus is None:
+            notes.append("corpora/enwiki-2015-aa.txt.gz not found: no word2vec / encoder rows")
+        else:
+            notes.append(f"embeddings trained on the first {args.max_lines:,} lines of enwiki-2015-aa.txt.gz "
+                         f"({w2v_corpus.n_tokens:,} tokens)")
+            for row_function, corpus in ((word2vec_row, w2v_corpus), (encoder_row, encoder_corpus)):
+                row, note = row_function(corpus, texts, labels, args)
+                rows.append(row)
+                notes.append(note)
+                print(f"  {row[0]}: {np.mean(row[1]):.2%}", flush=True)
+
+    print(f"\n| features | {args.folds}-fold accuracy | ± std | features shape | seconds |")
+    print("|---|---:|---:|---|---:|")
+    for name, folds, seconds, shape in rows:
+        shape_text = f"{shape[0]:,} x {shape[1]:,}" if shape else ""
+        std = f"{np.std(folds):.2%}" if len(folds) > 1 else ""
+        print(f"| {name} | {np.mean(folds):.2%} | {std} | {shape_text} | {seconds:.1f} |")
+    by_name = {name: np.mean(folds) for name, folds, _, _ in rows}
+    if reference:
+        gap = by_name["TF-IDF (minembed)"] - by_name[reference[0][0]]
+        print(f"\nminembed TF-IDF - scikit-learn reference: {gap * 100:+.2f} points "
+              f"({'within' if abs(gap) <= 0.01 else 'NOT within'} the 1-point goal)")
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
