@@ -53,12 +53,22 @@ class Tokenizer:
         self.pattern = pattern
         self.lowercase = lowercase
         self._regex = re.compile(pattern)
+        # Shortcut for the default pattern on pure-ASCII text (most English lines): the only
+        # ASCII letters are A-Z and a-z, so "map every other character to a space, then split"
+        # finds exactly the same tokens as the regex, about twice as fast.
+        self._ascii_table = None
+        if pattern == LETTERS:
+            fold = str.lower if lowercase else str
+            self._ascii_table = str.maketrans({chr(c): fold(chr(c)) if chr(c).isalpha() else " "
+                                               for c in range(128)})
 
     def tokenize(self, text):
         """Return the list of tokens in ``text`` (a str)."""
         if not isinstance(text, str):
             raise TypeError(f"Tokenizer.tokenize expects a str, got {type(text).__name__}; "
                             "decode bytes first (text = data.decode('utf-8')).")
+        if self._ascii_table is not None and text.isascii():
+            return text.translate(self._ascii_table).split()
         if self.lowercase:
             text = text.lower()
         return self._regex.findall(text)
@@ -66,11 +76,8 @@ class Tokenizer:
     __call__ = tokenize
 
     def tokenize_many(self, texts):
-        """Lazily tokenize every str of an iterable: the same as ``map(self.tokenize, texts)``,
-        but the loop over texts runs in C (this is how :mod:`minembed.corpus` reads files)."""
-        if self.lowercase:
-            texts = map(str.lower, texts)
-        return map(self._regex.findall, texts)
+        """Lazily tokenize every str of an iterable, like ``map(self.tokenize, texts)``."""
+        return map(self.tokenize, texts)
 
     def config(self):
         """The settings as a JSON-friendly dict (written to config.json)."""

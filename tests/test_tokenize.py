@@ -88,3 +88,28 @@ def test_config_and_repr():
 def test_invalid_pattern_fails_at_construction():
     with pytest.raises(Exception):     # re.error
         Tokenizer("[unclosed")
+
+
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_ascii_shortcut_finds_exactly_what_the_regex_finds(lowercase):
+    import os
+    import random
+    fast, slow = Tokenizer(lowercase=lowercase), Tokenizer(lowercase=lowercase)
+    slow._ascii_table = None                                   # force the regex path
+    every_ascii = "".join(map(chr, range(128)))
+    rng = random.Random(0)
+    texts = [every_ascii, every_ascii[::-1], "", " \t\x0b\x0c\x1c\x1f", "MiXeD_case42words\r\n"]
+    texts += ["".join(rng.choice(every_ascii) for _ in range(60)) for _ in range(300)]
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "corpora", "pg11_alice_in_wonderland.txt")
+    with open(path, encoding="utf-8") as f:
+        texts += f.read().split("\n")
+    assert all(t.isascii() for t in texts[:305])
+    assert [fast.tokenize(t) for t in texts] == [slow.tokenize(t) for t in texts]
+    assert fast.tokenize(every_ascii) == (["abcdefghijklmnopqrstuvwxyz"] * 2 if lowercase else
+                                          ["ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"])
+
+
+def test_ascii_shortcut_only_for_the_default_pattern():
+    assert Tokenizer(r"\w+").tokenize("snake_case x2") == ["snake_case", "x2"]
+    assert Tokenizer().tokenize("snake_case x2") == ["snake", "case", "x"]
