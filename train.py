@@ -310,7 +310,7 @@ def add_encoder_args(parser):
     parser.add_argument("--activation", choices=("gelu", "relu"), default="gelu")
     parser.add_argument("--steps", type=int, default=3000, help="training steps (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=32, help="sequences per step (default: %(default)s)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak Adam learning rate (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=3e-3, help="peak Adam learning rate (default: %(default)s)")
     parser.add_argument("--mask-prob", type=float, default=0.15,
                         help="fraction of tokens to predict, BERT's 80/10/10 rule (default: %(default)s)")
     parser.add_argument("--eval-every", type=int, default=500,

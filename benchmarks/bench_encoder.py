@@ -26,7 +26,7 @@ def parse_args():
     parser.add_argument("--data", default=os.environ.get("MINEMBED_DATA", DEFAULT_DATA))
     parser.add_argument("--minutes", type=float, default=10.0, help="training budget for the accuracy run")
     parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads for both")
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--timing-steps", type=int, default=15, help="steps per timing round")
     parser.add_argument("--skip-torch", action="store_true")
     return parser.parse_args()

