@@ -9,6 +9,8 @@ from .corpus import EncodedCorpus, encode_corpus, iter_documents, iter_token_lis
 from .sparse import CSRMatrix
 from .onehot import OneHotEncoder
 from .tfidf import TfidfVectorizer
+from .word2vec import Word2Vec
 from .encoder import AttentionEncoder
+from .vectors import KeyedVectors
 
 __version__ = "0.1.0"
