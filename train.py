@@ -26,6 +26,7 @@ from minembed.fileio import atomic_write                          # tfidf
 from tqdm import tqdm                                             # tfidf
 from minembed.onehot import sparsity
 from minembed.vocab import MASK, PAD, UNK
+from minembed.viz import attention_svg, pca, scatter_svg                # all
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "corpora")
@@ -379,7 +380,7 @@ MODELS = {
 
 
 def run_all(args):
-    """Run every model with small settings into ``args.out/<model>``."""
+    """Run every model with small settings into ``args.out/<model>``, then compare what they learned."""
     prepare_out_dir(args)
     results = {}
     for name, (add_args, run, preset) in MODELS.items():
@@ -392,7 +393,178 @@ def run_all(args):
                       "--seed", str(args.seed)] + (["--overwrite"] if args.overwrite else []))
         model_args.model = name
         results[name] = run(model_args)
+    compare_models(args, results)
     return results
+
+# ---------------------------------------------------------------------------- all: the comparison
+COMPARE_WORDS = ("sister", "letter", "door", "eyes", "happy", "morning")     # frequent in corpora/
+PCA_PAIRS = (("man", "woman"), ("king", "queen"), ("father", "mother"), ("brother", "sister"),
+             ("husband", "wife"), ("son", "daughter"), ("uncle", "aunt"), ("gentleman", "lady"))
+PCA_EXTRA = ("two", "three", "four", "five", "morning", "evening", "night")
+# one word, two senses (and the first sense once more): does the encoder tell them apart?
+AMBIGUOUS = ("kind", ("she was very kind to her sister", "what kind of man is he", "he is a kind and good man"))
+METHOD_TITLES = {"onehot": "one-hot", "tfidf": "TF-IDF", "word2vec": "word2vec", "encoder": "encoder"}
+ONEHOT_CELL = "none: cosine 0 with every other word"
+
+
+def word_tables(results):
+    """Per method that ran: ``(in_vocabulary(word), neighbours(word, k), unit_vectors(words))``.
+
+    One-hot has no neighbours (every pair of distinct one-hot vectors is orthogonal);
+    TF-IDF compares term columns (same documents); word2vec and the encoder's input
+    embeddings compare word vectors (same contexts).
+    """
+    tables = {}
+    if "onehot" in results:
+        vocab = results["onehot"]["vocab"]
+        tables["onehot"] = (vocab.__contains__, None, None)
+    if "tfidf" in results:
+        tfidf = results["tfidf"]["vectorizer"]
+        columns = tfidf.train_matrix_.transpose()                         # row j = term j's column
+        tables["tfidf"] = (tfidf.vocabulary_.__contains__, lambda w, k: tfidf.similar_terms(w, k=k),
+                           lambda words: columns.take_rows([tfidf.vocabulary_[w] for w in words])
+                           .normalize_rows().toarray())
+    for name in ("word2vec", "encoder"):
+        if name in results:
+            kv = results[name]["vectors"]
+            tables[name] = (kv.__contains__, lambda w, k, kv=kv: kv.most_similar(w, topn=k),
+                            lambda words, kv=kv: kv.normed[[kv.index(w) for w in words]])
+    return tables
+
+
+def neighbour_table(tables, k=5):
+    """``{word: {method: cell text}}`` for the COMPARE_WORDS some method knows; prints what is skipped."""
+    rows = {}
+    for word in COMPARE_WORDS:
+        known = {name for name, (contains, _, _) in tables.items() if contains(word)}
+        if not known:
+            print(f"probe word {word!r} is in no model's vocabulary; skipped")
+            continue
+        rows[word] = {}
+        for name, (contains, neighbours, _) in tables.items():
+            if name not in known:
+                rows[word][name] = "(not in vocabulary)"
+            elif neighbours is None:
+                rows[word][name] = ONEHOT_CELL
+            else:
+                rows[word][name] = ", ".join(w for w, _ in neighbours(word, k))
+    return rows
+
+
+def print_neighbour_table(rows, methods):
+    print(f"\n===== 5 nearest neighbours (cosine) =====\n"
+          f"one-hot: every pair of distinct words has cosine 0, so no word is nearer than another. "
+          f"TF-IDF: terms weighted in the same documents. word2vec / encoder: words used in the same contexts.")
+    width = max(len(METHOD_TITLES[m]) for m in methods)
+    for word, cells in rows.items():
+        print(f"{word}")
+        for method in methods:
+            print(f"  {METHOD_TITLES[method]:<{width}}  {cells[method]}")
+
+
+def contextual_comparison(results):
+    """The encoder's vectors for one word in several sentences, and their pairwise cosines."""
+    if "encoder" not in results:
+        return None
+    word, sentences = AMBIGUOUS
+    encoder = AttentionEncoder.load(os.path.join(results["encoder"]["out"], "encoder.npz"))
+    token_lists = [encoder.tokenizer.tokenize(s) for s in sentences]
+    if word not in encoder.vocab or any(word not in tokens for tokens in token_lists):
+        print(f"the ambiguous word {word!r} is not in the encoder's vocabulary; contextual comparison skipped")
+        return None
+    H = encoder.encode(list(sentences))                                     # (S, T, d)
+    vectors = np.stack([H[i, tokens.index(word)] for i, tokens in enumerate(token_lists)])
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    cosines = unit @ unit.T                                                 # (S, S)
+    attention, tokens = encoder.attention(sentences[1])
+    return {"word": word, "sentences": list(sentences), "cosines": cosines.tolist(),
+            "attention": attention, "attention_tokens": tokens, "attention_sentence": sentences[1]}
+
+
+def print_contextual(context, static_methods):
+    if context is None:
+        return
+    word, sentences, cos = context["word"], context["sentences"], context["cosines"]
+    print(f"\n===== one word, several sentences: {word!r} =====")
+    for i, sentence in enumerate(sentences):
+        print(f"  {'abc'[i]}: {sentence}")
+    static = ", ".join(METHOD_TITLES[m] for m in static_methods)
+    print(f"  cosine of the encoder's contextual vectors of {word!r}: a-b {cos[0][1]:.3f} (different senses), "
+          f"a-c {cos[0][2]:.3f} (same sense), b-c {cos[1][2]:.3f}")
+    print(f"  static embeddings ({static}) give {word!r} one vector whatever the sentence: cosine 1.000")
+
+
+def draw_pictures(results, tables, context, out):
+    """pca.svg in each model's folder (one-hot has none: all its words are equidistant), and the
+    encoder's attention.svg. Returns ``{title: path relative to out}``."""
+    pictures = {}
+    for name, (contains, _, unit_vectors) in tables.items():
+        if unit_vectors is None:
+            continue
+        pairs = [pair for pair in PCA_PAIRS if contains(pair[0]) and contains(pair[1])]
+        words = [w for pair in pairs for w in pair] + [w for w in PCA_EXTRA if contains(w)]
+        if len(words) < 3:
+            print(f"{METHOD_TITLES[name]}: fewer than 3 of the picture's words are in the vocabulary; no pca.svg")
+            continue
+        result = pca(unit_vectors(words), n_components=2)
+        ratio = result.explained_variance_ratio
+        relative = os.path.join(name, "pca.svg")
+        scatter_svg(result.projections, words, os.path.join(out, relative),
+                    title=f"{METHOD_TITLES[name]}: PCA of {len(words)} unit word vectors", arrows=pairs,
+                    caption=f"PC1 {ratio[0]:.0%} and PC2 {ratio[1]:.0%} of the variance of these words")
+        pictures[f"{METHOD_TITLES[name]} (PCA)"] = relative
+    if context is not None:
+        relative = os.path.join("encoder", "attention.svg")
+        attention_svg(context["attention"], context["attention_tokens"], os.path.join(out, relative),
+                      title=f"encoder attention: \"{context['attention_sentence']}\"")
+        pictures["encoder attention"] = relative
+    return pictures
+
+
+def write_report(out, args, results, rows, context, pictures):
+    """runs/<name>/report.md: what ran, the neighbour table, the contextual cosines, the pictures."""
+    methods = list(rows[next(iter(rows))]) if rows else []
+    lines = ["# What each way of turning words into vectors learned", "",
+             f"`python train.py all --corpus {args.corpus} --out {args.out} --seed {args.seed}`", "",
+             "| model | settings and metrics | seconds |", "|---|---|---:|"]
+    for name, result in results.items():
+        seconds = result.get("metrics", {}).get("seconds")
+        lines.append(f"| {METHOD_TITLES.get(name, name)} | `{name}/config.json`, `{name}/metrics.json` | "
+                     f"{'' if seconds is None else f'{seconds:.1f}'} |")
+    lines += ["", "## 5 nearest neighbours (cosine)", "",
+              "One-hot: every pair of distinct words has cosine 0, so it has no neighbours: that is the lesson. "
+              "TF-IDF: terms weighted highly in the same documents. word2vec and the encoder's input "
+              "embeddings: words used in the same contexts.", "",
+              "| word | " + " | ".join(METHOD_TITLES[m] for m in methods) + " |",
+              "|---|" + "---|" * len(methods)]
+    lines += [f"| **{word}** | " + " | ".join(cells[m] for m in methods) + " |" for word, cells in rows.items()]
+    if context is not None:
+        cos, word = context["cosines"], context["word"]
+        lines += ["", f"## One word, several sentences: *{word}*", ""]
+        lines += [f"- {'abc'[i]}: *{s}*" for i, s in enumerate(context["sentences"])]
+        lines += ["", f"Cosine between the encoder's contextual vectors of *{word}*: a-b **{cos[0][1]:.3f}** "
+                      f"(different senses), a-c **{cos[0][2]:.3f}** (same sense), b-c {cos[1][2]:.3f}. "
+                      "Any static embedding (one-hot, TF-IDF, word2vec, the encoder's input table) gives "
+                      f"*{word}* one vector in every sentence: cosine 1.000."]
+    if pictures:
+        lines += ["", "## Pictures", ""]
+        lines += [f"### {title}\n\n![{title}]({path})\n" for title, path in pictures.items()]
+    with atomic_write(os.path.join(out, "report.md")) as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def compare_models(args, results):
+    """Print the side-by-side comparison and write report.md + pictures into ``args.out``."""
+    tables = word_tables(results)
+    rows = neighbour_table(tables)
+    if rows:
+        print_neighbour_table(rows, list(tables))
+    context = contextual_comparison(results)
+    print_contextual(context, [m for m in tables if m in ("onehot", "tfidf", "word2vec")])
+    pictures = draw_pictures(results, tables, context, args.out)
+    write_report(args.out, args, results, rows, context, pictures)
+    print(f"\nreport: {os.path.join(args.out, 'report.md')}")
+
 
 
 # ============================================================================ main

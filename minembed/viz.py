@@ -141,12 +141,39 @@ def scatter_svg(points, labels, path, title=None, arrows=(), width=720, height=5
         (x1, y1), (x2, y2) = _shorten(xy[index[source]], xy[index[target]], 6)
         body.append(f'<line class="arrow" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
                     f'stroke="#c0392b" stroke-width="1.5" marker-end="url(#head)"/>\n')
-    for (x, y), label in zip(xy, labels):
-        anchor, dx = ("end", -7) if x > width - 120 else ("start", 7)   # keep labels inside the frame
+    for (x, y), label, (dx, dy, anchor) in zip(xy, labels, _place_labels(xy, labels, width)):
         body.append(f'<g class="point"><circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#2c7bb6"/>'
-                    f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" font-size="13">'
+                    f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="13">'
                     f'{escape(label)}</text></g>\n')
     _write_svg(path, width, height, body)
+
+
+LABEL_SPOTS = ((7, 4, "start"), (-7, 4, "end"), (7, -7, "start"), (7, 16, "start"), (-7, -7, "end"),
+               (-7, 16, "end"), (0, -9, "middle"), (0, 19, "middle"))    # (dx, dy, anchor) around a dot
+
+
+def _place_labels(xy, labels, width, char_width=7.0, line_height=13.0):
+    """A spot for each label next to its dot, the first of LABEL_SPOTS whose box overlaps no
+    label placed before, no dot and stays inside the frame (else the first spot). Greedy, in order."""
+    boxes, spots = [], []
+    for (x, y), label in zip(xy, labels):
+        text_width = char_width * len(label)
+        candidates = []
+        for dx, dy, anchor in LABEL_SPOTS:
+            left = x + dx - {"start": 0.0, "end": text_width, "middle": text_width / 2}[anchor]
+            box = (left, y + dy - line_height + 3, left + text_width, y + dy + 3)     # (x0, y0, x1, y1)
+            clash = (box[0] < 2 or box[2] > width - 2
+                     or any(_overlap(box, other) for other in boxes)
+                     or any(_overlap(box, (px - 4, py - 4, px + 4, py + 4)) for px, py in xy))
+            candidates.append((clash, (dx, dy, anchor), box))
+        clash, spot, box = next((c for c in candidates if not c[0]), candidates[0])
+        boxes.append(box)
+        spots.append(spot)
+    return spots
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _to_pixels(points, left, top, right, bottom):
@@ -187,7 +214,8 @@ def attention_svg(matrix, tokens, path, title=None, cell=44):
     tokens = _check_labels(tokens, T, "rows of the attention matrix")
     label_width = 12 + 8 * max(len(t) for t in tokens)
     left, top = label_width + 30, (60 if title else 30) + label_width
-    width, height = left + T * cell + 20, top + T * cell + 40
+    width = max(left + T * cell + 20, 9 * len(title or "") + 40)
+    height = top + T * cell + 40
     body = []
     if title:
         body.append(f'<text x="{width / 2:.1f}" y="28" text-anchor="middle" font-size="16" '

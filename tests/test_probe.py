@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minembed import KeyedVectors
+from minembed.vectors import KeyedVectors
 from minembed.gradcheck import check_gradients
 from minembed.probe import (LogisticRegression, _hessian_vector, bow_features, cross_val_accuracy,
                             loss_and_grad, mean_vector_features, sigmoid, stratified_kfold, tfidf_features)
