@@ -30,6 +30,7 @@ def atomic_write(path, mode="w", encoding="utf-8", newline="\n"):
     fd, tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                     dir=directory)
     try:
+        os.fchmod(fd, _file_mode(path))       # mkstemp makes owner-only files; keep open()'s mode
         if mode == "wb":
             f = os.fdopen(fd, "wb")
         else:
@@ -45,6 +46,17 @@ def atomic_write(path, mode="w", encoding="utf-8", newline="\n"):
         raise
 
 
+def _file_mode(path):
+    """The permissions ``open(path, "w")`` would give: those of the file it replaces, else 0o666
+    minus the umask (``os.umask`` can only be read by setting it, so it is set back at once)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_json(path, obj):
     """Write ``obj`` as indented JSON, atomically."""
     with atomic_write(path) as f:
@@ -57,3 +69,10 @@ def save_npz(path, **arrays):
     import numpy as np
     with atomic_write(path, "wb") as f:
         np.savez(f, **arrays)
+
+
+def save_npy(path, array):
+    """``np.save`` of one array, atomically (the name is kept exactly; no ``.npy`` is appended)."""
+    import numpy as np
+    with atomic_write(path, "wb") as f:
+        np.save(f, array)
