@@ -304,6 +304,8 @@ class AttentionEncoder:
         for name, value in (("dim", dim), ("ff_dim", ff_dim), ("max_len", max_len)):
             if not (isinstance(value, (int, np.integer)) and value > 0):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not (isinstance(seed, (int, np.integer)) and seed >= 0):
+            raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
         self.vocab = vocab
         self.tokenizer = tokenizer or Tokenizer()
         self.config = {"dim": int(dim), "ff_dim": int(ff_dim), "max_len": int(max_len),
@@ -534,7 +536,8 @@ class AttentionEncoder:
         n_heldout = max(1, round(len(rows) * heldout)) if heldout else 0
         if len(rows) - n_heldout < 1:
             raise ValueError(f"the corpus has {len(rows)} sequences of max_len={self.config['max_len']} "
-                             "tokens: too few to hold some out. Use a larger corpus or heldout=0.")
+                             "tokens: too few to hold some out. Use a larger corpus, a smaller max_len, "
+                             "or heldout=0.")
         return rows[:len(rows) - n_heldout], rows[len(rows) - n_heldout:]
 
     def _most_frequent_id(self, rows):
@@ -574,15 +577,19 @@ class AttentionEncoder:
         arrays.update({f"optim/{key}": value for key, value in optimizer.state_dict().items()})
         save_npz(path, **arrays, step=np.array(step), rng_state=np.array(json.dumps(rng_state)),
                  config=np.array(json.dumps(self.config)), settings=np.array(json.dumps(settings)),
+                 vocab_tokens=np.array(self.vocab.itos),
                  loss_history=np.array(self.history["loss"], dtype=np.float64),
                  eval_history=np.array(json.dumps(self.history["eval"])))
 
     def _load_checkpoint(self, path, optimizer, rng, settings):
-        with np.load(path) as data:
+        with _open_npz(path, "an encoder checkpoint", ("config", "settings", "step", "rng_state")) as data:
             saved_config, saved_settings = json.loads(str(data["config"])), json.loads(str(data["settings"]))
             if saved_config != self.config:
                 raise ValueError(f"checkpoint {path} was made by an encoder with config {saved_config}, "
                                  f"not {self.config}; delete it or build the same encoder")
+            if "vocab_tokens" in data.files and data["vocab_tokens"].tolist() != self.vocab.itos:
+                raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
+                                 "resume on the same corpus, or delete the checkpoint")
             changed = sorted(key for key in settings if saved_settings.get(key) != settings[key])
             if changed:
                 raise ValueError(f"checkpoint {path} was made with other training settings ({', '.join(changed)}"
@@ -666,9 +673,8 @@ class AttentionEncoder:
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`."""
-        with np.load(path) as data:
-            if "config" not in data.files or "vocab_tokens" not in data.files:
-                raise ValueError(f"{path} is not a minembed encoder file (written by AttentionEncoder.save)")
+        with _open_npz(path, "a minembed encoder file (written by AttentionEncoder.save)",
+                       ("config", "vocab_tokens", "tokenizer")) as data:
             config = json.loads(str(data["config"]))
             specials = tuple(data["vocab_specials"].tolist())
             tokens, counts = data["vocab_tokens"].tolist(), data["vocab_counts"]
@@ -678,6 +684,22 @@ class AttentionEncoder:
                           tokenizer=Tokenizer(**json.loads(str(data["tokenizer"]))))
             encoder.params = {name: data[f"param/{name}"] for name in PARAM_NAMES}
         return encoder
+
+
+def _open_npz(path, what, keys):
+    """``np.load(path)``, or a ValueError saying that ``path`` is not ``what`` (a text file, a
+    truncated download, another model's file) instead of NumPy's message about pickles or zip."""
+    try:
+        data = np.load(path)
+    except (OSError, ValueError, EOFError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise ValueError(f"{path} is not {what}: {err}") from None
+    if not hasattr(data, "files") or not set(keys) <= set(data.files):
+        if hasattr(data, "close"):
+            data.close()
+        raise ValueError(f"{path} is not {what}; it lacks {sorted(set(keys) - set(getattr(data, 'files', ())))}")
+    return data
 
 
 def _accuracy_of_constant(batches, token_id):

@@ -82,6 +82,7 @@ class Word2Vec:
                f"need alpha > 0 and 0 <= min_alpha <= alpha, got alpha={alpha}, min_alpha={min_alpha}")
         _check(epochs >= 1, f"epochs must be >= 1, got {epochs}")
         _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
+        _check(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed must be an integer >= 0, got {seed!r}")
         self.dim, self.window, self.negative = dim, window, negative
         self.min_count, self.max_vocab, self.sample = min_count, max_vocab, sample
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
