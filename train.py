@@ -9,9 +9,12 @@ corpus, a bad option) end with a one-line message and exit code 2, not a traceba
 (set MINEMBED_DEBUG=1 to see the traceback anyway).
 """
 import argparse
+import math
 import os
 import platform
+import shlex
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -19,7 +22,7 @@ import numpy as np
 import minembed
 from minembed import AttentionEncoder, OneHotEncoder, Tokenizer, encode_corpus
 from minembed.evaluate import evaluate_analogies, evaluate_pairs
-from minembed.fileio import write_json
+from minembed.fileio import save_npy, write_json
 from minembed.word2vec import Word2Vec
 from minembed import TfidfVectorizer, Vocabulary, iter_documents   # tfidf
 from minembed.fileio import atomic_write                          # tfidf
@@ -36,6 +39,20 @@ class UsageError(ValueError):
     """A mistake on the command line (reported as one line, exit code 2)."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a mistake is reported like every other error: one line, exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message}; see: python {self.prog} --help\n")
+
+
+def seed_type(text):
+    """--seed: an integer >= 0 (what numpy.random.default_rng accepts)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return int(text)
+
+
 # ============================================================================ shared plumbing
 def add_common_args(parser, model):
     parser.add_argument("--corpus", default=DEFAULT_CORPUS,
@@ -44,7 +61,7 @@ def add_common_args(parser, model):
     parser.add_argument("--out", default=os.path.join("runs", model),
                         help=f"output directory (default: runs/{model})")
     parser.add_argument("--overwrite", action="store_true", help="replace files in an existing --out")
-    parser.add_argument("--seed", type=int, default=1, help="seed of every random choice (default: 1)")
+    parser.add_argument("--seed", type=seed_type, default=1, help="seed of every random choice (default: 1)")
     parser.add_argument("--min-count", type=int, default=1,
                         help="drop words seen fewer times than this (default: %(default)s)")
     parser.add_argument("--max-vocab", type=int, default=None,
@@ -61,10 +78,7 @@ def prepare_out_dir(args):
                          "pass --overwrite to replace its files, or choose another --out")
     try:
         os.makedirs(out, exist_ok=True)
-        probe = os.path.join(out, ".write-test")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
+        tempfile.TemporaryFile(dir=out).close()     # can we create files in it?
     except OSError as err:
         raise UsageError(f"cannot write to output directory {out!r}: {err.strerror}") from None
     return out
@@ -77,11 +91,21 @@ def versions():
 
 
 def check_positive(args, *names):
-    """Raise a UsageError naming the first option in ``names`` that is not > 0."""
+    """Raise a UsageError naming the first option in ``names`` that is not > 0 (or not finite)."""
     for name in names:
         value = getattr(args, name)
-        if value is not None and value <= 0:
+        if value is not None and not value > 0:         # `not >` also catches NaN
             raise UsageError(f"--{name.replace('_', '-')} must be > 0, got {value}")
+        if value == math.inf:
+            raise UsageError(f"--{name.replace('_', '-')} must be finite, got {value}")
+
+
+def check_files_exist(args, *names):
+    """Raise a UsageError naming the first file option in ``names`` whose file does not exist."""
+    for name in names:
+        path = getattr(args, name)
+        if path is not None and not os.path.isfile(path):
+            raise UsageError(f"--{name.replace('_', '-')} file not found: {path!r}")
 
 
 def load_corpus(args, tokenizer=None, specials=()):
@@ -203,8 +227,7 @@ def run_tfidf(args):
     write_config(out, args, tfidf.tokenizer, tfidf=tfidf.get_params(),
                  vocab_counts="document frequency (number of documents containing the term)")
     Vocabulary(terms.tolist(), tfidf.df_).save(os.path.join(out, "vocab.tsv"))   # column order
-    with atomic_write(os.path.join(out, "idf.npy"), "wb") as f:
-        np.save(f, tfidf.idf_)                                      # row i = vocab.tsv term i
+    save_npy(os.path.join(out, "idf.npy"), tfidf.idf_)             # row i = vocab.tsv term i
     write_json(os.path.join(out, "metrics.json"), metrics)
     return {"model": "tfidf", "out": out, "vectorizer": tfidf, "metrics": metrics}
 
@@ -233,18 +256,16 @@ def add_word2vec_args(parser):
 def run_word2vec(args):
     """Skip-gram word2vec with negative sampling (vectorized NumPy SGD)."""
     check_positive(args, "dim", "window", "epochs", "batch_size", "alpha")
-    out, checkpoint = prepare_resumable_out_dir(args)
+    check_files_exist(args, "analogies", "pairs")
     tokenizer = Tokenizer()
-    corpus = load_corpus(args, tokenizer)
     model = Word2Vec(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,
                      max_vocab=args.max_vocab, sample=args.sample, alpha=args.alpha, min_alpha=args.min_alpha,
-                     epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, tokenizer=tokenizer)
+                     epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                     tokenizer=tokenizer)          # checks every setting before anything is read or written
+    out, checkpoint = prepare_resumable_out_dir(args)
+    corpus = load_corpus(args, tokenizer)
     started = time.perf_counter()
-    try:
-        model.fit(corpus, checkpoint=checkpoint)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; checkpoint saved. Resume with: {resume_command()}", file=sys.stderr)
-        raise SystemExit(130) from None
+    fit_resumable(lambda: model.fit(corpus, checkpoint=checkpoint), args, checkpoint)
     seconds = time.perf_counter() - started
     vectors = model.wv
     print_neighbours(vectors)
@@ -273,10 +294,31 @@ def prepare_resumable_out_dir(args):
     return out, checkpoint
 
 
-def resume_command():
-    """The command line that was run, plus --resume."""
-    argv = [a for a in sys.argv[1:] if a != "--resume"]
-    return " ".join(["python", os.path.basename(sys.argv[0])] + argv + ["--resume"])
+def fit_resumable(fit, args, checkpoint):
+    """Run ``fit()``. On Ctrl-C the model has saved ``checkpoint``: print the command that
+    resumes from it and exit with code 130 (no traceback)."""
+    try:
+        fit()
+    except KeyboardInterrupt:
+        if os.path.exists(checkpoint):
+            print(f"\ninterrupted; checkpoint saved. Resume with:\n  {resume_command(args)}", file=sys.stderr)
+        else:
+            print("\ninterrupted before the first checkpoint; run the same command to start again",
+                  file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def resume_command(args):
+    """The command that continues this run: every setting spelled out (so a change of defaults
+    cannot break the resume), then --resume. Run it from the same directory."""
+    words = ["python", os.path.relpath(os.path.join(HERE, "train.py")), args.model]
+    for key, value in vars(args).items():
+        if key in ("model", "func", "overwrite", "resume") or value is None or value is False:
+            continue
+        words.append("--" + key.replace("_", "-"))
+        if value is not True:
+            words.append(str(value))
+    return shlex.join(words + ["--resume"])
 
 
 def print_neighbours(vectors, words=None, topn=5):
@@ -328,21 +370,16 @@ def run_encoder(args):
                    "checkpoint_every")
     if not 0 < args.mask_prob < 1:
         raise UsageError(f"--mask-prob must be between 0 and 1, got {args.mask_prob}")
-    if args.resume:
-        args.overwrite = True                       # the directory holds the run being resumed
-    out = prepare_out_dir(args)
-    checkpoint = os.path.join(out, "checkpoint.npz")
-    if args.resume and not os.path.exists(checkpoint):
-        raise UsageError(f"--resume: there is no checkpoint {checkpoint!r} to resume from")
-    if not args.resume and os.path.exists(checkpoint):
-        os.remove(checkpoint)                       # --overwrite starts afresh
+    out, checkpoint = prepare_resumable_out_dir(args)
     tokenizer = Tokenizer()
     corpus = load_corpus(args, tokenizer, specials=(PAD, UNK, MASK))
     encoder = AttentionEncoder(corpus.vocab, dim=args.dim, ff_dim=args.ff_dim, max_len=args.max_len,
                                activation=args.activation, seed=args.seed, tokenizer=tokenizer)
     started = time.perf_counter()
-    encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr, mask_prob=args.mask_prob,
-                eval_every=args.eval_every, checkpoint=checkpoint, checkpoint_every=args.checkpoint_every)
+    fit_resumable(lambda: encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                                      mask_prob=args.mask_prob, eval_every=args.eval_every,
+                                      checkpoint=checkpoint, checkpoint_every=args.checkpoint_every),
+                  args, checkpoint)
     seconds = time.perf_counter() - started
 
     history = encoder.history
@@ -569,7 +606,7 @@ def compare_models(args, results):
 
 # ============================================================================ main
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="train.py", description="Train minembed models. Documents are lines of the corpus files.")
     sub = parser.add_subparsers(dest="model", metavar="MODEL")
     for name, (add_args, run, _) in MODELS.items():
@@ -581,7 +618,7 @@ def build_parser():
     all_parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     all_parser.add_argument("--out", default=os.path.join("runs", "all"))
     all_parser.add_argument("--overwrite", action="store_true")
-    all_parser.add_argument("--seed", type=int, default=1)
+    all_parser.add_argument("--seed", type=seed_type, default=1)
     all_parser.set_defaults(func=run_all)
     return parser
 
@@ -593,7 +630,10 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:                       # the front door: everything, on the shipped corpus
         argv = ["all", "--overwrite"]
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:         # --help (0), or a mistake in the options (2), already printed
+        return exit.code
     if args.model is None:
         build_parser().print_help()
         return 2
