@@ -124,7 +124,7 @@ def encoder_row(corpus, texts, labels, args):
     encoder = AttentionEncoder(corpus.vocab, dim=64, ff_dim=256, max_len=64, seed=args.seed)
     probe_steps = 20
     _, seconds = timed(encoder.fit, corpus, steps=probe_steps, batch_size=32, lr=2e-3, eval_every=0,
-                       progress=False)
+                       eval_sequences=16, progress=False)                # time a few steps, then budget
     steps = max(probe_steps, int(args.encoder_minutes * 60 / (seconds / probe_steps)))
     encoder = AttentionEncoder(corpus.vocab, dim=64, ff_dim=256, max_len=64, seed=args.seed)
     _, train_seconds = timed(encoder.fit, corpus, steps=steps, batch_size=32, lr=2e-3, eval_every=max(1, steps // 4))
