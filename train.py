@@ -563,10 +563,11 @@ def write_report(out, args, results, rows, context, pictures):
     methods = list(rows[next(iter(rows))]) if rows else []
     lines = ["# What each way of turning words into vectors learned", "",
              f"`python train.py all --corpus {args.corpus} --out {args.out} --seed {args.seed}`", "",
-             "| model | settings and metrics | seconds |", "|---|---|---:|"]
+             "| model | what it learned (settings: `<model>/config.json`) | seconds |", "|---|---|---:|"]
     for name, result in results.items():
-        seconds = result.get("metrics", {}).get("seconds")
-        lines.append(f"| {METHOD_TITLES.get(name, name)} | `{name}/config.json`, `{name}/metrics.json` | "
+        metrics = result.get("metrics", {})
+        seconds = metrics.get("seconds")
+        lines.append(f"| {METHOD_TITLES.get(name, name)} | {model_summary(name, metrics)} (`{name}/metrics.json`) | "
                      f"{'' if seconds is None else f'{seconds:.1f}'} |")
     lines += ["", "## 5 nearest neighbours (cosine)", "",
               "One-hot: every pair of distinct words has cosine 0, so it has no neighbours: that is the lesson. "
@@ -590,6 +591,23 @@ def write_report(out, args, results, rows, context, pictures):
         f.write("\n".join(lines) + "\n")
 
 
+def model_summary(name, metrics):
+    """One line of what a model's run produced, from its metrics.json (empty if unknown)."""
+    try:
+        if name == "onehot":
+            return f"{metrics['vocab_size']:,} words; bag of words {metrics['bag_of_words']['sparsity']:.2%} zeros"
+        if name == "tfidf":
+            return f"{metrics['n_documents']:,} documents x {metrics['n_terms']:,} terms"
+        if name == "word2vec":
+            return f"{metrics['vocab_size']:,} words, last epoch loss {metrics['history'][-1]['loss']:.3f}"
+        if name == "encoder":
+            return (f"held-out masked-token accuracy {metrics['heldout']['accuracy']:.1%} (always the most "
+                    f"frequent token: {metrics['baseline_accuracy']:.1%})")
+    except (KeyError, IndexError, TypeError):
+        pass
+    return ""
+
+
 def compare_models(args, results):
     """Print the side-by-side comparison and write report.md + pictures into ``args.out``."""
     tables = word_tables(results)
@@ -601,7 +619,6 @@ def compare_models(args, results):
     pictures = draw_pictures(results, tables, context, args.out)
     write_report(args.out, args, results, rows, context, pictures)
     print(f"\nreport: {os.path.join(args.out, 'report.md')}")
-
 
 
 # ============================================================================ main

@@ -57,6 +57,7 @@ def test_all_trains_every_model_and_writes_the_report(tiny, tmp_path, capsys):
             assert len(line.split(train.METHOD_TITLES[method], 1)[1].split(",")) == 5, line
 
     report = (out / "report.md").read_text(encoding="utf-8")
+    assert "held-out masked-token accuracy" in report and "last epoch loss" in report
     assert "| word | one-hot | TF-IDF | word2vec | encoder |" in report
     for word in train.COMPARE_WORDS:
         assert f"| **{word}** |" in report
