@@ -127,11 +127,13 @@ class LogisticRegression:
         target = self.tol * max(np.linalg.norm(grad), 1e-12)
         self.n_iter_ = 0
         while np.linalg.norm(grad) > target and self.n_iter_ < self.max_iter:
-            s = (lambda p: p * (1 - p))(sigmoid(X @ params[:-1] + params[-1]))   # (n,) curvature
+            p = sigmoid(X @ params[:-1] + params[-1])                   # (n,)
+            s = p * (1.0 - p)                                              # (n,) curvature per sample
             g_norm = np.linalg.norm(grad)
             step = _conjugate_gradient(lambda v: _hessian_vector(X, Xt, s, self.C, v), grad,
                                        tol=min(0.5, np.sqrt(g_norm)) * g_norm, max_iter=self.max_cg_iter)
-            params, loss, grad = _line_search(params, step, loss, grad, lambda q: loss_and_grad(q, X, Xt, y01, self.C))
+            params, loss, grad = _line_search(params, step, loss, grad,
+                                              lambda q: loss_and_grad(q, X, Xt, y01, self.C))
             self.n_iter_ += 1
         if np.linalg.norm(grad) > target:
             warnings.warn(f"LogisticRegression did not converge in {self.max_iter} Newton steps "

@@ -47,7 +47,8 @@ def test_gradient_and_hessian_pass_finite_differences(sparse):
     check_gradients(loss, params, {"theta": grad})
     # the Hessian-vector product is the derivative of the gradient along v
     v = np.random.default_rng(3).normal(size=5)
-    s = (lambda p: p * (1 - p))(sigmoid(X @ params["theta"][:-1] + params["theta"][-1]))
+    p = sigmoid(X @ params["theta"][:-1] + params["theta"][-1])
+    s = p * (1 - p)
     eps = 1e-6
     numeric = (loss_and_grad(params["theta"] + eps * v, features, Xt, y, 0.7)[1]
                - loss_and_grad(params["theta"] - eps * v, features, Xt, y, 0.7)[1]) / (2 * eps)
