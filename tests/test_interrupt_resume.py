@@ -1,0 +1,143 @@
+"""Ctrl-C during `python train.py word2vec|encoder`, then the printed resume command.
+
+A real SIGINT is sent to a real `train.py` process once its progress bar shows that training
+is under way. The process must exit with code 130 and no traceback, keep its checkpoint,
+and print the command that resumes; running that command must end with exactly the
+vectors.txt of a run that was never interrupted. word2vec stops at a batch boundary (here
+inside epoch 2); the encoder at a step boundary.
+"""
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+import train  # noqa: E402
+
+CORPUS = os.path.join(REPO, "corpora", "pg11_alice_in_wonderland.txt")     # 27k words
+pytestmark = pytest.mark.skipif(not os.path.exists(CORPUS), reason="the shipped corpus is missing")
+
+WORD2VEC = ["word2vec", "--min-count", "1", "--sample", "0", "--dim", "16", "--epochs", "3",
+            "--batch-size", "128"]
+ENCODER = ["encoder", "--min-count", "2", "--dim", "16", "--ff-dim", "32", "--max-len", "16", "--steps", "300",
+           "--batch-size", "8", "--eval-every", "100", "--checkpoint-every", "1000"]
+
+
+class Stderr:
+    """Collects a process's stderr in a thread, so it can be searched while the process runs."""
+
+    def __init__(self, stream):
+        self.text, self._stream = "", stream
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        for chunk in iter(lambda: self._stream.read1(4096), b""):
+            self.text += chunk.decode("utf-8", "replace")
+
+    def wait_for(self, pattern, process, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.text)
+            if match:
+                return match
+            assert process.poll() is None, f"train.py ended before {pattern!r}:\n{self.text}"
+            time.sleep(0.01)
+        raise AssertionError(f"no {pattern!r} after {timeout} s:\n{self.text}")
+
+    def finish(self):
+        self._thread.join(timeout=30)
+        return self.text
+
+
+def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint):
+    """Run train.py, send Ctrl-C when ``progress_pattern`` shows on stderr, check the clean exit
+    and the checkpoint, run the printed resume command; return the output directory."""
+    out = tmp_path / "interrupted"
+    env = {k: v for k, v in os.environ.items() if k != "MINEMBED_DEBUG"}
+    process = subprocess.Popen([sys.executable, "train.py", *argv, "--corpus", CORPUS, "--out", str(out)],
+                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = Stderr(process.stderr)
+    try:
+        stderr.wait_for(progress_pattern, process)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130, stderr.finish()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = stderr.finish()
+    assert "Traceback" not in text, text
+    assert (out / "checkpoint.npz").exists() and not (out / "vectors.txt").exists()
+    with np.load(out / "checkpoint.npz") as saved:
+        check_checkpoint(saved)
+    command = re.search(r"Resume with:\n  (.+)\n", text).group(1)
+    words = shlex.split(command)
+    assert words[:3] == ["python", "train.py", argv[0]] and words[-1] == "--resume"
+    done = subprocess.run([sys.executable, *words[1:]], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not (out / "checkpoint.npz").exists()                   # finished: the checkpoint is gone
+    return out
+
+
+def uninterrupted(tmp_path, argv):
+    out = tmp_path / "straight"
+    assert train.main([*argv, "--corpus", CORPUS, "--out", str(out)]) == 0
+    return out
+
+
+def test_word2vec_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
+    # "epoch 2/3: ... 1.15k/27.6k" = the bar of epoch 2 after its first batches: Ctrl-C lands mid-epoch
+    def stopped_inside_epoch_2(saved):
+        state = json.loads(str(saved["state"]))
+        assert state["epochs_done"] == 1 and state["resume_at"]["start"] > 0
+
+    resumed = interrupt_and_resume(tmp_path, WORD2VEC, r"epoch 2/3:\s+\d+%\|[^|]*\| [1-9][\d.]*k?/",
+                                   stopped_inside_epoch_2)
+    straight = uninterrupted(tmp_path, WORD2VEC)
+    assert (resumed / "vectors.txt").read_bytes() == (straight / "vectors.txt").read_bytes()
+    assert (resumed / "vocab.tsv").read_bytes() == (straight / "vocab.tsv").read_bytes()
+
+
+def test_encoder_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
+    def stopped_after_step_30(saved):
+        assert 30 <= int(saved["step"]) < 300
+
+    resumed = interrupt_and_resume(tmp_path, ENCODER, r"\| *(?:[3-9]\d|[12]\d\d)/300 ", stopped_after_step_30)
+    straight = uninterrupted(tmp_path, ENCODER)
+    assert (resumed / "vectors.txt").read_bytes() == (straight / "vectors.txt").read_bytes()
+    with np.load(resumed / "encoder.npz") as a, np.load(straight / "encoder.npz") as b:
+        assert a.files == b.files
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_ctrl_c_while_reading_the_corpus_exits_130_without_a_traceback(tmp_path):
+    """Ctrl-C before training starts: nothing to resume, and still no traceback. The corpus is
+    a named pipe, so we know the process is inside the reader when the signal is sent."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    os.mkfifo(corpus / "a.txt")
+    env = {k: v for k, v in os.environ.items() if k != "MINEMBED_DEBUG"}
+    process = subprocess.Popen([sys.executable, "train.py", "word2vec", "--corpus", str(corpus),
+                                "--out", str(tmp_path / "run")], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        with open(corpus / "a.txt", "w") as pipe:      # returns once train.py has opened it to read
+            pipe.write("the cat sat on the mat\n")
+            pipe.flush()
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "Traceback" not in err and err.strip() == "interrupted"
