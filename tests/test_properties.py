@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 from minembed import CSRMatrix, KeyedVectors, Tokenizer, Vocabulary, corpus
 from minembed.tokenize import LETTERS, SKLEARN_PATTERN
 from minembed.vocab import MASK, PAD, UNK
+from test_vectors import tables as vector_tables     # (words, float32 values) of any shape
 
 SMALL = settings(max_examples=50, deadline=None)
 
@@ -143,22 +144,11 @@ def test_csr_operations_match_dense(triplets, d, seed):
 
 
 # ---------------------------------------------------------------------------- word2vec text layouts
-word = st.text(min_size=1, max_size=6).filter(lambda w: not any(c.isspace() for c in w))
-
-
-@st.composite
-def tables(draw):
-    words = draw(st.lists(word, min_size=1, max_size=5, unique=True))
-    dim = draw(st.integers(1, 4))
-    values = draw(hnp.arrays(np.float32, (len(words), dim),
-                             elements=st.floats(width=32, allow_nan=False, allow_infinity=False)))
-    return KeyedVectors(words, values)
-
-
 @SMALL
-@given(kv=tables(), row_end=st.sampled_from([b"\n", b" \n", b"\r\n", b" \r\n"]))
-def test_text_format_in_any_writers_layout_reads_back_exactly(kv, row_end):
+@given(table=vector_tables(), row_end=st.sampled_from([b"\n", b" \n", b"\r\n", b" \r\n"]))
+def test_text_format_in_any_writers_layout_reads_back_exactly(table, row_end):
     """word2vec.c ends rows with ' \\n', Windows tools with '\\r\\n': every layout gives the same table."""
+    kv = KeyedVectors(*table)
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "v.txt")
         kv.save_word2vec_format(path)
