@@ -63,6 +63,8 @@ def iter_documents(path, errors="strict", max_chars=MAX_CHARS):
     bytes into U+FFFD and goes on. Lines longer than ``max_chars`` are yielded in pieces
     cut at whitespace, so memory never holds more than ``max_chars`` of one line.
     """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be >= 1, got {max_chars}")
     for file_path in corpus_files(path):
         yield from _iter_file_lines(file_path, errors, max_chars)
 

@@ -182,6 +182,12 @@ def test_chunking_of_given_token_lists():
         list(iter_token_lists([["a"]], max_tokens=0))
 
 
+def test_max_chars_must_be_positive(tmp_path):
+    path = write(tmp_path / "a.txt", "some text\n")
+    with pytest.raises(ValueError, match="max_chars must be >= 1, got 0"):   # not an endless loop
+        list(iter_documents(path, max_chars=0))
+
+
 # ---------------------------------------------------------------------------- encode_corpus
 TINY = "the cat sat\ndog\n\nA cat, the END\n"
 # tokens per line: [the cat sat] [dog] [] [a cat the end]
