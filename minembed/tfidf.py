@@ -245,7 +245,7 @@ class TfidfVectorizer:
         return keep
 
     def _weight(self, counts):
-        """Counts -> tf (binary/sublinear) * idf -> row-normalized, in place, a block of rows at a time."""
+        """Counts (already 1/0 if binary) -> tf * idf -> row-normalized; in place, a block of rows at a time."""
         for block in counts.row_blocks(1 << 20):                   # views: small temporaries
             data = block.data                                      # (block_nnz,) float64
             if self.sublinear_tf:
