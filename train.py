@@ -25,6 +25,7 @@ from minembed.evaluate import evaluate_analogies, evaluate_pairs
 from minembed.fileio import save_npy, write_json
 from minembed.word2vec import Word2Vec
 from minembed import TfidfVectorizer, Vocabulary, iter_documents   # tfidf
+from minembed.corpus import corpus_files
 from minembed.fileio import atomic_write                          # tfidf
 from tqdm import tqdm                                             # tfidf
 from minembed.onehot import sparsity
@@ -197,9 +198,11 @@ def run_tfidf(args):
                             ngram_range=(args.ngram_min, args.ngram_max), binary=args.binary,
                             norm=None if args.norm == "none" else args.norm, use_idf=not args.no_idf,
                             smooth_idf=not args.no_smooth_idf, sublinear_tf=args.sublinear)
+    corpus_files(args.corpus)                       # a missing path, a directory without text: fail first
     out = prepare_out_dir(args)
     started = time.perf_counter()
-    X = tfidf.fit_transform(tqdm(corpus_documents(args.corpus), desc="tfidf", unit=" docs"))
+    X = tfidf.fit_transform(tqdm(corpus_documents(args.corpus), desc="tfidf", unit=" docs",
+                                 delay=0.5))        # no bar if the corpus fails at once: a one-line error
     seconds = time.perf_counter() - started
     terms = tfidf.get_feature_names_out()
     print(f"TF-IDF: {X.shape[0]:,} documents x {X.shape[1]:,} terms, {X.nnz:,} non-zeros "
