@@ -353,6 +353,14 @@ CATALOGUE = [
           ("--ngram-max", "-1", r"--ngram-max must be > 0"), ("--min-count", "2", r"--min-count .* do not apply"),
           ("--norm", "l3", r"argument --norm: invalid choice: 'l3'"), ("--seed", "x", r"--seed: must be an integer")]
       if "tfidf" in train.MODELS],
+    *[cli(f"{problem}", f"tfidf --corpus {{d}}/{name} --out {{d}}/run", message)
+      for problem, name, message in [
+          ("missing file", "nope.txt", r"corpus path not found"),
+          ("directory with no text files", "no_text_files", r"contains no \.txt or \.gz files"),
+          ("empty file", "empty.txt", r"empty vocabulary: no document contains a token"),
+          ("binary file", "image.png", r"looks like a binary file"),
+          ("invalid UTF-8 (a Latin-1 file)", "latin1.txt", r"latin1\.txt: byte 11 is not valid UTF-8")]
+      if "tfidf" in train.MODELS],
     cli("all --seed -1", "all --corpus {d}/ok.txt --out {d}/run --seed -1", r"--seed: must be an integer >= 0"),
 
     # ------------------------------------------------------------ unknown words in queries
