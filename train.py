@@ -643,7 +643,7 @@ def build_parser():
     return parser
 
 
-USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ArithmeticError)
+USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ArithmeticError, MemoryError)
 
 
 def main(argv=None):
@@ -663,6 +663,9 @@ def main(argv=None):
         if os.environ.get("MINEMBED_DEBUG"):
             raise
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        if isinstance(err, MemoryError):
+            message = (f"out of memory ({err}); use smaller settings (--batch-size, --dim, --window, "
+                       "--max-len) or a smaller corpus")
         print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

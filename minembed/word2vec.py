@@ -101,8 +101,9 @@ class Word2Vec:
         if not isinstance(corpus, EncodedCorpus):
             corpus = encode_corpus(corpus, self.tokenizer, min_count=self.min_count, max_size=self.max_vocab)
         if len(corpus.vocab) < 2:
-            raise ValueError(f"word2vec needs at least 2 distinct words after min_count={self.min_count}, "
-                             f"got {len(corpus.vocab)}; lower min_count or use a larger corpus")
+            limits = f"min_count={self.min_count}" + (f", max_vocab={self.max_vocab}" if self.max_vocab else "")
+            raise ValueError(f"word2vec needs at least 2 distinct words after {limits}, got "
+                             f"{len(corpus.vocab)}; lower min_count, raise max_vocab, or use a larger corpus")
         self.corpus, self.vocab = corpus, corpus.vocab
         rng = np.random.default_rng(self.seed)
         n_words = len(self.vocab)
