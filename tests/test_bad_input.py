@@ -13,6 +13,7 @@ Some of these are also tested next to their module (test_corpus.py, test_vectors
 they are repeated here so that the catalogue is complete in one place.
 """
 import dataclasses
+import json
 import os
 import re
 import struct
@@ -54,9 +55,9 @@ def lib(problem, run, error, message):
     return Case(problem, "library", run, error, message)
 
 
-def cli(problem, argv, message, setup=None, subprocess=False):
+def cli(problem, argv, message, setup=None, own_process=False):
     """``argv`` is a string; ``{d}`` stands for the test's directory, where the sample files are."""
-    via = "train.py (subprocess)" if subprocess else "train.py"
+    via = "train.py (subprocess)" if own_process else "train.py"
     return Case(problem, via, lambda d: [a.format(d=d) for a in argv.split()], None, message, setup, argv)
 
 
@@ -153,6 +154,19 @@ def fit_encoder_twice(d, first, second):
     small_encoder_checkpoint(d / "ckpt.npz", d, **second)
 
 
+def w2v_checkpoint_then_another_corpus(d):
+    small_w2v_checkpoint(d / "c.npz")
+    Word2Vec(dim=8, min_count=1, epochs=1).fit([["x", "y"]] * 9, checkpoint=str(d / "c.npz"), progress=False)
+
+
+def encoder_checkpoint_then_another_corpus(d):
+    """Same config (dim, vocabulary size, ...) and training settings, other words."""
+    small_encoder_checkpoint(d / "c.npz", d)
+    other_words = Vocabulary(list("abcdefg"), [1] * 7, specials=(PAD, UNK, MASK))
+    AttentionEncoder(other_words, dim=8, ff_dim=8, max_len=8).fit(
+        np.arange(3, 10).repeat(10), steps=2, batch_size=2, checkpoint=str(d / "c.npz"), progress=False)
+
+
 def write_long_line(path):
     """One line of LONG_LINE_BYTES bytes and no newline; returns its number of tokens."""
     block = LONG_WORD * (2**20 // len(LONG_WORD))
@@ -198,7 +212,6 @@ def long_line_train_py(d):
     expected = write_long_line(path)
     done = run_train_py(["onehot", "--corpus", str(path), "--out", str(d / "run")], timeout=60)
     assert done.returncode == 0, done.stderr
-    import json
     metrics = json.loads((d / "run" / "metrics.json").read_text())
     assert metrics["n_tokens"] == expected and metrics["vocab_size"] == 2
 
@@ -225,7 +238,7 @@ CATALOGUE = [
     lib("missing file", lambda d: encode_corpus(str(d / "nope.txt")),
         FileNotFoundError, r"corpus path not found: '.*nope\.txt'"),
     cli("missing file", "onehot --corpus {d}/nope.txt --out {d}/run",
-        r"corpus path not found: '.*nope\.txt'", subprocess=True),
+        r"corpus path not found: '.*nope\.txt'", own_process=True),
     cli("missing file", "word2vec --corpus {d}/nope.txt --out {d}/run", r"corpus path not found"),
     cli("missing file", "encoder --corpus {d}/nope.txt --out {d}/run", r"corpus path not found"),
     lib("directory with no text files", lambda d: encode_corpus(str(d / "no_text_files")),
@@ -241,7 +254,7 @@ CATALOGUE = [
     lib("binary file", lambda d: encode_corpus(str(d / "image.png")),
         ValueError, r"image\.png looks like a binary file \(NUL byte at offset 8\)"),
     cli("binary file", "onehot --corpus {d}/image.png --out {d}/run", r"looks like a binary file",
-        subprocess=True),
+        own_process=True),
     lib("invalid UTF-8 (a Latin-1 file)", lambda d: encode_corpus(str(d / "latin1.txt")),
         ValueError, r"latin1\.txt: byte 11 is not valid UTF-8 .*iconv"),
     cli("invalid UTF-8 (a Latin-1 file)", "word2vec --corpus {d}/latin1.txt --out {d}/run",
@@ -325,8 +338,8 @@ CATALOGUE = [
           ("--max-vocab", "-1", r"--max-vocab must be > 0, got -1"),
           ("--seed", "-1", r"argument --seed: must be an integer >= 0, got '-1'"),
           ("--min-count", "two", r"--min-count.*'two'")]],
-    *[cli(f"word2vec {option} {value}", f"{W2V} {option} {value}", message, subprocess=subprocess)
-      for option, value, message, subprocess in [
+    *[cli(f"word2vec {option} {value}", f"{W2V} {option} {value}", message, own_process=own_process)
+      for option, value, message, own_process in [
           ("--dim", "0", r"--dim must be > 0, got 0", False), ("--dim", "-3", r"--dim must be > 0", False),
           ("--window", "0", r"--window must be > 0", False),
           ("--negative", "-1", r"negative must be >= 0, got -1", False),
@@ -337,8 +350,8 @@ CATALOGUE = [
           ("--epochs", "0", r"--epochs must be > 0", False), ("--batch-size", "-8", r"--batch-size must be > 0", False),
           ("--seed", "-2", r"--seed: must be an integer >= 0", False), ("--dim", "ten", r"--dim.*'ten'", True),
           ("--dimension", "10", r"unrecognized arguments: --dimension 10", False)]],
-    *[cli(f"encoder {option} {value}", f"{ENC} {option} {value}", message, subprocess=subprocess)
-      for option, value, message, subprocess in [
+    *[cli(f"encoder {option} {value}", f"{ENC} {option} {value}", message, own_process=own_process)
+      for option, value, message, own_process in [
           ("--dim", "0", r"--dim must be > 0, got 0", False), ("--ff-dim", "-1", r"--ff-dim must be > 0", False),
           ("--max-len", "0", r"--max-len must be > 0", False), ("--steps", "0", r"--steps must be > 0", False),
           ("--batch-size", "0", r"--batch-size must be > 0", False), ("--lr", "-0.1", r"--lr must be > 0", False),
@@ -427,25 +440,16 @@ CATALOGUE = [
     # ------------------------------------------------------------ checkpoints from another configuration
     lib("word2vec checkpoint from other settings", lambda d: fit_w2v_twice(d, {"dim": 8}, {"dim": 9}),
         ValueError, r"ckpt\.npz was made with other settings \(dim\); resume with the same settings"),
-    lib("word2vec checkpoint from another corpus",
-        lambda d: (small_w2v_checkpoint(d / "c.npz"), Word2Vec(dim=8, min_count=1, epochs=1)
-                   .fit([["x", "y"]] * 9, checkpoint=str(d / "c.npz"), progress=False)),
-        ValueError, r"made on another corpus \(its vocabulary differs\)"),
+    lib("word2vec checkpoint from another corpus", w2v_checkpoint_then_another_corpus, ValueError, r"made on another corpus \(its vocabulary differs\)"),
     cli("word2vec --resume with other settings", W2V + " --resume --min-count 1 --dim 16",
         r"checkpoint .*checkpoint\.npz was made with other settings \(dim, epochs\)", setup=leave_w2v_checkpoint),
     cli("word2vec --resume from a damaged checkpoint", W2V + " --resume",
         r"checkpoint\.npz is not a word2vec checkpoint", setup=leave_garbage_checkpoint),
     lib("encoder checkpoint from another configuration", lambda d: fit_encoder_twice(d, {"dim": 8}, {"dim": 16}),
         ValueError, r"ckpt\.npz was made by an encoder with config .*'dim': 8"),
-    lib("encoder checkpoint from another corpus",
-        lambda d: (small_encoder_checkpoint(d / "c.npz", d),
-                   AttentionEncoder(Vocabulary(list("abcdefg"), [1] * 7, specials=(PAD, UNK, MASK)),
-                                    dim=8, ff_dim=8, max_len=8)
-                   .fit(np.arange(3, 10).repeat(10), steps=2, batch_size=2, checkpoint=str(d / "c.npz"),
-                        progress=False)),
-        ValueError, r"c\.npz was made on another corpus \(its vocabulary differs\)"),
+    lib("encoder checkpoint from another corpus", encoder_checkpoint_then_another_corpus, ValueError, r"c\.npz was made on another corpus \(its vocabulary differs\)"),
     cli("encoder --resume with another configuration", ENC + " --resume --dim 16 --ff-dim 8 --max-len 8",
-        r"was made by an encoder with config", setup=leave_encoder_checkpoint, subprocess=True),
+        r"was made by an encoder with config", setup=leave_encoder_checkpoint, own_process=True),
     cli("encoder --resume from a damaged checkpoint", ENC + " --resume",
         r"checkpoint\.npz is not an encoder checkpoint", setup=leave_garbage_checkpoint),
     cli("encoder --resume from a word2vec checkpoint", ENC + " --resume",
@@ -455,14 +459,14 @@ CATALOGUE = [
     # ------------------------------------------------------------ output directory
     cli("output directory exists (onehot)", "onehot --corpus {d}/ok.txt --out {d}/run",
         r"output directory '.*run' already exists and is not empty; pass --overwrite",
-        setup=leave_full_out_dir, subprocess=True),
+        setup=leave_full_out_dir, own_process=True),
     cli("output directory exists (word2vec)", W2V, r"already exists and is not empty; pass --overwrite",
         setup=leave_full_out_dir),
     cli("output directory exists (encoder)", ENC, r"already exists and is not empty", setup=leave_full_out_dir),
     cli("--out is a regular file", "onehot --corpus {d}/ok.txt --out {d}/a_file",
         r"--out '.*a_file' exists and is not a directory"),
     cli("--out cannot be created (its parent is a file)", "word2vec --corpus {d}/ok.txt --out {d}/a_file/run",
-        r"cannot write to output directory '.*a_file/run': Not a directory", subprocess=True),
+        r"cannot write to output directory '.*a_file/run': Not a directory", own_process=True),
 ]
 
 
