@@ -141,3 +141,17 @@ def test_ctrl_c_while_reading_the_corpus_exits_130_without_a_traceback(tmp_path)
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130 and "Traceback" not in err and err.strip() == "interrupted"
+
+
+@pytest.mark.parametrize("model", ["word2vec", "encoder"])
+def test_resume_command_spells_out_every_setting_and_parses_back(tmp_path, model):
+    argv = [model, "--corpus", str(tmp_path / "my corpus.txt"), "--out", str(tmp_path / "out dir"),
+            "--max-vocab", "50", "--batch-size", "7", "--seed", "3"]
+    args = train.build_parser().parse_args(argv)
+    words = shlex.split(train.resume_command(args))
+    assert words[0] == "python" and os.path.basename(words[1]) == "train.py" and words[-1] == "--resume"
+    resumed = vars(train.build_parser().parse_args(words[2:]))
+    assert resumed.pop("resume") is True
+    original = vars(args)
+    original.pop("resume")
+    assert resumed == original                      # every setting, defaults included, comes back equal
