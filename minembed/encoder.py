@@ -46,7 +46,7 @@ import warnings
 import numpy as np
 from tqdm.auto import tqdm
 
-from .fileio import save_npz
+from .fileio import load_npz, save_npz
 from .optim import Adam, clip_grad_norm, warmup_decay_lr
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
@@ -582,26 +582,27 @@ class AttentionEncoder:
                  eval_history=np.array(json.dumps(self.history["eval"])))
 
     def _load_checkpoint(self, path, optimizer, rng, settings):
-        with _open_npz(path, "an encoder checkpoint", ("config", "settings", "step", "rng_state")) as data:
-            saved_config, saved_settings = json.loads(str(data["config"])), json.loads(str(data["settings"]))
-            if saved_config != self.config:
-                raise ValueError(f"checkpoint {path} was made by an encoder with config {saved_config}, "
-                                 f"not {self.config}; delete it or build the same encoder")
-            if "vocab_tokens" in data.files and data["vocab_tokens"].tolist() != self.vocab.itos:
-                raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
-                                 "resume on the same corpus, or delete the checkpoint")
-            changed = sorted(key for key in settings if saved_settings.get(key) != settings[key])
-            if changed:
-                raise ValueError(f"checkpoint {path} was made with other training settings ({', '.join(changed)}"
-                                 "); resume with the same settings or delete the checkpoint")
-            for name in PARAM_NAMES:
-                self.params[name][...] = data[f"param/{name}"]
-            optimizer.load_state_dict({key[len("optim/"):]: data[key] for key in data.files
-                                       if key.startswith("optim/")})
-            rng.bit_generator.state = json.loads(str(data["rng_state"]))
-            self.history["loss"] = data["loss_history"].tolist()
-            self.history["eval"] = json.loads(str(data["eval_history"]))
-            return int(data["step"])
+        data = load_npz(path, "an encoder checkpoint", ["config", "settings", "step", "rng_state", "loss_history",
+                                                        "eval_history"] + [f"param/{name}" for name in PARAM_NAMES])
+        saved_config, saved_settings = json.loads(str(data["config"])), json.loads(str(data["settings"]))
+        if saved_config != self.config:
+            raise ValueError(f"checkpoint {path} was made by an encoder with config {saved_config}, "
+                             f"not {self.config}; delete it or build the same encoder")
+        if "vocab_tokens" in data and data["vocab_tokens"].tolist() != self.vocab.itos:
+            raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
+                             "resume on the same corpus, or delete the checkpoint")
+        changed = sorted(key for key in settings if saved_settings.get(key) != settings[key])
+        if changed:
+            raise ValueError(f"checkpoint {path} was made with other training settings ({', '.join(changed)}"
+                             "); resume with the same settings or delete the checkpoint")
+        for name in PARAM_NAMES:
+            self.params[name][...] = data[f"param/{name}"]
+        optimizer.load_state_dict({key[len("optim/"):]: value for key, value in data.items()
+                                   if key.startswith("optim/")})
+        rng.bit_generator.state = json.loads(str(data["rng_state"]))
+        self.history["loss"] = data["loss_history"].tolist()
+        self.history["eval"] = json.loads(str(data["eval_history"]))
+        return int(data["step"])
 
     # ------------------------------------------------------------------ using it
     def _texts_to_ids(self, texts):
@@ -673,33 +674,18 @@ class AttentionEncoder:
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`."""
-        with _open_npz(path, "a minembed encoder file (written by AttentionEncoder.save)",
-                       ("config", "vocab_tokens", "tokenizer")) as data:
-            config = json.loads(str(data["config"]))
-            specials = tuple(data["vocab_specials"].tolist())
-            tokens, counts = data["vocab_tokens"].tolist(), data["vocab_counts"]
-            vocab = Vocabulary(tokens[len(specials):], counts[len(specials):], specials=specials)
-            encoder = cls(vocab, **{key: config[key] for key in
-                                    ("dim", "ff_dim", "max_len", "activation", "ln_eps", "seed")},
-                          tokenizer=Tokenizer(**json.loads(str(data["tokenizer"]))))
-            encoder.params = {name: data[f"param/{name}"] for name in PARAM_NAMES}
+        data = load_npz(path, "a minembed encoder file (written by AttentionEncoder.save)",
+                        ["config", "vocab_tokens", "vocab_counts", "vocab_specials", "tokenizer"]
+                        + [f"param/{name}" for name in PARAM_NAMES])
+        config = json.loads(str(data["config"]))
+        specials = tuple(data["vocab_specials"].tolist())
+        tokens, counts = data["vocab_tokens"].tolist(), data["vocab_counts"]
+        vocab = Vocabulary(tokens[len(specials):], counts[len(specials):], specials=specials)
+        encoder = cls(vocab, **{key: config[key] for key in
+                                ("dim", "ff_dim", "max_len", "activation", "ln_eps", "seed")},
+                      tokenizer=Tokenizer(**json.loads(str(data["tokenizer"]))))
+        encoder.params = {name: data[f"param/{name}"] for name in PARAM_NAMES}
         return encoder
-
-
-def _open_npz(path, what, keys):
-    """``np.load(path)``, or a ValueError saying that ``path`` is not ``what`` (a text file, a
-    truncated download, another model's file) instead of NumPy's message about pickles or zip."""
-    try:
-        data = np.load(path)
-    except (OSError, ValueError, EOFError) as err:
-        if isinstance(err, FileNotFoundError):
-            raise
-        raise ValueError(f"{path} is not {what}: {err}") from None
-    if not hasattr(data, "files") or not set(keys) <= set(data.files):
-        if hasattr(data, "close"):
-            data.close()
-        raise ValueError(f"{path} is not {what}; it lacks {sorted(set(keys) - set(getattr(data, 'files', ())))}")
-    return data
 
 
 def _accuracy_of_constant(batches, token_id):

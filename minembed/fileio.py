@@ -71,6 +71,26 @@ def save_npz(path, **arrays):
         np.savez(f, **arrays)
 
 
+def load_npz(path, what, required=()):
+    """Every array of an ``.npz`` file, as a dict; or a ValueError saying that ``path`` is not
+    ``what`` (another kind of file, or a damaged one) instead of whatever zipfile, zlib or NumPy
+    happened to raise. ``required``: the names the file must hold.
+    """
+    import numpy as np
+    try:
+        with np.load(path) as data:
+            arrays = {name: data[name] for name in data.files}
+    except FileNotFoundError:
+        raise
+    except Exception as err:            # BadZipFile, zlib.error, EOFError, pickle refusal, a .npy, ...
+        raise ValueError(f"{path} is not {what}, or it is damaged ({type(err).__name__}: {err}); "
+                         "delete it or use another file") from None
+    missing = sorted(set(required) - set(arrays))
+    if missing:
+        raise ValueError(f"{path} is not {what}: it has no {', '.join(missing)}")
+    return arrays
+
+
 def save_npy(path, array):
     """``np.save`` of one array, atomically (the name is kept exactly; no ``.npy`` is appended)."""
     import numpy as np

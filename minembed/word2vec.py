@@ -59,7 +59,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tqdm.auto import tqdm
 
 from .corpus import EncodedCorpus, encode_corpus
-from .fileio import save_npz
+from .fileio import load_npz, save_npz
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
 
@@ -217,12 +217,9 @@ class Word2Vec:
                  words=np.array(self.vocab.itos), state=np.array(json.dumps(state)))
 
     def _load_checkpoint(self, path):
-        try:
-            with np.load(path) as saved:
-                state = json.loads(str(saved["state"]))
-                words, in_vectors, out_vectors = saved["words"].tolist(), saved["in_vectors"], saved["out_vectors"]
-        except (OSError, KeyError, ValueError) as err:
-            raise ValueError(f"{path} is not a word2vec checkpoint ({err}); delete it or pass another path") from None
+        saved = load_npz(path, "a word2vec checkpoint", ("state", "words", "in_vectors", "out_vectors"))
+        state = json.loads(str(saved["state"]))
+        words, in_vectors, out_vectors = saved["words"].tolist(), saved["in_vectors"], saved["out_vectors"]
         changed = [k for k, v in state["config"].items() if self.config().get(k) != v]
         if changed:
             raise ValueError(f"checkpoint {path} was made with other settings ({', '.join(changed)}); "

@@ -139,6 +139,18 @@ def leave_garbage_checkpoint(d):
     (d / "run" / "checkpoint.npz").write_bytes(b"this is not a checkpoint\n")
 
 
+def leave_truncated_w2v_checkpoint(d):
+    leave_w2v_checkpoint(d)
+    path = d / "run" / "checkpoint.npz"
+    path.write_bytes(path.read_bytes()[:-100])         # a copy cut short, e.g. on a full disk
+
+
+def truncated_encoder_file(d):
+    small_encoder(d).save(d / "enc.npz")
+    (d / "enc.npz").write_bytes((d / "enc.npz").read_bytes()[:2000])
+    AttentionEncoder.load(d / "enc.npz")
+
+
 def leave_full_out_dir(d):
     (d / "run").mkdir()
     (d / "run" / "vectors.txt").write_text("results of an earlier run\n")
@@ -430,6 +442,8 @@ CATALOGUE = [
         ValueError, r"ok\.txt is not a minembed vocabulary file"),
     lib("encoder file that is not one", lambda d: AttentionEncoder.load(d / "ok.txt"),
         ValueError, r"ok\.txt is not a minembed encoder file"),
+    lib("encoder file cut short", truncated_encoder_file,
+        ValueError, r"enc\.npz is not a minembed encoder file .*, or it is damaged \(BadZipFile"),
     lib("analogy file missing", lambda d: evaluate_analogies(table(), d / "questions.txt"),
         FileNotFoundError, r"questions\.txt"),
     cli("--analogies file missing (refused before training)", W2V + " --analogies {d}/questions.txt",
@@ -443,6 +457,8 @@ CATALOGUE = [
     lib("word2vec checkpoint from another corpus", w2v_checkpoint_then_another_corpus, ValueError, r"made on another corpus \(its vocabulary differs\)"),
     cli("word2vec --resume with other settings", W2V + " --resume --min-count 1 --dim 16",
         r"checkpoint .*checkpoint\.npz was made with other settings \(dim, epochs\)", setup=leave_w2v_checkpoint),
+    cli("word2vec --resume from a checkpoint cut short", W2V + " --resume",
+        r"checkpoint\.npz is not a word2vec checkpoint, or it is damaged", setup=leave_truncated_w2v_checkpoint),
     cli("word2vec --resume from a damaged checkpoint", W2V + " --resume",
         r"checkpoint\.npz is not a word2vec checkpoint", setup=leave_garbage_checkpoint),
     lib("encoder checkpoint from another configuration", lambda d: fit_encoder_twice(d, {"dim": 8}, {"dim": 16}),
