@@ -21,7 +21,7 @@ import numpy as np
 
 import minembed
 from minembed import AttentionEncoder, OneHotEncoder, Tokenizer, encode_corpus
-from minembed.evaluate import evaluate_analogies, evaluate_pairs
+from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
 from minembed.fileio import save_npy, write_json
 from minembed.word2vec import Word2Vec
 from minembed import TfidfVectorizer, Vocabulary, iter_documents   # tfidf
@@ -259,7 +259,7 @@ def add_word2vec_args(parser):
 def run_word2vec(args):
     """Skip-gram word2vec with negative sampling (vectorized NumPy SGD)."""
     check_positive(args, "dim", "window", "epochs", "batch_size", "alpha")
-    check_files_exist(args, "analogies", "pairs")
+    check_evaluation_files(args)
     tokenizer = Tokenizer()
     model = Word2Vec(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,
                      max_vocab=args.max_vocab, sample=args.sample, alpha=args.alpha, min_alpha=args.min_alpha,
@@ -322,6 +322,15 @@ def resume_command(args):
         if value is not True:
             words.append(str(value))
     return shlex.join(words + ["--resume"])
+
+
+def check_evaluation_files(args):
+    """Read --analogies and --pairs before training: a missing or malformed file fails now, not after it."""
+    check_files_exist(args, "analogies", "pairs")
+    for name, read in (("analogies", read_analogies), ("pairs", read_pairs)):
+        if getattr(args, name):
+            for _ in read(getattr(args, name)):
+                pass
 
 
 def print_neighbours(vectors, words=None, topn=5):

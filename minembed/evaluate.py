@@ -20,12 +20,14 @@ stands for the most frequent row whose lowercased form equals it.
 """
 import numpy as np
 
+from .fileio import naming_decode_errors
+
 
 # ---------------------------------------------------------------------------- analogies
 def read_analogies(path):
     """Yield ``(section, [a, b, c, d])`` from a questions-words file (lowercased)."""
     section = None
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f, naming_decode_errors(path):
         for line_no, line in enumerate(f, start=1):
             if line.startswith(":"):
                 section = line[1:].strip()
@@ -105,7 +107,7 @@ def _analogy_report(sections, hits, skipped):
 # ---------------------------------------------------------------------------- word pairs
 def read_pairs(path):
     """Yield ``(w1, w2, score)`` from a tab/space-separated file; ``#`` lines are comments."""
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f, naming_decode_errors(path):
         for line_no, line in enumerate(f, start=1):
             if not line.strip() or line.startswith("#"):
                 continue

@@ -57,6 +57,21 @@ def _file_mode(path):
         return 0o666 & ~umask
 
 
+@contextlib.contextmanager
+def naming_decode_errors(path):
+    """Inside the block, invalid UTF-8 becomes a ValueError that names ``path`` (a bare
+    UnicodeDecodeError says neither which file nor what to do)::
+
+        with open(path, encoding="utf-8") as f, naming_decode_errors(path):
+            lines = list(f)
+    """
+    try:
+        yield
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not valid UTF-8 (byte {err.object[err.start:err.start + 1]!r}: "
+                         f"{err.reason}); convert it to UTF-8, e.g. iconv -f cp1252 -t utf-8") from None
+
+
 def write_json(path, obj):
     """Write ``obj`` as indented JSON, atomically."""
     with atomic_write(path) as f:

@@ -34,7 +34,7 @@ import operator
 
 import numpy as np
 
-from .fileio import atomic_write
+from .fileio import atomic_write, naming_decode_errors
 
 PAD, UNK, MASK = "<pad>", "<unk>", "<mask>"
 _HEADER = "# minembed vocabulary v1: token<TAB>count, most frequent first; special tokens: "
@@ -187,7 +187,7 @@ class Vocabulary:
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`."""
-        with open(path, encoding="utf-8", newline="\n") as f:
+        with open(path, encoding="utf-8", newline="\n") as f, naming_decode_errors(path):
             header = f.readline().rstrip("\n")
             if not header.startswith(_HEADER):
                 raise ValueError(f"{path} is not a minembed vocabulary file "

@@ -448,6 +448,12 @@ CATALOGUE = [
         FileNotFoundError, r"questions\.txt"),
     cli("--analogies file missing (refused before training)", W2V + " --analogies {d}/questions.txt",
         r"--analogies file not found: '.*questions\.txt'"),
+    cli("--pairs file that is not UTF-8 (refused before training)", W2V + " --pairs {d}/latin1.txt",
+        r"latin1\.txt is not valid UTF-8 \(byte b'\\xef': invalid continuation byte\); convert it"),
+    cli("--analogies line without 4 words (refused before training)", W2V + " --analogies {d}/lf.txt",
+        r"lf\.txt, line 1: an analogy needs 4 words, got 3"),
+    lib("vocabulary file that is not UTF-8", lambda d: Vocabulary.load(d / "latin1.txt"),
+        ValueError, r"latin1\.txt is not valid UTF-8"),
     lib("analogy line without 4 words", lambda d: evaluate_analogies(table(), vector_file(d, b"king queen man\n")),
         ValueError, r"v\.txt, line 1: an analogy needs 4 words, got 3"),
 
