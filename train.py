@@ -400,9 +400,7 @@ def run_encoder(args):
           f"for always predicting the most frequent token {history['baseline_token']!r} "
           f"(perplexity {final['perplexity']:.1f}, {final['scored']:,} masked tokens)")
     vectors = encoder.keyed_vectors()
-    for word in [w for w in PROBE_WORDS if w in vectors][:5]:
-        neighbours = ", ".join(f"{w} {s:.2f}" for w, s in vectors.most_similar(word, topn=5))
-        print(f"  {word}: {neighbours}")
+    print_neighbours(vectors)
     metrics = {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "oov_rate": corpus.oov_rate,
                "heldout": final, "baseline_accuracy": history["baseline_accuracy"],
                "baseline_token": history["baseline_token"], "eval_history": history["eval"],
