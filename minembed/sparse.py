@@ -155,8 +155,20 @@ class CSRMatrix:
 
     def column_sums(self, squared=False):
         """(n_cols,) sum of each column's values (of their squares if ``squared``)."""
-        values = self.data * self.data if squared else self.data
-        return np.bincount(self.indices, weights=values, minlength=self.shape[1])
+        return self._per_column(lambda values: values * values if squared else values)
+
+    def column_nnz(self):
+        """(n_cols,) int64: how many stored values each column has (for TF-IDF: document frequency)."""
+        return self._per_column(None)
+
+    def _per_column(self, weights_of, block=1 << 20):
+        """Per-column totals of ``weights_of(data)`` (of 1 per stored value if None), a block of
+        values at a time, so the int64 copy of ``indices`` that ``bincount`` makes stays small."""
+        totals = np.zeros(self.shape[1], dtype=np.int64 if weights_of is None else np.float64)
+        for start in range(0, self.nnz, block):
+            weights = None if weights_of is None else weights_of(self.data[start:start + block])
+            totals += np.bincount(self.indices[start:start + block], weights=weights, minlength=self.shape[1])
+        return totals
 
     def transpose_matvec(self, vector):
         """``self.T @ vector`` for a dense ``(n_rows,)`` vector, without building the transpose.

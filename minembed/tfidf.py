@@ -168,7 +168,7 @@ class TfidfVectorizer:
             terms = [terms[i] for i in np.flatnonzero(keep).tolist()]
         self.vocabulary_ = dict(zip(terms, range(len(terms))))
         self._terms = terms                            # column -> term
-        self.df_ = np.bincount(counts.indices, minlength=len(terms))
+        self.df_ = counts.column_nnz()
         self.n_documents_ = counts.shape[0]
         self.idf_ = inverse_document_frequency(self.df_, self.n_documents_, self.smooth_idf)
         self.train_matrix_ = self._weight(counts)
@@ -228,12 +228,12 @@ class TfidfVectorizer:
             raise ValueError(f"max_df corresponds to < documents than min_df: max_df={self.max_df!r} "
                              f"allows at most {max_count:g} of the {n_docs} documents, min_df="
                              f"{self.min_df!r} asks for at least {min_count:g}; lower min_df or raise max_df")
-        df = np.bincount(counts.indices, minlength=n_terms)
+        df = counts.column_nnz()                                   # documents containing each term
         keep = (df <= max_count) & (df >= min_count)
         if self.max_features is not None and keep.sum() > self.max_features:
             # The most frequent terms by total count (by df if binary). Ties: the exact call
             # scikit-learn makes (NumPy's default argsort over the alphabetical columns).
-            totals = np.bincount(counts.indices, weights=counts.data, minlength=n_terms)
+            totals = counts.column_sums()
             best = (-totals[keep]).argsort()[:self.max_features]
             new_keep = np.zeros(n_terms, dtype=bool)
             new_keep[np.flatnonzero(keep)[best]] = True
@@ -353,17 +353,25 @@ def count_matrix(blocks, n_terms, relabel=None):
     array([[1., 0., 2.],
            [0., 1., 0.]])
     """
-    columns, counts, row_nnz = [], [], []
+    n_tokens = sum(len(ids) for ids, _ in blocks)
+    n_docs = sum(len(doc_lengths) for _, doc_lengths in blocks)
+    # There are at most n_tokens distinct (doc, column) pairs. The arrays are filled from the
+    # front and trimmed at the end; pages never written never take memory.
+    columns, counts = np.empty(n_tokens, np.int32), np.empty(n_tokens, np.float64)
+    row_nnz = np.empty(n_docs, np.int64)
+    nnz = doc = 0
     blocks.reverse()                                                # pop() from the front
     while blocks:
-        block_columns, block_counts, block_row_nnz = _count_block(*blocks.pop(), n_terms, relabel)
-        columns.append(block_columns)
-        counts.append(block_counts)
-        row_nnz.append(block_row_nnz)
-    indptr = np.concatenate([[0], np.cumsum(np.concatenate(row_nnz or [[]]), dtype=np.int64)])
-    columns = _concatenate_emptying(columns, np.int32)              # one list at a time: lower peak
-    counts = _concatenate_emptying(counts, np.float64)
-    return CSRMatrix(counts, columns, indptr, (len(indptr) - 1, n_terms))
+        ids, doc_lengths = blocks.pop()
+        block_columns, block_counts, block_row_nnz = _count_block(ids, doc_lengths, n_terms, relabel)
+        columns[nnz:nnz + len(block_columns)] = block_columns
+        counts[nnz:nnz + len(block_columns)] = block_counts
+        row_nnz[doc:doc + len(doc_lengths)] = block_row_nnz
+        nnz, doc = nnz + len(block_columns), doc + len(doc_lengths)
+    columns.resize(nnz, refcheck=False)                             # give back the unused tail
+    counts.resize(nnz, refcheck=False)
+    indptr = np.concatenate([[0], np.cumsum(row_nnz)])
+    return CSRMatrix(counts, columns, indptr, (n_docs, n_terms))
 
 
 def _count_block(ids, doc_lengths, n_terms, relabel):
@@ -378,12 +386,5 @@ def _count_block(ids, doc_lengths, n_terms, relabel):
     run_starts = np.flatnonzero(np.diff(keys, prepend=-1))         # where a new (doc, column) begins
     cells = keys[run_starts]                                        # distinct (doc, column) pairs
     rows = cells // n_terms
-    counts = np.diff(run_starts, append=len(keys)).astype(np.int32)
-    return (cells - rows * n_terms).astype(np.int32), counts, np.bincount(rows, minlength=len(doc_lengths))
-
-
-def _concatenate_emptying(arrays, dtype):
-    """``np.concatenate(arrays, dtype=dtype)``, emptying the list so its arrays can be freed."""
-    result = np.concatenate(arrays, dtype=dtype) if arrays else np.zeros(0, dtype)
-    arrays.clear()
-    return result
+    counts = np.diff(run_starts, append=len(keys))                  # run lengths
+    return cells - rows * n_terms, counts, np.bincount(rows, minlength=len(doc_lengths))
