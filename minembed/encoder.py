@@ -324,7 +324,7 @@ class AttentionEncoder:
         follows the embeddings, and the attention stays uniform for hundreds of steps (13.5%
         vs 16.0% with 1/d). The unigram ``out_bias`` makes the untrained model predict word
         frequencies: Adam moves a weight by about lr per step, so learning biases near -10 from
-        0 takes thousands of steps (12.5% -> 13.5%)."""
+        0 takes thousands of steps (about 12.5% -> 13.5%)."""
         d, f, V, L = self.config["dim"], self.config["ff_dim"], len(self.vocab), self.config["max_len"]
 
         def normal(shape, std):
