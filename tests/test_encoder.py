@@ -138,6 +138,8 @@ def test_mask_tokens_follows_bert_80_10_10(vocab):
     assert chosen.sum() / ids[:, 1:45].size == pytest.approx(0.15, abs=0.01)
     np.testing.assert_array_equal(targets[chosen], ids[chosen])
     assert np.all(masked[~chosen] == ids[~chosen])
+    replaced = set(np.unique(masked[chosen & (masked != ids)]).tolist()) - {vocab.mask_id}
+    assert replaced and min(replaced) >= len(vocab.specials)              # random words are never specials
     as_mask = np.mean(masked[chosen] == vocab.mask_id)
     unchanged = np.mean(masked[chosen] == ids[chosen])
     assert as_mask == pytest.approx(0.8, abs=0.02)
@@ -200,6 +202,31 @@ def test_resume_from_checkpoint_equals_uninterrupted_run(corpus, tmp_path, monke
     assert resumed.history["eval"] == straight.history["eval"]
     with pytest.raises(ValueError, match="other training settings.*lr"):
         small_encoder(corpus).fit(corpus, checkpoint=path, **{**FIT, "lr": 1e-3})
+
+
+def test_ctrl_c_during_an_update_is_held_until_the_update_is_done(corpus, tmp_path, monkeypatch):
+    import os
+    import signal
+    from minembed.optim import Adam
+    straight = small_encoder(corpus).fit(corpus, **FIT)
+    path = str(tmp_path / "checkpoint.npz")
+    real_update, calls = Adam._update, []
+
+    def update_with_ctrl_c(self, name, param, grad):
+        calls.append(name)
+        if len(calls) == 6 * len(PARAM_NAMES) + 5:           # step 7, half-way through the parameters
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_update(self, name, param, grad)
+
+    monkeypatch.setattr(Adam, "_update", update_with_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        small_encoder(corpus).fit(corpus, checkpoint=path, **FIT)
+    monkeypatch.setattr(Adam, "_update", real_update)
+    with np.load(path) as saved:
+        assert int(saved["step"]) == 7                        # the update was finished, then saved
+    resumed = small_encoder(corpus).fit(corpus, checkpoint=path, **FIT)
+    for name in PARAM_NAMES:
+        np.testing.assert_array_equal(resumed.params[name], straight.params[name], err_msg=name)
 
 
 def test_same_seed_same_weights(vocab):
