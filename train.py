@@ -420,7 +420,7 @@ def run_encoder(args):
 MODELS = {
     "onehot": (add_onehot_args, run_onehot, []),
     "tfidf": (add_tfidf_args, run_tfidf, ["--min-df", "2"]),
-    "word2vec": (add_word2vec_args, run_word2vec, ["--epochs", "3", "--min-count", "3", "--dim", "64"]),
+    "word2vec": (add_word2vec_args, run_word2vec, ["--epochs", "10", "--min-count", "3", "--dim", "64"]),
     "encoder": (add_encoder_args, run_encoder,
                 ["--steps", "1500", "--min-count", "3", "--eval-every", "500", "--checkpoint-every", "500"]),
 }
