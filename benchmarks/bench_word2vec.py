@@ -24,6 +24,10 @@ import subprocess
 import sys
 import time
 
+# one core for everyone: gensim runs with workers=1, so NumPy's BLAS gets one thread too
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
@@ -151,6 +155,7 @@ def main():
     parser.add_argument("--max-lines", type=int, default=None, help="use only the first N lines (default: all)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--speed-lines", type=int, default=40000, help="lines for the speed rounds (0 = skip)")
+    parser.add_argument("--skip-quality", action="store_true", help="only the speed rounds")
     parser.add_argument("--worker", choices=("minembed", "gensim"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not os.path.exists(CORPUS):
@@ -163,11 +168,15 @@ def main():
     libraries = ["minembed"] + (["gensim"] if gensim_available() else [])
     if len(libraries) == 1:
         print("gensim is not installed (pip install -e .[bench]): minembed only, no ratios.")
-    print(f"quality: {args.epochs} epochs on {'all' if not args.max_lines else args.max_lines} lines of {CORPUS}")
+    if args.skip_quality:
+        libraries = []
+    else:
+        print(f"quality: {args.epochs} epochs on {'all' if not args.max_lines else args.max_lines} lines of {CORPUS}")
     # the two quality runs go side by side, one core each (the speed rounds below are the fair timing)
     processes = {library: start_worker(library, args.max_lines, args.epochs) for library in libraries}
     rows = {library: finish_worker(library, process) for library, process in processes.items()}
-    print_quality(rows)
+    if rows:
+        print_quality(rows)
     if args.speed_lines:
         print(f"speed: 1 epoch on the first {args.speed_lines} lines, alternating, best of 3")
         best = speed_rounds(args.speed_lines)
