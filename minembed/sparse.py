@@ -196,10 +196,14 @@ class CSRMatrix:
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != (self.shape[1],):
             raise ValueError(f"mask has shape {mask.shape}, expected ({self.shape[1]},)")
-        new_column = np.cumsum(mask) - 1                                  # old column -> new column
+        new_column = (np.cumsum(mask) - 1).astype(np.int32)               # old column -> new column
         kept = mask[self.indices]                                         # (nnz,) which values stay
-        kept_before = np.concatenate([[0], np.cumsum(kept)])
-        return CSRMatrix(self.data[kept], new_column[self.indices[kept]], kept_before[self.indptr],
+        nonempty = np.diff(self.indptr) > 0                               # reduceat needs non-empty rows
+        kept_per_row = np.zeros(self.shape[0], dtype=np.int64)
+        if self.nnz:
+            kept_per_row[nonempty] = np.add.reduceat(kept, self.indptr[:-1][nonempty], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(kept_per_row, dtype=np.int64)])
+        return CSRMatrix(self.data[kept], new_column[self.indices[kept]], indptr,
                          (self.shape[0], int(mask.sum())))
 
     def take_rows(self, rows):

@@ -296,6 +296,16 @@ def test_csr_helpers_against_dense():
     np.testing.assert_array_equal(X.toarray(), 10 * dense)
 
 
+def test_keep_columns_random_matrices_with_empty_rows():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        dense = rng.integers(0, 3, size=(int(rng.integers(0, 6)), int(rng.integers(1, 6)))) * (rng.random() > 0.1)
+        mask = rng.random(dense.shape[1]) > 0.4
+        kept = CSRMatrix.from_dense(dense).keep_columns(mask)
+        assert kept.shape == (dense.shape[0], mask.sum())
+        np.testing.assert_array_equal(kept.toarray(), dense[:, mask])
+
+
 # ---------------------------------------------------------------------------- equality with scikit-learn
 GRID = [dict(), dict(smooth_idf=False), dict(sublinear_tf=True), dict(norm="l1"), dict(norm=None),
         dict(use_idf=False), dict(binary=True), dict(ngram_range=(1, 2)), dict(ngram_range=(2, 3), min_df=2),
