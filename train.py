@@ -443,6 +443,7 @@ def run_all(args):
     compare_models(args, results)
     return results
 
+
 # ---------------------------------------------------------------------------- all: the comparison
 COMPARE_WORDS = ("sister", "letter", "door", "eyes", "happy", "morning")     # frequent in corpora/
 PCA_PAIRS = (("man", "woman"), ("king", "queen"), ("father", "mother"), ("brother", "sister"),
@@ -650,7 +651,9 @@ def build_parser():
     return parser
 
 
-USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ArithmeticError, MemoryError)
+# Mistakes in the input surface as these; anything else (TypeError, KeyError, ...) is a bug in
+# minembed and keeps its traceback.
+USER_ERRORS = (ValueError, OSError, ArithmeticError, MemoryError)
 
 
 def main(argv=None):
@@ -669,7 +672,7 @@ def main(argv=None):
     except USER_ERRORS as err:
         if os.environ.get("MINEMBED_DEBUG"):
             raise
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        message = err
         if isinstance(err, MemoryError):
             message = (f"out of memory ({err}); use smaller settings (--batch-size, --dim, --window, "
                        "--max-len) or a smaller corpus")
