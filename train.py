@@ -279,6 +279,7 @@ def run_word2vec(args):
     write_config(out, args, tokenizer, word2vec=model.config())
     corpus.vocab.save(os.path.join(out, "vocab.tsv"))
     vectors.save_word2vec_format(os.path.join(out, "vectors.txt"))
+    write_pca(vectors, os.path.join(out, "pca.svg"), "word2vec")
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: vectors.txt holds the result
     return {"model": "word2vec", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}
@@ -337,6 +338,21 @@ def print_neighbours(vectors, words=None, topn=5):
     for word in [w for w in (words or PROBE_WORDS) if w in vectors][:6]:
         neighbours = ", ".join(f"{w} {s:.2f}" for w, s in vectors.most_similar(word, topn=topn))
         print(f"  {word}: {neighbours}")
+
+
+def write_pca(vectors, path, method):
+    """pca.svg: the classic picture (man/woman, king/queen, ... with arrows, numbers, times of day)
+    projected on its first two principal components; the 30 most frequent words if those are absent."""
+    pairs = [pair for pair in PCA_PAIRS if pair[0] in vectors and pair[1] in vectors]
+    words = [w for pair in pairs for w in pair] + [w for w in PCA_EXTRA if w in vectors]
+    if len(words) < 3:
+        words, pairs = vectors.index_to_key[:30], []
+    if len(words) < 3:
+        return
+    result = pca(vectors.normed[[vectors.index(w) for w in words]], n_components=2)
+    ratio = result.explained_variance_ratio
+    scatter_svg(result.projections, words, path, title=f"{method}: PCA of {len(words)} unit word vectors",
+                arrows=pairs, caption=f"PC1 {ratio[0]:.0%} and PC2 {ratio[1]:.0%} of the variance of these words")
 
 
 def evaluate_vectors(vectors, args):
@@ -410,6 +426,7 @@ def run_encoder(args):
     corpus.vocab.save(os.path.join(out, "vocab.tsv"))
     encoder.save(os.path.join(out, "encoder.npz"))
     vectors.save_word2vec_format(os.path.join(out, "vectors.txt"))
+    write_pca(vectors, os.path.join(out, "pca.svg"), "encoder input embeddings")
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: encoder.npz holds the result
     return {"model": "encoder", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}

@@ -328,7 +328,7 @@ def test_train_py_encoder_writes_every_artifact(tmp_path, capsys):
                        "--eval-every", "3", "--checkpoint-every", "3"])
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == ["config.json", "encoder.npz", "metrics.json",
-                                                     "vectors.txt", "vocab.tsv"]
+                                                     "pca.svg", "vectors.txt", "vocab.tsv"]
     printed = capsys.readouterr().out
     assert "held-out masked-token accuracy" in printed and "most frequent token 'the'" in printed
     assert AttentionEncoder.load(out / "encoder.npz").config["dim"] == 16
