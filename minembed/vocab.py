@@ -37,7 +37,7 @@ import numpy as np
 from .fileio import atomic_write, naming_decode_errors
 
 PAD, UNK, MASK = "<pad>", "<unk>", "<mask>"
-_HEADER = "# minembed vocabulary v1: token<TAB>count, most frequent first; special tokens: "
+_HEADER = "# minembed vocabulary v1: token<TAB>count, one line per id from 0; special tokens: "
 
 
 class Vocabulary:
@@ -175,7 +175,8 @@ class Vocabulary:
 
     # ------------------------------------------------------------------ save / load
     def save(self, path):
-        """Write ``token<TAB>count`` lines (most frequent first) behind one header line.
+        """Write ``token<TAB>count`` lines in id order (most frequent first for a built vocabulary)
+        behind one header line.
 
         Tabs, newlines and backslashes inside tokens are escaped, so any token round-trips.
         """
