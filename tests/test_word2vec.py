@@ -223,3 +223,9 @@ def test_checkpoint_from_other_settings_is_refused(tmp_path):
         Word2Vec(dim=9, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
     with pytest.raises(ValueError, match="another corpus"):
         Word2Vec(dim=8, min_count=1, epochs=1).fit([["x", "y"]] * 5, progress=False, checkpoint=checkpoint)
+
+
+def test_a_step_too_large_for_memory_is_refused_before_training():
+    with pytest.raises(ValueError, match="GiB per step; lower batch_size"):
+        Word2Vec(window=100_000)
+    Word2Vec(window=100_000, batch_size=8)                      # fits: fine
