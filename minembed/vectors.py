@@ -92,7 +92,7 @@ class KeyedVectors:
         return float(self.normed[self.index(word_a)] @ self.normed[self.index(word_b)])
 
     def most_similar(self, positive=(), negative=(), topn=10, restrict_vocab=None):
-        """The ``topn`` words closest to ``mean(unit(positive)) - mean(unit(negative))``.
+        """The ``topn`` words closest to ``sum(unit(positive)) - sum(unit(negative))``.
 
         Query words are never returned. ``positive`` may be one word or a list.
         ``restrict_vocab=N`` searches only the first (most frequent) N rows.
