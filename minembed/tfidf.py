@@ -375,7 +375,7 @@ def count_matrix(blocks, n_terms, relabel=None):
 
 
 def _count_block(ids, doc_lengths, n_terms, relabel):
-    """One block -> (columns int32, counts int32, stored values per document), in CSR order."""
+    """One block -> (columns, counts, stored values per document), all int64, in CSR order."""
     if relabel is not None:
         ids = relabel[ids]
     keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
