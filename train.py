@@ -18,19 +18,18 @@ import tempfile
 import time
 
 import numpy as np
+from tqdm import tqdm
 
 import minembed
-from minembed import AttentionEncoder, OneHotEncoder, Tokenizer, encode_corpus
-from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
-from minembed.fileio import save_npy, write_json
-from minembed.word2vec import Word2Vec
-from minembed import TfidfVectorizer, Vocabulary, iter_documents   # tfidf
+from minembed import (AttentionEncoder, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary,
+                      encode_corpus, iter_documents)
 from minembed.corpus import corpus_files
-from minembed.fileio import atomic_write                          # tfidf
-from tqdm import tqdm                                             # tfidf
+from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
+from minembed.fileio import atomic_write, save_npy, write_json
 from minembed.onehot import sparsity
+from minembed.viz import attention_svg, pca, scatter_svg
 from minembed.vocab import MASK, PAD, UNK
-from minembed.viz import attention_svg, pca, scatter_svg                # all
+from minembed.word2vec import Word2Vec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "corpora")
