@@ -91,7 +91,7 @@ class Word2Vec:
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
         self.batch_size, self.seed = batch_size, seed
         self.tokenizer = tokenizer or Tokenizer()
-        self.history = []            # one dict per epoch: loss, effective words, words/s
+        self.history = []            # one dict per epoch: epoch, loss, pairs, effective_words, seconds, words_per_sec
 
     def config(self):
         keys = ("dim", "window", "negative", "min_count", "max_vocab", "sample", "alpha",
