@@ -659,10 +659,12 @@ def build_parser():
         add_args(model_parser)
         model_parser.set_defaults(func=run)
     all_parser = sub.add_parser("all", help="every model with small settings, compared side by side")
-    all_parser.add_argument("--corpus", default=DEFAULT_CORPUS)
-    all_parser.add_argument("--out", default=os.path.join("runs", "all"))
-    all_parser.add_argument("--overwrite", action="store_true")
-    all_parser.add_argument("--seed", type=seed_type, default=1)
+    all_parser.add_argument("--corpus", default=DEFAULT_CORPUS,
+                            help="a .txt/.gz file or a directory of them (default: the shipped corpora/)")
+    all_parser.add_argument("--out", default=os.path.join("runs", "all"),
+                            help="output directory, one folder per model (default: runs/all)")
+    all_parser.add_argument("--overwrite", action="store_true", help="replace files in an existing --out")
+    all_parser.add_argument("--seed", type=seed_type, default=1, help="seed of every random choice (default: 1)")
     all_parser.set_defaults(func=run_all)
     return parser
 
