@@ -41,7 +41,8 @@ sees K negatives from the same distribution, but now one window is a small matri
 
     X (N, 2w+1, d)   input vectors of the window positions around each of N centres
     Y (N, K+1, d)    output vectors: the centre word, then its K negatives
-    S = X @ Y^T      (N, 2w+1, K+1) scores;  G = lr * (labels - sigma(S)) * window_mask
+    S = X @ Y^T      (N, 2w+1, K+1) scores;  G = lr * (labels - sigma(S)) * mask
+    mask             (N, 2w+1, K+1) true context position and not a negative equal to the centre
     dX = G @ Y       (N, 2w+1, d);      dY = G^T @ X    (N, K+1, d)
 
 Every position's input vector is fetched once (``X`` is a sliding-window view), and the
