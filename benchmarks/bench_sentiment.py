@@ -32,7 +32,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from minembed.probe import (LogisticRegression, bow_features, cross_val_accuracy,  # noqa: E402
+from minembed.probe import (bow_features, cross_val_accuracy,  # noqa: E402
                             encoder_features, mean_vector_features, stratified_kfold, tfidf_features)
 
 DATA = os.environ.get("MINEMBED_DATA", os.path.join(HERE, "..", "..", "shared", "data"))

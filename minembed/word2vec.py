@@ -84,7 +84,8 @@ class Word2Vec:
         _check(epochs >= 1, f"epochs must be >= 1, got {epochs}")
         _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
         _check(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed must be an integer >= 0, got {seed!r}")
-        step_bytes = 4 * batch_size * (2 * window + 1) * (2 * dim + 3 * (negative + 1))  # dX, S, G, probs
+        # float32 per window position: X (copied for the matmul) and dX, d each; scores, probs, G, K+1 each
+        step_bytes = 4 * batch_size * (2 * window + 1) * (2 * dim + 3 * (negative + 1))
         _check(step_bytes < 2**31, f"window={window}, dim={dim} and batch_size={batch_size} need "
                f"{step_bytes / 2**30:.1f} GiB per step; lower batch_size (or window)")
         self.dim, self.window, self.negative = dim, window, negative
