@@ -48,6 +48,11 @@ sees K negatives from the same distribution, but now one window is a small matri
 Every position's input vector is fetched once (``X`` is a sliding-window view), and the
 whole batch touches about ``7 * N`` table rows instead of ``~42 * N`` pair-by-pair.
 ``benchmarks/bench_word2vec.py`` shows the result is as accurate as gensim's.
+
+Smaller differences: sigma is computed exactly (word2vec.c looks it up in a table and clips
+scores beyond +-6); negatives are drawn by inverse-CDF sampling (``searchsorted`` on the
+cumulative noise probabilities) instead of from a 1e8-entry table; and the learning-rate
+schedule counts progress through the subsampled stream rather than through raw words.
 """
 import contextlib
 import json
