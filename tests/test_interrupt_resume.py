@@ -123,7 +123,12 @@ def test_encoder_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
 
 def test_ctrl_c_while_reading_the_corpus_exits_130_without_a_traceback(tmp_path):
     """Ctrl-C before training starts: nothing to resume, and still no traceback. The corpus is
-    a named pipe, so we know the process is inside the reader when the signal is sent."""
+    a named pipe, so we know the process is inside the reader when the signal is sent.
+
+    The pipe is closed right after the signal. If the signal lands in the instant between
+    train.py's open() and its read(), Python has only noted it and the read() then blocks;
+    with the pipe held open that would wait forever. Closing it lets the read return, and
+    the noted Ctrl-C is raised at the reader's next line."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     os.mkfifo(corpus / "a.txt")
@@ -136,7 +141,7 @@ def test_ctrl_c_while_reading_the_corpus_exits_130_without_a_traceback(tmp_path)
             pipe.write("the cat sat on the mat\n")
             pipe.flush()
             process.send_signal(signal.SIGINT)
-            _, err = process.communicate(timeout=60)
+        _, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
