@@ -4,7 +4,7 @@ A real SIGINT is sent to a real `train.py` process once its progress bar shows t
 is under way. The process must exit with code 130 and no traceback, keep its checkpoint,
 and print the command that resumes; running that command must end with exactly the
 vectors.txt of a run that was never interrupted. word2vec stops at a batch boundary (here
-inside epoch 2); the encoder at a step boundary.
+mid-epoch, in epoch 2 or 3); the encoder at a step boundary.
 """
 import json
 import os
@@ -26,9 +26,11 @@ import train  # noqa: E402
 CORPUS = os.path.join(REPO, "corpora", "pg11_alice_in_wonderland.txt")     # 27k words
 pytestmark = pytest.mark.skipif(not os.path.exists(CORPUS), reason="the shipped corpus is missing")
 
+# Small batches and enough steps that training lasts a few seconds: the signal, sent when the bar
+# shows progress, must land mid-training even on a loaded machine.
 WORD2VEC = ["word2vec", "--min-count", "1", "--sample", "0", "--dim", "16", "--epochs", "3",
-            "--batch-size", "128"]
-ENCODER = ["encoder", "--min-count", "2", "--dim", "16", "--ff-dim", "32", "--max-len", "16", "--steps", "300",
+            "--batch-size", "16"]
+ENCODER = ["encoder", "--min-count", "2", "--dim", "16", "--ff-dim", "32", "--max-len", "16", "--steps", "1500",
            "--batch-size", "8", "--eval-every", "100", "--checkpoint-every", "1000"]
 
 
@@ -97,12 +99,13 @@ def uninterrupted(tmp_path, argv):
 
 def test_word2vec_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
     # "epoch 2/3: ... 1.15k/27.6k" = the bar of epoch 2 after its first batches: Ctrl-C lands mid-epoch
-    def stopped_inside_epoch_2(saved):
+    # (in epoch 2, or in epoch 3 if this process was slow to send it)
+    def stopped_mid_epoch(saved):
         state = json.loads(str(saved["state"]))
-        assert state["epochs_done"] == 1 and state["resume_at"]["start"] > 0
+        assert state["epochs_done"] in (1, 2) and state["resume_at"]["start"] > 0
 
     resumed = interrupt_and_resume(tmp_path, WORD2VEC, r"epoch 2/3:\s+\d+%\|[^|]*\| [1-9][\d.]*k?/",
-                                   stopped_inside_epoch_2)
+                                   stopped_mid_epoch)
     straight = uninterrupted(tmp_path, WORD2VEC)
     assert (resumed / "vectors.txt").read_bytes() == (straight / "vectors.txt").read_bytes()
     assert (resumed / "vocab.tsv").read_bytes() == (straight / "vocab.tsv").read_bytes()
@@ -110,9 +113,9 @@ def test_word2vec_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
 
 def test_encoder_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
     def stopped_after_step_30(saved):
-        assert 30 <= int(saved["step"]) < 300
+        assert 30 <= int(saved["step"]) < 1500
 
-    resumed = interrupt_and_resume(tmp_path, ENCODER, r"\| *(?:[3-9]\d|[12]\d\d)/300 ", stopped_after_step_30)
+    resumed = interrupt_and_resume(tmp_path, ENCODER, r"\| *(?:[3-9]\d|[1-9]\d\d)/1500 ", stopped_after_step_30)
     straight = uninterrupted(tmp_path, ENCODER)
     assert (resumed / "vectors.txt").read_bytes() == (straight / "vectors.txt").read_bytes()
     with np.load(resumed / "encoder.npz") as a, np.load(straight / "encoder.npz") as b:
