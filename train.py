@@ -246,6 +246,9 @@ def add_word2vec_args(parser):
     parser.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=1024,
                         help="centre words per vectorized SGD step (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes training at once on shared tables (Hogwild, like word2vec.c's "
+                             "threads); more than 1 is faster but not bit-for-bit repeatable (default: %(default)s)")
     parser.add_argument("--analogies", help="questions-words file to evaluate on (e.g. ../shared/data/analogy/"
                                             "questions-words.txt)")
     parser.add_argument("--pairs", help="word-similarity file to evaluate on (e.g. ../shared/data/similarity/"
@@ -257,12 +260,12 @@ def add_word2vec_args(parser):
 
 def run_word2vec(args):
     """Skip-gram word2vec with negative sampling (vectorized NumPy SGD)."""
-    check_positive(args, "dim", "window", "epochs", "batch_size", "alpha")
+    check_positive(args, "dim", "window", "epochs", "batch_size", "alpha", "workers")
     check_evaluation_files(args)
     tokenizer = Tokenizer()
     model = Word2Vec(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,
                      max_vocab=args.max_vocab, sample=args.sample, alpha=args.alpha, min_alpha=args.min_alpha,
-                     epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                     epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, workers=args.workers,
                      tokenizer=tokenizer)          # checks every setting before anything is read or written
     out, checkpoint = prepare_resumable_out_dir(args)
     corpus = load_corpus(args, tokenizer)

@@ -65,6 +65,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tqdm.auto import tqdm
 
 from .corpus import EncodedCorpus, encode_corpus
+from . import hogwild
 from .fileio import load_npz, save_npz
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
@@ -78,7 +79,7 @@ class Word2Vec:
     """
 
     def __init__(self, dim=100, window=5, negative=5, min_count=5, max_vocab=None, sample=1e-3,
-                 alpha=0.025, min_alpha=0.0001, epochs=5, batch_size=1024, seed=1, tokenizer=None):
+                 alpha=0.025, min_alpha=0.0001, epochs=5, batch_size=1024, seed=1, workers=1, tokenizer=None):
         _check(dim >= 1, f"dim must be >= 1, got {dim}")
         _check(window >= 1, f"window must be >= 1, got {window}")
         _check(negative >= 0, f"negative must be >= 0, got {negative}")
@@ -89,6 +90,9 @@ class Word2Vec:
         _check(epochs >= 1, f"epochs must be >= 1, got {epochs}")
         _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
         _check(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed must be an integer >= 0, got {seed!r}")
+        _check(isinstance(workers, (int, np.integer)) and workers >= 1, f"workers must be an integer >= 1, got {workers!r}")
+        if workers > 1:
+            hogwild.check_available()
         # float32 per window position: X (copied for the matmul) and dX, d each; scores, probs, G, K+1 each
         step_bytes = 4 * batch_size * (2 * window + 1) * (2 * dim + 3 * (negative + 1))
         _check(step_bytes < 2**31, f"window={window}, dim={dim} and batch_size={batch_size} need "
@@ -96,13 +100,13 @@ class Word2Vec:
         self.dim, self.window, self.negative = dim, window, negative
         self.min_count, self.max_vocab, self.sample = min_count, max_vocab, sample
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
-        self.batch_size, self.seed = batch_size, seed
+        self.batch_size, self.seed, self.workers = batch_size, seed, workers
         self.tokenizer = tokenizer or Tokenizer()
         self.history = []            # one dict per epoch: epoch, loss, pairs, effective_words, seconds, words_per_sec
 
     def config(self):
         keys = ("dim", "window", "negative", "min_count", "max_vocab", "sample", "alpha",
-                "min_alpha", "epochs", "batch_size", "seed")
+                "min_alpha", "epochs", "batch_size", "seed", "workers")
         return {key: getattr(self, key) for key in keys}
 
     # ------------------------------------------------------------------ setup
@@ -135,11 +139,14 @@ class Word2Vec:
         settings and corpus required) and ends with exactly the vectors of an uninterrupted
         run. It is rewritten after every epoch, and when Ctrl-C stops training: the first
         Ctrl-C finishes the current batch, saves, and raises ``KeyboardInterrupt``.
+
+        With ``workers > 1`` the tables live in shared memory and ``workers`` processes update
+        them at once (see :mod:`minembed.hogwild`); such runs are not bit-for-bit repeatable.
         """
         self.build(corpus)
         if checkpoint and os.path.exists(checkpoint):
             self._load_checkpoint(checkpoint)
-        with _deferred_interrupt() as interrupt:
+        with _deferred_interrupt() as interrupt, hogwild.shared_tables(self, ("in_vectors", "out_vectors")):
             while self.epochs_done < self.epochs:
                 finished = self._train_epoch(self.epochs_done, progress, interrupt)
                 if finished:
@@ -156,44 +163,64 @@ class Word2Vec:
         """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
         self._wv = None                                           # the exported table goes stale
         # One Generator per epoch, derived from the seed: the same seed gives the same run.
-        rng = np.random.default_rng((self.seed, epoch))
-        stream, stream_doc = self._subsample(rng)                 # (n,) ids and document numbers
+        stream, stream_doc = self._subsample(np.random.default_rng((self.seed, epoch)))  # (n,) ids, documents
         n_kept, w = len(stream), self.window
         padded_ids = np.concatenate([np.zeros(w, np.int32), stream, np.zeros(w, np.int32)])
         padded_doc = np.concatenate([np.full(w, -1), stream_doc, np.full(w, -1)])
-        state = self._resume_at or {"start": 0, "loss_sum": 0.0, "pairs": 0, "seconds": 0.0}
-        if self._resume_at:                                       # continue mid-epoch, same draws
-            rng.bit_generator.state = state["rng_state"]
-        loss_sum, pairs, start = state["loss_sum"], state["pairs"], state["start"]
+        state = self._resume_at or {"seconds": 0.0, "chunks": self._split_epoch(n_kept)}
+        chunks = state["chunks"]
         started = time.perf_counter() - state["seconds"]
-        bar = tqdm(total=n_kept, initial=start, unit="word", unit_scale=True, disable=not progress,
-                   desc=f"word2vec epoch {epoch + 1}/{self.epochs}")
-        for start in range(start, n_kept, self.batch_size):
-            if interrupt.requested:                               # stop between two batches
-                self._resume_at = {"start": start, "loss_sum": loss_sum, "pairs": pairs,
-                                   "seconds": time.perf_counter() - started,
-                                   "rng_state": rng.bit_generator.state}
-                bar.close()
+        bar = tqdm(total=n_kept, initial=sum(c["start"] - c["first"] for c in chunks), unit="word",
+                   unit_scale=True, disable=not progress, desc=f"word2vec epoch {epoch + 1}/{self.epochs}")
+        if self.workers == 1:
+            finished = self._train_chunk(0, chunks[0], padded_ids, padded_doc, epoch,
+                                         lambda: interrupt.requested, _bar_updater(bar))
+        else:
+            finished = hogwild.train_chunks(self, chunks, padded_ids, padded_doc, epoch, interrupt, bar)
+        bar.close()
+        seconds = time.perf_counter() - started
+        if not finished:                                          # Ctrl-C: keep where each chunk stopped
+            self._resume_at = {"seconds": seconds, "chunks": chunks}
+            return False
+        loss_sum, pairs = sum(c["loss_sum"] for c in chunks), sum(c["pairs"] for c in chunks)
+        self.history.append({"epoch": epoch + 1, "loss": loss_sum / max(pairs, 1), "pairs": pairs,
+                             "effective_words": n_kept, "seconds": seconds,
+                             "words_per_sec": n_kept / max(seconds, 1e-9)})
+        return True
+
+    def _split_epoch(self, n_kept):
+        """One contiguous chunk of the stream per worker: its centres ``first:stop``, where the
+        worker is (``start``), its loss and pair sums so far, and its random state."""
+        bounds = np.linspace(0, n_kept, self.workers + 1).astype(int)
+        return [{"first": int(first), "start": int(first), "stop": int(stop), "loss_sum": 0.0, "pairs": 0,
+                 "rng_state": None} for first, stop in zip(bounds[:-1], bounds[1:])]
+
+    def _train_chunk(self, number, chunk, padded_ids, padded_doc, epoch, stop_requested, after_batch):
+        """Train the centres ``chunk["start"]:chunk["stop"]`` batch by batch, updating ``chunk``;
+        False if ``stop_requested()`` came true first (then ``chunk`` says where to go on)."""
+        rng = np.random.default_rng((self.seed, epoch, number))  # one Generator per chunk
+        if chunk["rng_state"]:                                    # continue after a resume, same draws
+            rng.bit_generator.state = chunk["rng_state"]
+        w, first, stop = self.window, chunk["first"], chunk["stop"]
+        for start in range(chunk["start"], stop, self.batch_size):
+            if stop_requested():                                  # stop between two batches
+                chunk.update(start=start, rng_state=rng.bit_generator.state)
                 return False
-            stop = min(start + self.batch_size, n_kept)
-            # learning rate: linear from alpha to min_alpha over all epochs
-            lr = self.alpha - (self.alpha - self.min_alpha) * (epoch + start / n_kept) / self.epochs
+            end = min(start + self.batch_size, stop)
+            # learning rate: linear from alpha to min_alpha over all epochs (the chunks of an
+            # epoch run side by side, so each counts its own progress through the epoch)
+            progress = epoch + (start - first) / max(stop - first, 1)
+            lr = self.alpha - (self.alpha - self.min_alpha) * progress / self.epochs
             batch_loss, batch_pairs = self._train_batch(
-                padded_ids[start:stop + 2 * w], padded_doc[start:stop + 2 * w], lr, rng)
+                padded_ids[start:end + 2 * w], padded_doc[start:end + 2 * w], lr, rng)
             if not np.isfinite(batch_loss):
                 raise FloatingPointError(
                     f"the loss became {batch_loss} in epoch {epoch + 1}: the learning rate alpha={self.alpha} "
                     "is too high for these data; lower alpha (e.g. by 10x)")
-            loss_sum += batch_loss
-            pairs += batch_pairs
-            bar.update(stop - start)
-            if (start // self.batch_size) % 20 == 0:
-                bar.set_postfix(loss=f"{loss_sum / max(pairs, 1):.4f}", lr=f"{lr:.5f}")
-        bar.close()
-        seconds = time.perf_counter() - started
-        self.history.append({"epoch": epoch + 1, "loss": loss_sum / max(pairs, 1), "pairs": pairs,
-                             "effective_words": n_kept, "seconds": seconds,
-                             "words_per_sec": n_kept / max(seconds, 1e-9)})
+            chunk["loss_sum"] += batch_loss
+            chunk["pairs"] += batch_pairs
+            after_batch(end - start, chunk)
+        chunk.update(start=stop, rng_state=rng.bit_generator.state)
         return True
 
     def _subsample(self, rng):
@@ -249,6 +276,18 @@ class Word2Vec:
         if self._wv is None:
             self._wv = KeyedVectors(self.vocab.itos, self.in_vectors.copy())
         return self._wv
+
+
+def _bar_updater(bar, every=20):
+    """``after_batch`` for one chunk: move the bar on, show the chunk's mean loss every few batches."""
+    batches = [0]
+
+    def after_batch(n_words, chunk):
+        bar.update(n_words)
+        batches[0] += 1
+        if batches[0] % every == 1:
+            bar.set_postfix(loss=f"{chunk['loss_sum'] / max(chunk['pairs'], 1):.4f}")
+    return after_batch
 
 
 def context_mask(window_doc, reduced, window):

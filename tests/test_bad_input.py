@@ -360,6 +360,8 @@ CATALOGUE = [
           ("--alpha", "inf", r"--alpha must be finite, got inf", False),
           ("--min-alpha", "-1", r"0 <= min_alpha <= alpha", False),
           ("--epochs", "0", r"--epochs must be > 0", False), ("--batch-size", "-8", r"--batch-size must be > 0", False),
+          ("--workers", "0", r"--workers must be > 0, got 0", False),
+          ("--workers", "two", r"--workers.*invalid int value: 'two'", True),
           ("--seed", "-2", r"--seed: must be an integer >= 0", False), ("--dim", "ten", r"--dim.*'ten'", True),
           ("--dimension", "10", r"unrecognized arguments: --dimension 10", False)]],
     *[cli(f"encoder {option} {value}", f"{ENC} {option} {value}", message, own_process=own_process)

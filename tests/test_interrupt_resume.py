@@ -102,7 +102,8 @@ def test_word2vec_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
     # (in epoch 2, or in epoch 3 if this process was slow to send it)
     def stopped_mid_epoch(saved):
         state = json.loads(str(saved["state"]))
-        assert state["epochs_done"] in (1, 2) and state["resume_at"]["start"] > 0
+        chunk, = state["resume_at"]["chunks"]                         # one worker, one chunk
+        assert state["epochs_done"] in (1, 2) and chunk["start"] > chunk["first"]
 
     resumed = interrupt_and_resume(tmp_path, WORD2VEC, r"epoch 2/3:\s+\d+%\|[^|]*\| [1-9][\d.]*k?/",
                                    stopped_mid_epoch)
