@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, Tokenizer, Vocabulary, encode_corpus
-from minembed.encoder import (PARAM_NAMES, TrainingDiverged, cross_entropy, erf, layer_norm,
-                              make_sequences, mask_tokens, softmax)
+from minembed.encoder import PARAM_NAMES, TrainingDiverged, make_sequences, mask_tokens
+from minembed.layers import cross_entropy, erf, layer_norm, softmax
 from minembed.gradcheck import check_gradients
 from minembed.vocab import MASK, PAD, UNK
 
