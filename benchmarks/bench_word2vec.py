@@ -2,6 +2,7 @@
 
     python benchmarks/bench_word2vec.py                      # the full benchmark (~30 min on 2 cores)
     python benchmarks/bench_word2vec.py --max-lines 20000 --epochs 1 --speed-lines 20000   # a quick look
+    python benchmarks/bench_word2vec.py --workers 2          # both libraries with 2 processes / threads
 
 Two parts:
 
@@ -14,6 +15,10 @@ Two parts:
 2. **Speed.** Effective (after subsampling) words per second on one core, measured on
    the first ``--speed-lines`` lines: minembed and gensim alternate in one process, 3 rounds,
    best of 3 each, and the ratio is printed.
+
+With ``--workers N`` both libraries train with N workers (minembed: N processes on shared
+tables; gensim: N threads), still one BLAS thread per process; the two quality runs then go
+one after the other, since each wants every core.
 """
 import argparse
 import itertools
@@ -56,9 +61,9 @@ def token_lists(max_lines):
     return [[words[i] for i in corpus.document(d).tolist()] for d in range(len(corpus))]
 
 
-def train_minembed(corpus, epochs, seed=1):
+def train_minembed(corpus, epochs, seed=1, workers=1):
     from minembed.word2vec import Word2Vec
-    model = Word2Vec(epochs=epochs, seed=seed, **SETTINGS)
+    model = Word2Vec(epochs=epochs, seed=seed, workers=workers, **SETTINGS)
     started = time.perf_counter()
     model.fit(corpus, progress=False)
     seconds = time.perf_counter() - started
@@ -66,12 +71,12 @@ def train_minembed(corpus, epochs, seed=1):
     return model.wv, effective, seconds
 
 
-def train_gensim(sentences, epochs, seed=1):
+def train_gensim(sentences, epochs, seed=1, workers=1):
     from gensim.models import Word2Vec as GensimWord2Vec
     from minembed.vectors import KeyedVectors
     model = GensimWord2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                            min_count=SETTINGS["min_count"], sample=SETTINGS["sample"], alpha=SETTINGS["alpha"],
-                           min_alpha=SETTINGS["min_alpha"], sg=1, hs=0, workers=1, seed=seed, epochs=epochs)
+                           min_alpha=SETTINGS["min_alpha"], sg=1, hs=0, workers=workers, seed=seed, epochs=epochs)
     model.build_vocab(sentences)
     started = time.perf_counter()
     effective, _raw = model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
@@ -96,22 +101,27 @@ def scores(kv):
     return results
 
 
-def worker(library, max_lines, epochs):
+def worker(library, max_lines, epochs, workers):
     """Train one library on the corpus in this process; print one JSON line."""
     import minembed.evaluate  # noqa: F401  (import everything before the long run)
     if library == "minembed":
-        kv, effective, seconds = train_minembed(load_encoded(max_lines, SETTINGS["min_count"]), epochs)
+        kv, effective, seconds = train_minembed(load_encoded(max_lines, SETTINGS["min_count"]), epochs,
+                                                workers=workers)
     else:
-        kv, effective, seconds = train_gensim(token_lists(max_lines), epochs)
+        kv, effective, seconds = train_gensim(token_lists(max_lines), epochs, workers=workers)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # minembed's worker processes share the tables (counted in each one's RSS): report the largest
+    worker_peak_mb = (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                      if library == "minembed" and workers > 1 else 0)
     print(json.dumps({"library": library, "effective_words": effective, "seconds": seconds,
                       "words_per_sec": effective / seconds, "peak_rss_mb": peak_mb,
+                      "worker_peak_rss_mb": worker_peak_mb,
                       "vocab": len(kv), "scores": scores(kv)}))
 
 
-def start_worker(library, max_lines, epochs):
+def start_worker(library, max_lines, epochs, workers):
     """Start one library's quality run in a child process (one BLAS thread each)."""
-    command = [sys.executable, __file__, "--worker", library, "--epochs", str(epochs)]
+    command = [sys.executable, __file__, "--worker", library, "--epochs", str(epochs), "--workers", str(workers)]
     if max_lines:
         command += ["--max-lines", str(max_lines)]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -125,7 +135,7 @@ def finish_worker(library, process):
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def speed_rounds(max_lines, rounds=3):
+def speed_rounds(max_lines, workers, rounds=3):
     """Alternate minembed and gensim on the same data (1 epoch each), best of ``rounds``."""
     corpus = load_encoded(max_lines, SETTINGS["min_count"])
     sentences = token_lists(max_lines) if gensim_available() else None
@@ -134,8 +144,9 @@ def speed_rounds(max_lines, rounds=3):
         for library in ("minembed", "gensim"):
             if library == "gensim" and sentences is None:
                 continue
-            _, effective, seconds = (train_minembed(corpus, 1, seed=round_no + 1) if library == "minembed"
-                                     else train_gensim(sentences, 1, seed=round_no + 1))
+            _, effective, seconds = (train_minembed(corpus, 1, seed=round_no + 1, workers=workers)
+                                     if library == "minembed"
+                                     else train_gensim(sentences, 1, seed=round_no + 1, workers=workers))
             rate = effective / seconds
             best[library] = max(best.get(library, 0), rate)
             print(f"  speed round {round_no + 1}: {library:8s} {rate / 1e3:7.1f}k effective words/s", flush=True)
@@ -156,6 +167,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--speed-lines", type=int, default=40000, help="lines for the speed rounds (0 = skip)")
     parser.add_argument("--skip-quality", action="store_true", help="only the speed rounds")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="workers for both libraries (minembed: processes, gensim: threads)")
     parser.add_argument("--worker", choices=("minembed", "gensim"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not os.path.exists(CORPUS):
@@ -163,7 +176,7 @@ def main():
               "nothing measured.")
         return
     if args.worker:
-        return worker(args.worker, args.max_lines, args.epochs)
+        return worker(args.worker, args.max_lines, args.epochs, args.workers)
 
     libraries = ["minembed"] + (["gensim"] if gensim_available() else [])
     if len(libraries) == 1:
@@ -171,15 +184,20 @@ def main():
     if args.skip_quality:
         libraries = []
     else:
-        print(f"quality: {args.epochs} epochs on {'all' if not args.max_lines else args.max_lines} lines of {CORPUS}")
-    # the two quality runs go side by side, one core each (the speed rounds below are the fair timing)
-    processes = {library: start_worker(library, args.max_lines, args.epochs) for library in libraries}
-    rows = {library: finish_worker(library, process) for library, process in processes.items()}
+        print(f"quality: {args.epochs} epochs on {'all' if not args.max_lines else args.max_lines} lines of "
+              f"{CORPUS}, {args.workers} worker(s) each")
+    if args.workers == 1:
+        # the two quality runs go side by side, one core each (the speed rounds below are the fair timing)
+        processes = {library: start_worker(library, args.max_lines, args.epochs, 1) for library in libraries}
+        rows = {library: finish_worker(library, process) for library, process in processes.items()}
+    else:                   # each run wants every core: one after the other
+        rows = {library: finish_worker(library, start_worker(library, args.max_lines, args.epochs, args.workers))
+                for library in libraries}
     if rows:
         print_quality(rows)
     if args.speed_lines:
-        print(f"speed: 1 epoch on the first {args.speed_lines} lines, alternating, best of 3")
-        best = speed_rounds(args.speed_lines)
+        print(f"speed: 1 epoch on the first {args.speed_lines} lines, {args.workers} worker(s), alternating, best of 3")
+        best = speed_rounds(args.speed_lines, args.workers)
         for library, rate in best.items():
             print(f"  best {library:8s} {rate / 1e3:7.1f}k effective words/s")
         if "gensim" in best:
@@ -194,8 +212,11 @@ def print_quality(rows):
         diff = f"   {values[0] - values[1]:+{fmt}}" if len(values) == 2 else ""
         print(f"{label:28s}" + "".join(f"{v:>12{fmt}}" for v in values) + diff)
 
-    line("words/s (side by side)", [rows[n]["words_per_sec"] for n in names], ".0f")
+    line("words/s (quality run)", [rows[n]["words_per_sec"] for n in names], ".0f")
     line("peak RSS (MB)", [rows[n]["peak_rss_mb"] for n in names], ".0f")
+    if rows[names[0]]["worker_peak_rss_mb"]:
+        print(f"{'peak RSS of one worker (MB)':28s}{rows[names[0]]['worker_peak_rss_mb']:>12.0f}   "
+              "(minembed's worker processes; gensim uses threads)")
     first = rows[names[0]]["scores"]
     for test in first:
         metric = "accuracy" if "accuracy" in first[test] else "spearman"

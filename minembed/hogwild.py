@@ -23,6 +23,11 @@ lock), so minembed uses **processes**, which need the tables in memory they all 
    a shared ``stop`` flag, each child stops at its next batch boundary and reports where,
    and the checkpoint records every chunk's position and random state.
 
+Collisions are rare only when the vocabulary is large. On a toy vocabulary of ten words,
+every row is in every batch, two processes add two batches' summed steps to the same rows
+at once, and a learning rate that one process tolerates can diverge: use ``workers=1``
+(or smaller batches) there.
+
 The price: the order in which processes write a row depends on the operating system's
 scheduling, so a run with ``workers > 1`` is **not bit-for-bit repeatable** (neither is
 gensim's or word2vec.c's). ``workers=1`` never comes here and stays exactly repeatable.

@@ -49,6 +49,13 @@ Every position's input vector is fetched once (``X`` is a sliding-window view), 
 whole batch touches about ``7 * N`` table rows instead of ``~42 * N`` pair-by-pair.
 ``benchmarks/bench_word2vec.py`` shows the result is as accurate as gensim's.
 
+Several processes (``workers > 1``)
+----------------------------------
+word2vec.c runs N threads that update the same tables without locks ("Hogwild"). Here
+``workers=N`` splits each epoch's stream into N chunks, trains each in a forked process on
+tables in shared memory (:mod:`minembed.hogwild`), and is about N times faster on N free
+cores, at the price of bit-for-bit repeatability. ``workers=1`` (default) is exactly repeatable.
+
 Smaller differences: sigma is computed exactly (word2vec.c looks it up in a table and clips
 scores beyond +-6); negatives are drawn by inverse-CDF sampling (``searchsorted`` on the
 cumulative noise probabilities) instead of from a 1e8-entry table; and the learning-rate

@@ -148,3 +148,17 @@ def test_a_checkpoint_from_another_worker_count_is_refused(tmp_path):
     Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
     with pytest.raises(ValueError, match="other settings.*workers"):
         Word2Vec(dim=8, min_count=1, epochs=1, workers=2).fit(docs, progress=False, checkpoint=checkpoint)
+
+
+def test_train_py_word2vec_with_two_workers(tmp_path):
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import train
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(doc) for doc in _corpus(7, n_docs=200)), encoding="utf-8")
+    out = tmp_path / "run"
+    assert train.main(["word2vec", "--corpus", str(corpus), "--out", str(out), "--min-count", "1", "--dim", "8",
+                       "--epochs", "2", "--batch-size", "16", "--workers", "2"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["settings"]["workers"] == 2 and config["word2vec"]["workers"] == 2
+    assert (out / "vectors.txt").read_text().startswith("10 8\n") and not (out / "checkpoint.npz").exists()
