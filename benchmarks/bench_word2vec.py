@@ -8,17 +8,19 @@ Two parts:
 
 1. **Quality and memory.** Each library trains once with the defaults (dim 100, window 5,
    negative 5, min_count 5, sample 1e-3, alpha 0.025, 5 epochs) in a fresh process of its
-   own (the two side by side, one core each), so that its peak RSS is its own. gensim (``sg=1``, ``workers=1``) is fed the very same
+   own (the two side by side, one core each), so that its peak RSS is its own. gensim (``sg=1``,
+   ``workers=1`` unless ``--workers``) is fed the very same
    token lists (minembed's tokenizer, 10,000-token chunks). Both are scored with the same
    code: analogy accuracy on questions-words (30k vocabulary, 3CosAdd) and Spearman on
    WordSim-353 (the development sets), then the held-out sets.
-2. **Speed.** Effective (after subsampling) words per second on one core, measured on
+2. **Speed.** Effective (after subsampling) words per second on one core (N with ``--workers N``), measured on
    the first ``--speed-lines`` lines: minembed and gensim alternate in one process, 3 rounds,
    best of 3 each, and the ratio is printed.
 
 With ``--workers N`` both libraries train with N workers (minembed: N processes on shared
 tables; gensim: N threads), still one BLAS thread per process; the two quality runs then go
-one after the other, since each wants every core.
+one after the other, since each wants every core. minembed's "peak RSS" is then its parent
+process's, and a worker's is printed below it; the shared tables count in both.
 """
 import argparse
 import itertools
@@ -29,7 +31,7 @@ import subprocess
 import sys
 import time
 
-# one core for everyone: gensim runs with workers=1, so NumPy's BLAS gets one thread too
+# one BLAS thread per process: parallelism comes from --workers alone, for both libraries
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 

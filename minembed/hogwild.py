@@ -1,11 +1,19 @@
 """Hogwild: several processes train word2vec on one set of tables, without locks.
 
 word2vec.c trains with N threads that all read and write the same ``syn0``/``syn1neg``
-arrays and never lock them. That works because one SGD step touches only a few rows of
-tables with tens of thousands of rows: two threads rarely write the same row at once, and
-when they do, one update is partly lost, a little extra noise that SGD shrugs off
-(Recht et al. 2011, "Hogwild!: A Lock-Free Approach to Parallelizing Stochastic Gradient
-Descent"). gensim does the same with ``workers=N``.
+arrays and never lock them; gensim does the same with ``workers=N``. Each thread reads a
+row, computes its update and writes it back, and when two threads write one row at once,
+part of one update is lost. SGD shrugs that off because each update is a small step in a
+direction that is right on average (Recht et al. 2011, "Hogwild!: A Lock-Free Approach to
+Parallelizing Stochastic Gradient Descent").
+
+minembed's steps are bigger than word2vec.c's: one step is a whole batch (``batch_size``
+centre words, about ``7 * batch_size`` rows), so two workers collide on the rows of frequent
+words at every step, and each adds an update computed from values one batch old. On real
+text (tens of thousands of rows, most touched rarely) this costs no accuracy; see
+``benchmarks/bench_word2vec.py --workers 2``. On a toy vocabulary of ten words every row is
+in every batch, the two workers' summed steps add up on the same rows, and a learning rate
+one process tolerates can diverge: use ``workers=1``, or a smaller ``batch_size`` or ``alpha``.
 
 Python threads would take turns (NumPy's many small operations hold the interpreter
 lock), so minembed uses **processes**, which need the tables in memory they all share:
@@ -18,15 +26,11 @@ lock), so minembed uses **processes**, which need the tables in memory they all 
    model, the stream and the shared tables without copying them (fork is copy-on-write;
    it only reads the stream), trains its chunk with ``Word2Vec._train_chunk`` (the very
    code of a one-process run) and reports its chunk state back through a queue.
-3. The parent draws the progress bar from a small shared ``progress`` array (each child
-   writes only its own row) and owns Ctrl-C: every child ignores SIGINT; the parent sets
-   a shared ``stop`` flag, each child stops at its next batch boundary and reports where,
-   and the checkpoint records every chunk's position and random state.
-
-Collisions are rare only when the vocabulary is large. On a toy vocabulary of ten words,
-every row is in every batch, two processes add two batches' summed steps to the same rows
-at once, and a learning rate that one process tolerates can diverge: use ``workers=1``
-(or smaller batches) there.
+3. The parent draws the progress bar from a small shared ``chunk_progress`` array (each
+   child writes only its own row) and owns Ctrl-C: every child ignores SIGINT; the parent
+   sets a shared ``stop_flag``, each child stops at its next batch boundary and reports
+   where, and the checkpoint records every chunk's position and random state. A child
+   whose parent has died stops too.
 
 The price: the order in which processes write a row depends on the operating system's
 scheduling, so a run with ``workers > 1`` is **not bit-for-bit repeatable** (neither is
@@ -37,8 +41,10 @@ import builtins
 import contextlib
 import mmap
 import multiprocessing
+import os
 import queue
 import signal
+import traceback
 
 import numpy as np
 
@@ -65,10 +71,10 @@ def shared_tables(model, names):
         yield
         return
     for name in names:
-        private = getattr(model, name)
-        shared = shared_array(private.shape, private.dtype)
-        shared[:] = private
-        setattr(model, name, shared)
+        shared = shared_array(getattr(model, name).shape, getattr(model, name).dtype)
+        shared[:] = getattr(model, name)
+        setattr(model, name, shared)                 # the private table is freed here
+    del shared
     try:
         yield
     finally:
@@ -80,68 +86,121 @@ def train_chunks(model, chunks, padded_ids, padded_doc, epoch, interrupt, bar):
     """Train every chunk of one epoch in its own process; True if all finished, False if
     Ctrl-C (``interrupt.requested``) stopped them. ``chunks`` is updated in place."""
     context = multiprocessing.get_context("fork")
-    progress = shared_array((len(chunks), 3))        # per chunk: words done now, loss sum, pairs
-    progress[:, 1] = [chunk["loss_sum"] for chunk in chunks]
-    progress[:, 2] = [chunk["pairs"] for chunk in chunks]
-    stop = shared_array((1,), np.int8)
+    chunk_progress = shared_array((len(chunks), 3))  # per chunk: words done now, loss sum, pairs
+    chunk_progress[:, 1] = [chunk["loss_sum"] for chunk in chunks]
+    chunk_progress[:, 2] = [chunk["pairs"] for chunk in chunks]
+    stop_flag = shared_array((1,), np.int8)
     results = context.Queue()
-    processes = [context.Process(target=_work, daemon=True,
-                                 args=(model, number, chunk, padded_ids, padded_doc, epoch, progress, stop, results))
-                 for number, chunk in enumerate(chunks)]
-    for process in processes:
-        process.start()
+    processes = [context.Process(target=_worker_main, daemon=True,
+                                 args=(model, chunk_index, chunk, padded_ids, padded_doc, epoch, chunk_progress,
+                                       stop_flag, os.getpid(), results))
+                 for chunk_index, chunk in enumerate(chunks)]
     reports, shown = {}, 0
+    _stop_tqdm_monitor(bar)                          # fork copies no threads: leave none holding a lock
     try:
+        # Ctrl-C waits while the children start (each ignores it once running), then reaches us
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for process in processes:
+                process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         while len(reports) < len(processes):
             try:
-                number, chunk, finished, error = results.get(timeout=0.1)
-                reports[number] = (chunk, finished, error)
+                chunk_index, chunk, finished, error = results.get(timeout=0.1)
+                reports[chunk_index] = (chunk, finished, error)
                 if error:
-                    stop[0] = 1                      # one failed: stop the others too
+                    stop_flag[0] = 1                 # one failed: stop the others too
             except queue.Empty:
-                _check_alive(processes, reports)
+                _check_alive(processes, reports, results)
             if interrupt.requested:
-                stop[0] = 1
-            done = int(progress[:, 0].sum())
+                stop_flag[0] = 1
+            done = int(chunk_progress[:, 0].sum())
             bar.update(done - shown)
             shown = done
-            bar.set_postfix(loss=f"{progress[:, 1].sum() / max(progress[:, 2].sum(), 1):.4f}", refresh=False)
+            bar.set_postfix(loss=f"{chunk_progress[:, 1].sum() / max(chunk_progress[:, 2].sum(), 1):.4f}",
+                            refresh=False)
     finally:
+        stop_flag[0] = 1                             # on an error or a second Ctrl-C here: stop them all
         for process in processes:
-            if process.is_alive():                   # a second Ctrl-C, or an error here
-                process.terminate()
-            process.join()
-    for number, (chunk, finished, error) in sorted(reports.items()):
+            if process.pid is not None:              # started
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.terminate()
+                    process.join()
+    for chunk_index, (chunk, finished, error) in sorted(reports.items()):
         if error:
-            kind, message = error
-            error_class = getattr(builtins, kind, None)          # FloatingPointError, MemoryError, ...
-            if not (isinstance(error_class, type) and issubclass(error_class, Exception)):
-                error_class = RuntimeError
-            raise error_class(f"in word2vec worker {number}: {message}")
-        chunks[number] = chunk
+            _raise_worker_error(chunk_index, *error)
+        chunks[chunk_index] = chunk
     return all(finished for _, finished, _ in reports.values())
 
 
-def _check_alive(processes, reports):
-    """A child that ended without reporting was killed (most often: out of memory)."""
-    for number, process in enumerate(processes):
-        if number not in reports and process.exitcode not in (None, 0):
-            raise MemoryError(f"word2vec worker {number} was killed (exit code {process.exitcode}), most "
-                              "likely for lack of memory; use fewer workers or a smaller batch_size")
+def _check_alive(processes, reports, results):
+    """Raise if a child ended without reporting (killed, most often for lack of memory)."""
+    for chunk_index, process in enumerate(processes):
+        if chunk_index in reports or process.exitcode is None:
+            continue
+        try:                                         # its report may still be on its way
+            late_index, chunk, finished, error = results.get(timeout=1)
+            reports[late_index] = (chunk, finished, error)
+            return
+        except queue.Empty:
+            pass
+        if process.exitcode == -signal.SIGKILL:
+            raise MemoryError(f"word2vec worker {chunk_index} was killed (exit code -9), most likely for "
+                              "lack of memory; use fewer workers or a smaller batch_size")
+        raise RuntimeError(f"word2vec worker {chunk_index} ended (exit code {process.exitcode}) without "
+                           "reporting its result")
 
 
-def _work(model, number, chunk, padded_ids, padded_doc, epoch, progress, stop, results):
-    """Body of one child: train one chunk, then put (number, chunk, finished, error) on ``results``."""
+def _raise_worker_error(chunk_index, kind, message, worker_traceback):
+    """Raise the child's exception in the parent: the same class if it is a built-in one
+    built from a message (FloatingPointError, MemoryError, ValueError...), else RuntimeError;
+    the child's traceback is attached as the cause."""
+    error = RuntimeError(f"in word2vec worker {chunk_index}: {kind}: {message}")
+    error_class = getattr(builtins, kind, None)
+    if isinstance(error_class, type) and issubclass(error_class, Exception):
+        try:
+            error = error_class(f"in word2vec worker {chunk_index}: {message}")
+        except TypeError:                            # e.g. UnicodeDecodeError wants 5 arguments
+            pass
+    raise error from WorkerTraceback(worker_traceback)
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an exception raised in a worker process, as text."""
+
+    def __str__(self):
+        return "\n" + self.args[0]
+
+
+def _stop_tqdm_monitor(bar):
+    """tqdm keeps a monitor thread; stop it before forking (the next bar starts a new one)."""
+    bar_class = type(bar)
+    if getattr(bar_class, "monitor", None) is not None:
+        bar_class.monitor.exit()
+        bar_class.monitor = None
+
+
+def _worker_main(model, chunk_index, chunk, padded_ids, padded_doc, epoch, chunk_progress, stop_flag,
+                 parent_pid, results):
+    """Body of one child: train one chunk, then put (chunk_index, chunk, finished, error) on
+    ``results``. Stops early when the parent sets ``stop_flag`` or has died."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches every process; the parent decides
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     words = [0]
 
-    def after_batch(n_words, chunk):
+    def after_batch(n_words, chunk, lr):
         words[0] += n_words
-        progress[number] = (words[0], chunk["loss_sum"], chunk["pairs"])
+        chunk_progress[chunk_index] = (words[0], chunk["loss_sum"], chunk["pairs"])
 
+    def stop_requested():
+        return stop_flag[0] > 0 or os.getppid() != parent_pid
+
+    finished, error = False, None
     try:
-        finished = model._train_chunk(number, chunk, padded_ids, padded_doc, epoch,
-                                      lambda: stop[0] > 0, after_batch)
-        results.put((number, chunk, finished, None))
-    except Exception as error:                       # sent as text: any exception pickles that way
-        results.put((number, chunk, False, (type(error).__name__, str(error))))
+        finished = model._train_chunk(chunk_index, chunk, padded_ids, padded_doc, epoch, stop_requested,
+                                      after_batch)
+    except BaseException as exception:               # sent as text: any exception travels that way
+        error = (type(exception).__name__, str(exception), traceback.format_exc())
+    results.put((chunk_index, chunk, finished, error))

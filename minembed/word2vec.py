@@ -126,7 +126,7 @@ class Word2Vec:
             raise ValueError(f"word2vec needs at least 2 distinct words after {limits}, got "
                              f"{len(corpus.vocab)}; lower min_count, raise max_vocab, or use a larger corpus")
         self.corpus, self.vocab = corpus, corpus.vocab
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self._seed_key(0))
         n_words = len(self.vocab)
         # word2vec.c: input vectors uniform in [-0.5/dim, 0.5/dim), output vectors zero.
         self.in_vectors = (rng.random((n_words, self.dim), dtype=np.float32) - 0.5) / self.dim
@@ -144,8 +144,9 @@ class Word2Vec:
 
         ``checkpoint``: an ``.npz`` path. If it exists, training **resumes** from it (same
         settings and corpus required) and ends with exactly the vectors of an uninterrupted
-        run. It is rewritten after every epoch, and when Ctrl-C stops training: the first
-        Ctrl-C finishes the current batch, saves, and raises ``KeyboardInterrupt``.
+        run (with ``workers=1``; with more, a run as good but not bit-for-bit the same). It is
+        rewritten after every epoch, and when Ctrl-C stops training: the first Ctrl-C finishes
+        the current batch (in every worker), saves, and raises ``KeyboardInterrupt``.
 
         With ``workers > 1`` the tables live in shared memory and ``workers`` processes update
         them at once (see :mod:`minembed.hogwild`); such runs are not bit-for-bit repeatable.
@@ -169,15 +170,15 @@ class Word2Vec:
     def _train_epoch(self, epoch, progress, interrupt):
         """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
         self._wv = None                                           # the exported table goes stale
-        # One Generator per epoch, derived from the seed: the same seed gives the same run.
-        stream, stream_doc = self._subsample(np.random.default_rng((self.seed, epoch)))  # (n,) ids, documents
+        # Generators derived from the seed (one per epoch here, one per chunk below): same seed, same run.
+        stream, stream_doc = self._subsample(np.random.default_rng(self._seed_key(1, epoch)))  # (n,) ids, docs
         n_kept, w = len(stream), self.window
         padded_ids = np.concatenate([np.zeros(w, np.int32), stream, np.zeros(w, np.int32)])
         padded_doc = np.concatenate([np.full(w, -1), stream_doc, np.full(w, -1)])
         state = self._resume_at or {"seconds": 0.0, "chunks": self._split_epoch(n_kept)}
         chunks = state["chunks"]
         started = time.perf_counter() - state["seconds"]
-        bar = tqdm(total=n_kept, initial=sum(c["start"] - c["first"] for c in chunks), unit="word",
+        bar = tqdm(total=n_kept, initial=sum(c["position"] - c["first"] for c in chunks), unit="word",
                    unit_scale=True, disable=not progress, desc=f"word2vec epoch {epoch + 1}/{self.epochs}")
         if self.workers == 1:
             finished = self._train_chunk(0, chunks[0], padded_ids, padded_doc, epoch,
@@ -195,29 +196,36 @@ class Word2Vec:
                              "words_per_sec": n_kept / max(seconds, 1e-9)})
         return True
 
+    def _seed_key(self, purpose, *numbers):
+        """The key of one random stream: ``(seed, purpose, numbers...)`` with purpose 0 for the
+        initial vectors, 1 for an epoch's subsampling, 2 for a chunk's windows and negatives.
+        (The purpose tag keeps the streams apart: NumPy pads short keys with zeros, so
+        ``(seed, epoch)`` and ``(seed, epoch, 0)`` would be one and the same stream.)"""
+        return (self.seed, purpose, *numbers)
+
     def _split_epoch(self, n_kept):
-        """One contiguous chunk of the stream per worker: its centres ``first:stop``, where the
-        worker is (``start``), its loss and pair sums so far, and its random state."""
+        """One contiguous chunk of the stream per worker: its centres ``first:stop``, how far it
+        has got (``position``), its loss and pair sums so far, and its random state."""
         bounds = np.linspace(0, n_kept, self.workers + 1).astype(int)
-        return [{"first": int(first), "start": int(first), "stop": int(stop), "loss_sum": 0.0, "pairs": 0,
+        return [{"first": int(first), "position": int(first), "stop": int(stop), "loss_sum": 0.0, "pairs": 0,
                  "rng_state": None} for first, stop in zip(bounds[:-1], bounds[1:])]
 
-    def _train_chunk(self, number, chunk, padded_ids, padded_doc, epoch, stop_requested, after_batch):
-        """Train the centres ``chunk["start"]:chunk["stop"]`` batch by batch, updating ``chunk``;
+    def _train_chunk(self, chunk_index, chunk, padded_ids, padded_doc, epoch, stop_requested, after_batch):
+        """Train the centres ``chunk["position"]:chunk["stop"]`` batch by batch, updating ``chunk``;
         False if ``stop_requested()`` came true first (then ``chunk`` says where to go on)."""
-        rng = np.random.default_rng((self.seed, epoch, number))  # one Generator per chunk
+        rng = np.random.default_rng(self._seed_key(2, epoch, chunk_index))
         if chunk["rng_state"]:                                    # continue after a resume, same draws
             rng.bit_generator.state = chunk["rng_state"]
         w, first, stop = self.window, chunk["first"], chunk["stop"]
-        for start in range(chunk["start"], stop, self.batch_size):
+        for start in range(chunk["position"], stop, self.batch_size):
             if stop_requested():                                  # stop between two batches
-                chunk.update(start=start, rng_state=rng.bit_generator.state)
+                chunk.update(position=start, rng_state=rng.bit_generator.state)
                 return False
             end = min(start + self.batch_size, stop)
             # learning rate: linear from alpha to min_alpha over all epochs (the chunks of an
-            # epoch run side by side, so each counts its own progress through the epoch)
-            progress = epoch + (start - first) / max(stop - first, 1)
-            lr = self.alpha - (self.alpha - self.min_alpha) * progress / self.epochs
+            # epoch run side by side, so each counts its own way through the epoch)
+            epochs_done = epoch + (start - first) / max(stop - first, 1)
+            lr = self.alpha - (self.alpha - self.min_alpha) * epochs_done / self.epochs
             batch_loss, batch_pairs = self._train_batch(
                 padded_ids[start:end + 2 * w], padded_doc[start:end + 2 * w], lr, rng)
             if not np.isfinite(batch_loss):
@@ -226,8 +234,8 @@ class Word2Vec:
                     "is too high for these data; lower alpha (e.g. by 10x)")
             chunk["loss_sum"] += batch_loss
             chunk["pairs"] += batch_pairs
-            after_batch(end - start, chunk)
-        chunk.update(start=stop, rng_state=rng.bit_generator.state)
+            after_batch(end - start, chunk, lr)
+        chunk.update(position=stop, rng_state=rng.bit_generator.state)
         return True
 
     def _subsample(self, rng):
@@ -271,6 +279,9 @@ class Word2Vec:
         if words != self.vocab.itos:
             raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
                              "resume on the same corpus, or delete the checkpoint")
+        if "workers" not in state["config"]:
+            raise ValueError(f"checkpoint {path} was made by an older minembed, which this one cannot "
+                             "continue; delete it to start afresh")
         self.in_vectors[:], self.out_vectors[:] = in_vectors, out_vectors
         self.epochs_done, self.history, self._resume_at = state["epochs_done"], state["history"], state["resume_at"]
 
@@ -286,14 +297,15 @@ class Word2Vec:
 
 
 def _bar_updater(bar, every=20):
-    """``after_batch`` for one chunk: move the bar on, show the chunk's mean loss every few batches."""
+    """``after_batch`` for one chunk: move the bar on; every few batches show the mean loss
+    so far and the learning rate."""
     batches = [0]
 
-    def after_batch(n_words, chunk):
+    def after_batch(n_words, chunk, lr):
         bar.update(n_words)
+        if batches[0] % every == 0:
+            bar.set_postfix(loss=f"{chunk['loss_sum'] / max(chunk['pairs'], 1):.4f}", lr=f"{lr:.5f}")
         batches[0] += 1
-        if batches[0] % every == 1:
-            bar.set_postfix(loss=f"{chunk['loss_sum'] / max(chunk['pairs'], 1):.4f}")
     return after_batch
 
 

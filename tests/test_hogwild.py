@@ -3,6 +3,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sys
 import time
 
 import numpy as np
@@ -35,7 +36,17 @@ def test_shared_array_is_written_by_a_forked_child():
 def test_split_epoch_covers_the_stream_once():
     chunks = Word2Vec(workers=3)._split_epoch(10)
     assert [(c["first"], c["stop"]) for c in chunks] == [(0, 3), (3, 6), (6, 10)]
-    assert all(c["start"] == c["first"] and c["pairs"] == 0 for c in chunks)
+    assert all(c["position"] == c["first"] and c["pairs"] == 0 and c["rng_state"] is None for c in chunks)
+
+
+def test_the_random_streams_are_all_different():
+    # NumPy pads short seed keys with zeros: without the purpose tag, the subsampling stream
+    # of an epoch would be the windows-and-negatives stream of its first chunk
+    model = Word2Vec(seed=5)
+    keys = [model._seed_key(0), *[model._seed_key(1, e) for e in range(3)],
+            *[model._seed_key(2, e, c) for e in range(3) for c in range(3)]]
+    first_draws = {tuple(np.random.default_rng(key).random(4)) for key in keys}
+    assert len(first_draws) == len(keys)
 
 
 def test_every_worker_updates_the_parents_tables():
@@ -63,8 +74,39 @@ def test_two_workers_learn_the_two_groups_as_well_as_one():
     within = [two.wv.similarity(a, b) for g in GROUPS for a in g for b in g if a < b]
     across = [two.wv.similarity(a, b) for a in GROUPS[0] for b in GROUPS[1]]
     assert min(within) > max(across)
-    assert two.history[-1]["effective_words"] == one.history[-1]["effective_words"]
+    # every pair of the epoch was trained once (a dropped chunk would halve the count)
+    assert two.history[-1]["pairs"] == pytest.approx(one.history[-1]["pairs"], rel=0.02)
     assert two.history[-1]["loss"] == pytest.approx(one.history[-1]["loss"], rel=0.05)
+
+
+def _record_chunk_index(monkeypatch):
+    """Make ``self._chunk_index`` tell a worker's ``_train_batch`` which chunk it trains."""
+    original = Word2Vec._train_chunk
+
+    def train_chunk(self, chunk_index, *args):
+        self._chunk_index = chunk_index
+        return original(self, chunk_index, *args)
+    monkeypatch.setattr(Word2Vec, "_train_chunk", train_chunk)
+
+
+def test_each_chunk_decays_the_learning_rate_over_its_own_part(monkeypatch):
+    # the chunks run side by side: each starts at alpha and ends near min_alpha (epochs=1),
+    # as all of word2vec.c's threads do; a global schedule would start chunk 1 at alpha/2
+    first_lr, last_lr = hogwild.shared_array((2,)), hogwild.shared_array((2,))
+    first_lr[:] = np.nan
+    original = Word2Vec._train_batch
+
+    def train_batch(self, window_ids, window_doc, lr, rng):
+        if np.isnan(first_lr[self._chunk_index]):
+            first_lr[self._chunk_index] = lr
+        last_lr[self._chunk_index] = lr
+        return original(self, window_ids, window_doc, lr, rng)
+    _record_chunk_index(monkeypatch)
+    monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
+    Word2Vec(dim=4, min_count=1, sample=0, epochs=1, batch_size=8, alpha=0.04, min_alpha=0.0, seed=1,
+             workers=2).fit(_corpus(8, n_docs=100), progress=False)
+    np.testing.assert_allclose(first_lr, [0.04, 0.04])
+    assert np.all(last_lr < 0.04 * 0.02)
 
 
 def _slow_batches_and_ctrl_c(monkeypatch, parent_pid, at_batch):
@@ -76,19 +118,13 @@ def _slow_batches_and_ctrl_c(monkeypatch, parent_pid, at_batch):
     def train_batch(self, *args):
         if os.getpid() != parent_pid:
             calls["n"] += 1
-            if calls["n"] == at_batch and self._worker_number == 0:
+            if calls["n"] == at_batch and self._chunk_index == 0:
                 os.kill(parent_pid, signal.SIGINT)
             time.sleep(0.005)
         return original(self, *args)
 
-    original_chunk = Word2Vec._train_chunk
-
-    def train_chunk(self, number, *args):
-        self._worker_number = number
-        return original_chunk(self, number, *args)
-
+    _record_chunk_index(monkeypatch)
     monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
-    monkeypatch.setattr(Word2Vec, "_train_chunk", train_chunk)
 
 
 def test_ctrl_c_stops_every_worker_and_resume_finishes_each_chunk(tmp_path, monkeypatch):
@@ -104,8 +140,9 @@ def test_ctrl_c_stops_every_worker_and_resume_finishes_each_chunk(tmp_path, monk
     with np.load(checkpoint) as saved:
         state = json.loads(str(saved["state"]))
     assert state["epochs_done"] == 0
-    chunks = state["resume_at"]["chunks"]
-    assert len(chunks) == 2 and all(c["first"] < c["start"] < c["stop"] for c in chunks)
+    first, second = state["resume_at"]["chunks"]
+    assert first["first"] < first["position"] < first["stop"]
+    assert second["first"] <= second["position"] < second["stop"]      # (it may not have begun yet)
     resumed = Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
     # the pair count depends only on the random draws, not on the tables: equal counts mean
     # each chunk went on from where it stopped, with the random state it had there
@@ -119,6 +156,38 @@ def test_an_error_in_a_worker_reaches_the_caller():
         with np.errstate(all="ignore"):
             Word2Vec(dim=8, min_count=1, sample=0, alpha=1e35, min_alpha=0, epochs=1, batch_size=16,
                      workers=2).fit(docs, progress=False)
+
+
+def _raise(exception):
+    raise exception
+
+
+def _fails_within(seconds):
+    """Turn a hang into a test failure (SIGALRM raises in the main thread)."""
+    def alarm(signum, frame):
+        raise AssertionError(f"still waiting after {seconds} s")
+    signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+
+
+@pytest.mark.parametrize("how, error", [
+    (lambda: os._exit(0), r"worker \d ended \(exit code 0\) without reporting"),
+    (lambda: os._exit(3), r"worker \d ended \(exit code 3\) without reporting"),
+    (lambda: sys.exit(0), r"worker \d: SystemExit"),
+    (lambda: _raise(KeyboardInterrupt()), r"worker \d: KeyboardInterrupt"),
+    (lambda: b"\xff".decode("utf-8"), r"worker \d: UnicodeDecodeError: 'utf-8' codec"),
+])
+def test_a_worker_that_ends_badly_never_leaves_the_parent_waiting(monkeypatch, how, error):
+    monkeypatch.setattr(Word2Vec, "_train_chunk", lambda self, *args: how())
+    _fails_within(30)
+    try:
+        with pytest.raises(RuntimeError, match=error) as raised:
+            Word2Vec(dim=4, min_count=1, epochs=1, workers=2).fit(_corpus(5, n_docs=20), progress=False)
+    finally:
+        signal.alarm(0)
+    assert not multiprocessing.active_children()
+    if "exit code" not in error:                     # it reported: its traceback is attached
+        assert "Traceback" in str(raised.value.__cause__)
 
 
 def test_a_killed_worker_is_reported_as_out_of_memory(monkeypatch):
@@ -150,9 +219,23 @@ def test_a_checkpoint_from_another_worker_count_is_refused(tmp_path):
         Word2Vec(dim=8, min_count=1, epochs=1, workers=2).fit(docs, progress=False, checkpoint=checkpoint)
 
 
-def test_train_py_word2vec_with_two_workers(tmp_path):
-    import sys
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+def test_an_old_checkpoint_is_refused_with_advice(tmp_path):
+    docs = _corpus(9, n_docs=20)
+    checkpoint = str(tmp_path / "w2v.npz")
+    model = Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
+    with np.load(checkpoint) as saved:
+        arrays = dict(saved)
+    state = json.loads(str(arrays["state"]))
+    del state["config"]["workers"]                  # what minembed wrote before workers existed
+    arrays["state"] = np.array(json.dumps(state))
+    np.savez(checkpoint, **arrays)
+    with pytest.raises(ValueError, match="older minembed.*delete it"):
+        Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
+    assert model.epochs_done == 1
+
+
+def test_train_py_word2vec_with_two_workers(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     import train
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(" ".join(doc) for doc in _corpus(7, n_docs=200)), encoding="utf-8")

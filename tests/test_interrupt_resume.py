@@ -103,7 +103,7 @@ def test_word2vec_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
     def stopped_mid_epoch(saved):
         state = json.loads(str(saved["state"]))
         chunk, = state["resume_at"]["chunks"]                         # one worker, one chunk
-        assert state["epochs_done"] in (1, 2) and chunk["start"] > chunk["first"]
+        assert state["epochs_done"] in (1, 2) and chunk["position"] > chunk["first"]
 
     resumed = interrupt_and_resume(tmp_path, WORD2VEC, r"epoch 2/3:\s+\d+%\|[^|]*\| [1-9][\d.]*k?/",
                                    stopped_mid_epoch)
