@@ -26,6 +26,7 @@ from minembed import (AttentionEncoder, OneHotEncoder, TfidfVectorizer, Tokenize
 from minembed.corpus import corpus_files
 from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
 from minembed.fileio import atomic_write, save_npy, write_json
+from minembed.hogwild import WorkerKilled
 from minembed.onehot import sparsity
 from minembed.viz import attention_svg, pca, scatter_svg
 from minembed.vocab import MASK, PAD, UNK
@@ -694,7 +695,7 @@ def main(argv=None):
         if os.environ.get("MINEMBED_DEBUG"):
             raise
         message = err
-        if isinstance(err, MemoryError):
+        if isinstance(err, MemoryError) and not isinstance(err, WorkerKilled):      # (it gives its own advice)
             message = (f"out of memory ({err}); use smaller settings (--batch-size, --dim, --window, "
                        "--max-len) or a smaller corpus")
         print(f"error: {message}", file=sys.stderr)

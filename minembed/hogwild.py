@@ -147,8 +147,9 @@ def _check_alive(processes, reports, results):
         except queue.Empty:
             pass
         if process.exitcode == -signal.SIGKILL:
-            raise MemoryError(f"word2vec worker {chunk_index} was killed (exit code -9), most likely for "
-                              "lack of memory; use fewer workers or a smaller batch_size")
+            raise WorkerKilled(f"word2vec worker {chunk_index} was killed (exit code -9), most likely for "
+                               "lack of memory; use fewer workers (--workers) or a smaller batch_size "
+                               "(--batch-size)")
         raise RuntimeError(f"word2vec worker {chunk_index} ended (exit code {process.exitcode}) without "
                            "reporting its result")
 
@@ -165,6 +166,10 @@ def _raise_worker_error(chunk_index, kind, message, worker_traceback):
         except TypeError:                            # e.g. UnicodeDecodeError wants 5 arguments
             pass
     raise error from WorkerTraceback(worker_traceback)
+
+
+class WorkerKilled(MemoryError):
+    """A worker process was killed from outside (SIGKILL: usually the out-of-memory killer)."""
 
 
 class WorkerTraceback(Exception):

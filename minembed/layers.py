@@ -1,12 +1,20 @@
 """The encoder's building blocks, each forward pass beside its backward pass.
 
-Every function here is one operation of :mod:`minembed.encoder`'s Transformer block: the
-activations (exact GELU, which needs an ``erf``; ReLU), softmax, LayerNorm and the
-cross-entropy of the masked-token head. A forward function returns its output (and, when
-the backward pass needs more than the input, a ``cache``); the matching ``*_backward``
-function takes the gradient of the loss with respect to that output and returns the
-gradient with respect to the input, its derivative written in the docstring.
-``tests/test_encoder.py`` checks each one against finite differences and PyTorch.
+Every function here is one operation of :mod:`minembed.encoder`'s Transformer block. A
+backward function takes the gradient of the loss with respect to the forward output and
+returns the gradient with respect to the input; its derivative is in its docstring::
+
+    gelu(u) -> out, cache                  gelu_backward(dout, cache) -> du       (needs erf, below)
+    relu(u) -> out, positive               relu_backward(dout, positive) -> du
+    softmax(S) -> A        (in place)      softmax_backward(dA, A) -> dS          (the output is the cache)
+    layer_norm(r, gain, bias, eps) -> out, cache
+                                           layer_norm_backward(dout, cache) -> dr, dgain, dbias
+    cross_entropy(logits, targets) -> loss, dlogits   (the last step, so no backward of its own:
+                                           it returns the gradient at once, written over ``logits``)
+
+``tests/test_encoder.py`` checks erf against ``math.erf``, softmax, LayerNorm and the
+cross-entropy against hand-computed values, and every parameter's gradient through the
+whole block against finite differences (GELU and ReLU) and PyTorch (GELU).
 """
 import math
 

@@ -107,7 +107,7 @@ class Word2Vec:
         self.dim, self.window, self.negative = dim, window, negative
         self.min_count, self.max_vocab, self.sample = min_count, max_vocab, sample
         self.alpha, self.min_alpha, self.epochs = alpha, min_alpha, epochs
-        self.batch_size, self.seed, self.workers = batch_size, seed, workers
+        self.batch_size, self.seed, self.workers = batch_size, int(seed), int(workers)    # (JSON takes no np.int64)
         self.tokenizer = tokenizer or Tokenizer()
         self.history = []            # one dict per epoch: epoch, loss, pairs, effective_words, seconds, words_per_sec
 
@@ -180,12 +180,14 @@ class Word2Vec:
         started = time.perf_counter() - state["seconds"]
         bar = tqdm(total=n_kept, initial=sum(c["position"] - c["first"] for c in chunks), unit="word",
                    unit_scale=True, disable=not progress, desc=f"word2vec epoch {epoch + 1}/{self.epochs}")
-        if self.workers == 1:
-            finished = self._train_chunk(0, chunks[0], padded_ids, padded_doc, epoch,
-                                         lambda: interrupt.requested, _bar_updater(bar))
-        else:
-            finished = hogwild.train_chunks(self, chunks, padded_ids, padded_doc, epoch, interrupt, bar)
-        bar.close()
+        try:
+            if self.workers == 1:
+                finished = self._train_chunk(0, chunks[0], padded_ids, padded_doc, epoch,
+                                             lambda: interrupt.requested, _bar_updater(bar))
+            else:
+                finished = hogwild.train_chunks(self, chunks, padded_ids, padded_doc, epoch, interrupt, bar)
+        finally:
+            bar.close()                                           # ends its line, also before an error
         seconds = time.perf_counter() - started
         if not finished:                                          # Ctrl-C: keep where each chunk stopped
             self._resume_at = {"seconds": seconds, "chunks": chunks}
@@ -224,8 +226,8 @@ class Word2Vec:
             end = min(start + self.batch_size, stop)
             # learning rate: linear from alpha to min_alpha over all epochs (the chunks of an
             # epoch run side by side, so each counts its own way through the epoch)
-            epochs_done = epoch + (start - first) / max(stop - first, 1)
-            lr = self.alpha - (self.alpha - self.min_alpha) * epochs_done / self.epochs
+            epoch_position = epoch + (start - first) / max(stop - first, 1)      # e.g. 2.5: half of epoch 3
+            lr = self.alpha - (self.alpha - self.min_alpha) * epoch_position / self.epochs
             batch_loss, batch_pairs = self._train_batch(
                 padded_ids[start:end + 2 * w], padded_doc[start:end + 2 * w], lr, rng)
             if not np.isfinite(batch_loss):
@@ -272,7 +274,9 @@ class Word2Vec:
         saved = load_npz(path, "a word2vec checkpoint", ("state", "words", "in_vectors", "out_vectors"))
         state = json.loads(str(saved["state"]))
         words, in_vectors, out_vectors = saved["words"].tolist(), saved["in_vectors"], saved["out_vectors"]
-        changed = [k for k, v in state["config"].items() if self.config().get(k) != v]
+        # the worker count shapes only an unfinished epoch: at an epoch boundary it may change
+        free = ("workers",) if state["resume_at"] is None else ()
+        changed = [k for k, v in state["config"].items() if self.config().get(k) != v and k not in free]
         if changed:
             raise ValueError(f"checkpoint {path} was made with other settings ({', '.join(changed)}); "
                              "resume with the same settings, or delete the checkpoint to start afresh")

@@ -2,6 +2,7 @@
 import json
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import time
@@ -143,9 +144,19 @@ def test_ctrl_c_stops_every_worker_and_resume_finishes_each_chunk(tmp_path, monk
     first, second = state["resume_at"]["chunks"]
     assert first["first"] < first["position"] < first["stop"]
     assert second["first"] <= second["position"] < second["stop"]      # (it may not have begun yet)
+    restarted_at = hogwild.shared_array((2,))       # where each worker begins in the resumed run
+    restarted_at[:] = -1
+    original = Word2Vec._train_chunk
+
+    def train_chunk(self, chunk_index, chunk, *args):
+        if restarted_at[chunk_index] < 0:
+            restarted_at[chunk_index] = chunk["position"]
+        return original(self, chunk_index, chunk, *args)
+    monkeypatch.setattr(Word2Vec, "_train_chunk", train_chunk)
     resumed = Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
+    assert restarted_at.tolist() == [first["position"], second["position"]]
     # the pair count depends only on the random draws, not on the tables: equal counts mean
-    # each chunk went on from where it stopped, with the random state it had there
+    # each chunk went on with the random state it had where it stopped
     assert [h["pairs"] for h in resumed.history] == [h["pairs"] for h in reference.history]
     assert resumed.history[-1]["loss"] == pytest.approx(reference.history[-1]["loss"], rel=0.05)
 
@@ -163,11 +174,13 @@ def _raise(exception):
 
 
 def _fails_within(seconds):
-    """Turn a hang into a test failure (SIGALRM raises in the main thread)."""
+    """Turn a hang into a test failure (SIGALRM raises in the main thread); returns the
+    handler it replaced."""
     def alarm(signum, frame):
         raise AssertionError(f"still waiting after {seconds} s")
-    signal.signal(signal.SIGALRM, alarm)
+    previous = signal.signal(signal.SIGALRM, alarm)
     signal.alarm(seconds)
+    return previous
 
 
 @pytest.mark.parametrize("how, error", [
@@ -179,12 +192,13 @@ def _fails_within(seconds):
 ])
 def test_a_worker_that_ends_badly_never_leaves_the_parent_waiting(monkeypatch, how, error):
     monkeypatch.setattr(Word2Vec, "_train_chunk", lambda self, *args: how())
-    _fails_within(30)
+    previous = _fails_within(30)
     try:
         with pytest.raises(RuntimeError, match=error) as raised:
             Word2Vec(dim=4, min_count=1, epochs=1, workers=2).fit(_corpus(5, n_docs=20), progress=False)
     finally:
         signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert not multiprocessing.active_children()
     if "exit code" not in error:                     # it reported: its traceback is attached
         assert "Traceback" in str(raised.value.__cause__)
@@ -194,8 +208,20 @@ def test_a_killed_worker_is_reported_as_out_of_memory(monkeypatch):
     def killed(self, *args):                      # what the kernel's out-of-memory killer does
         os.kill(os.getpid(), signal.SIGKILL)
     monkeypatch.setattr(Word2Vec, "_train_chunk", killed)
-    with pytest.raises(MemoryError, match=r"worker \d was killed \(exit code -9\).*fewer workers"):
+    with pytest.raises(MemoryError, match=r"worker \d was killed \(exit code -9\).*fewer workers \(--workers\)"):
         Word2Vec(dim=4, min_count=1, epochs=1, workers=2).fit(_corpus(5, n_docs=20), progress=False)
+
+
+def test_train_py_passes_a_killed_workers_advice_on_as_it_is(tmp_path, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import train
+    monkeypatch.setattr(Word2Vec, "_train_chunk", lambda self, *args: os.kill(os.getpid(), signal.SIGKILL))
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(doc) for doc in _corpus(7, n_docs=50)), encoding="utf-8")
+    assert train.main(["word2vec", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--min-count", "1",
+                       "--dim", "4", "--workers", "2"]) == 2
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert re.fullmatch(r"error: word2vec worker \d was killed .*\(--batch-size\)", message), message
 
 
 @pytest.mark.parametrize("workers", [0, -2, 1.5])
@@ -211,26 +237,47 @@ def test_without_fork_workers_above_one_are_refused(monkeypatch):
     Word2Vec(workers=1)                                              # one process needs no fork
 
 
-def test_a_checkpoint_from_another_worker_count_is_refused(tmp_path):
-    docs = _corpus(6, n_docs=20)
-    checkpoint = str(tmp_path / "w2v.npz")
-    Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
-    with pytest.raises(ValueError, match="other settings.*workers"):
-        Word2Vec(dim=8, min_count=1, epochs=1, workers=2).fit(docs, progress=False, checkpoint=checkpoint)
+def _rewrite_state(checkpoint, change):
+    """Apply ``change(state)`` to the JSON state inside a checkpoint file."""
+    with np.load(checkpoint) as saved:
+        arrays = dict(saved)
+    state = json.loads(str(arrays["state"]))
+    change(state)
+    arrays["state"] = np.array(json.dumps(state))
+    np.savez(checkpoint, **arrays)
+
+
+def test_the_worker_count_may_change_at_an_epoch_boundary_only(tmp_path, monkeypatch):
+    docs = _corpus(6, n_docs=400, length=10)
+    settings = dict(dim=8, min_count=1, sample=0, batch_size=10, seed=2, epochs=2)
+    # at an epoch boundary (here: after epoch 1 of 2) the tables are all there is to continue from
+    boundary = str(tmp_path / "boundary.npz")
+    Word2Vec(workers=2, **settings).fit(docs, progress=False, checkpoint=boundary)
+
+    def back_to_the_end_of_epoch_1(state):
+        state["epochs_done"], state["history"] = 1, state["history"][:1]
+    _rewrite_state(boundary, back_to_the_end_of_epoch_1)
+    resumed = Word2Vec(workers=1, **settings).fit(docs, progress=False, checkpoint=boundary)
+    assert [h["epoch"] for h in resumed.history] == [1, 2]
+    # mid-epoch, the checkpoint holds the chunks of 2 workers: 1 cannot take them over
+    middle = str(tmp_path / "middle.npz")
+    with monkeypatch.context() as patch:
+        _slow_batches_and_ctrl_c(patch, os.getpid(), at_batch=5)
+        with pytest.raises(KeyboardInterrupt):
+            Word2Vec(workers=2, **settings).fit(docs, progress=False, checkpoint=middle)
+    with pytest.raises(ValueError, match=r"other settings \(workers\)"):
+        Word2Vec(workers=1, **settings).fit(docs, progress=False, checkpoint=middle)
 
 
 def test_an_old_checkpoint_is_refused_with_advice(tmp_path):
     docs = _corpus(9, n_docs=20)
     checkpoint = str(tmp_path / "w2v.npz")
     model = Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
-    with np.load(checkpoint) as saved:
-        arrays = dict(saved)
-    state = json.loads(str(arrays["state"]))
-    del state["config"]["workers"]                  # what minembed wrote before workers existed
-    arrays["state"] = np.array(json.dumps(state))
-    np.savez(checkpoint, **arrays)
+    _rewrite_state(checkpoint, lambda state: state["config"].pop("workers"))   # as minembed wrote it before
+    written = open(checkpoint, "rb").read()
     with pytest.raises(ValueError, match="older minembed.*delete it"):
         Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
+    assert open(checkpoint, "rb").read() == written                    # refused before anything is written
     assert model.epochs_done == 1
 
 

@@ -3,7 +3,8 @@
 A real SIGINT is sent to a real `train.py` process once its progress bar shows that training
 is under way. The process must exit with code 130 and no traceback, keep its checkpoint,
 and print the command that resumes; running that command must end with exactly the
-vectors.txt of a run that was never interrupted. word2vec stops at a batch boundary (here
+vectors.txt of a run that was never interrupted (word2vec with two workers, not bit-for-bit
+repeatable, must finish every epoch with the same pairs). word2vec stops at a batch boundary (here
 mid-epoch, in epoch 2 or 3); the encoder at a step boundary.
 """
 import json
