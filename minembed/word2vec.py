@@ -213,7 +213,8 @@ class Word2Vec:
                  "rng_state": None} for first, stop in zip(bounds[:-1], bounds[1:])]
 
     def _train_chunk(self, chunk_index, chunk, padded_ids, padded_doc, epoch, stop_requested, after_batch):
-        """Train the centres ``chunk["position"]:chunk["stop"]`` batch by batch, updating ``chunk``;
+        """Train the centres ``chunk["position"]:chunk["stop"]`` batch by batch, updating ``chunk``
+        and calling ``after_batch(n_centres, chunk, lr)`` after each batch (to move a progress bar);
         False if ``stop_requested()`` came true first (then ``chunk`` says where to go on)."""
         rng = np.random.default_rng(self._seed_key(2, epoch, chunk_index))
         if chunk["rng_state"]:                                    # continue after a resume, same draws
