@@ -38,6 +38,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -58,6 +59,7 @@ from .vocab import MASK, PAD, UNK, Vocabulary
 PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o",
                "ln1_gain", "ln1_bias", "W_1", "b_1", "W_2", "b_2", "ln2_gain", "ln2_bias", "out_bias")
 PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
+BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
 
 
 # ---------------------------------------------------------------------------- data: sequences, masking
@@ -449,15 +451,25 @@ class AttentionEncoder:
         return int(data["step"])
 
     # ------------------------------------------------------------------ using it
+    def _tokens_of(self, text, i):
+        """One text -> its tokens: a str goes through the tokenizer; a list of str is taken as
+        already tokenized (only lowercased, if the tokenizer lowercases), one token per item."""
+        if isinstance(text, str):
+            return self.tokenizer.tokenize(text)
+        if isinstance(text, (list, tuple)) and all(isinstance(token, str) for token in text):
+            return [token.lower() for token in text] if self.tokenizer.lowercase else list(text)
+        raise TypeError(f"text {i} is a {type(text).__name__}; give a str or a list of token strings")
+
     def _texts_to_ids(self, texts):
-        """Tokenize and look up texts -> (B, T) ids padded with ``<pad>``, T = longest text."""
+        """Tokenize and look up texts -> (B, T) ids padded with ``<pad>``, T = longest text.
+        Pre-tokenized texts keep one id per given token (a word not in the vocabulary -> ``<unk>``)."""
         if isinstance(texts, (str, bytes)):
             raise TypeError("encode expects a list of texts; wrap a single text as [text]")
         rows = []
         for i, text in enumerate(texts):
-            ids = self.vocab.encode(self.tokenizer.tokenize(text))
+            ids = self.vocab.encode(self._tokens_of(text, i))
             if len(ids) == 0:
-                raise ValueError(f"text {i} ({text[:40]!r}) has no tokens; give every text at least one word")
+                raise ValueError(f"text {i} ({str(text)[:40]!r}) has no tokens; give every text at least one word")
             if len(ids) > self.config["max_len"]:
                 warnings.warn(f"text {i} has {len(ids)} tokens; only the first max_len="
                               f"{self.config['max_len']} are encoded", stacklevel=3)
@@ -474,8 +486,14 @@ class AttentionEncoder:
         """Contextual vectors ``(batch, tokens, dim)`` of a list of texts; rows past the end of a
         shorter text (padding) are 0. Texts longer than ``max_len`` tokens are truncated (warning).
 
+        A text is a str (split by the tokenizer) or a list of tokens (one vector per given token,
+        in order; a word outside the vocabulary is read as ``<unk>``), so that benchmarks giving
+        the target's token position line up.
+
         >>> enc.encode(["the cat sat", "a dog"]).shape        # doctest: +SKIP
         (2, 3, 64)
+        >>> enc.encode([["The", "river", "bank", "."]]).shape  # "." is <unk>  # doctest: +SKIP
+        (1, 4, 64)
         """
         return self._encode_ids(self._texts_to_ids(texts), batch_size)
 
@@ -487,6 +505,58 @@ class AttentionEncoder:
             out[start:start + len(chunk)] = y.reshape(chunk.shape + (-1,))
         out[ids == self.vocab.pad_id] = 0.0
         return out
+
+    def fill_mask(self, text, top_k=5):
+        """The most probable words for each blank of ``text``: the masked-token head at work.
+
+        A blank is ``[MASK]`` (any case) or ``<mask>``, in a str or as an item of a token list.
+        Returns the ``top_k`` pairs ``(word, probability)``, most probable first; for a text with
+        several blanks, one such list per blank, left to right. The probabilities are the model's
+        softmax over the words of the vocabulary (special tokens excluded, the rest renormalized).
+
+        >>> enc.fill_mask("she opened the [MASK] and walked into the room", top_k=3)  # doctest: +SKIP
+        [('door', 0.31), ('window', 0.05), ('box', 0.03)]
+        """
+        if not (isinstance(top_k, (int, np.integer)) and top_k > 0):
+            raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
+        n_special = len(self.vocab.specials)            # (__init__ refuses a vocabulary with no words)
+        ids = self._ids_with_blanks(text)                                    # (T,)
+        blanks = np.flatnonzero(ids == self.vocab.mask_id)
+        y, _ = self._forward(ids[None, :])                                   # (T, d)
+        logits = y[blanks] @ self.params["tok_emb"].T + self.params["out_bias"]   # (n_blanks, V)
+        logits[:, :n_special] = -np.inf                                      # never <pad>, <unk>, <mask>
+        probs = softmax(logits.astype(np.float64))                           # (n_blanks, V)
+        k = min(int(top_k), len(self.vocab) - n_special)
+        answers = []
+        for row in probs:
+            best = np.argsort(-row, kind="stable")[:k]
+            answers.append([(self.vocab.itos[i], float(row[i])) for i in best])
+        return answers[0] if len(answers) == 1 else answers
+
+    def _ids_with_blanks(self, text):
+        """A text with ``[MASK]`` / ``<mask>`` blanks -> (T,) ids with ``mask_id`` at each blank."""
+        if isinstance(text, str):
+            pieces = BLANK.split(text)                       # words, blank, words, blank, ...
+            token_lists = [self.tokenizer.tokenize(piece) for piece in pieces]
+        elif isinstance(text, (list, tuple)):
+            token_lists = [[]]
+            for token in self._tokens_of(text, 0):
+                if BLANK.fullmatch(token):
+                    token_lists.append([])
+                else:
+                    token_lists[-1].append(token)
+        else:
+            raise TypeError(f"fill_mask expects a str or a list of tokens, got {type(text).__name__}")
+        if len(token_lists) == 1:
+            raise ValueError(f"no blank in {str(text)[:60]!r}: mark the word to fill in with [MASK]")
+        ids = [self.vocab.encode(token_lists[0])]
+        for tokens in token_lists[1:]:
+            ids += [np.array([self.vocab.mask_id], dtype=np.int32), self.vocab.encode(tokens)]
+        ids = np.concatenate(ids)
+        if len(ids) > self.config["max_len"]:
+            raise ValueError(f"the text has {len(ids)} tokens with its blanks, more than max_len="
+                             f"{self.config['max_len']}; shorten it around the blank")
+        return ids
 
     def sentence_vectors(self, texts):
         """One vector per text: the mean of its contextual token vectors (padding excluded). (B, dim)"""

@@ -1,0 +1,93 @@
+"""AttentionEncoder's user-facing calls: pre-tokenized encode and fill_mask (shapes, errors, and a
+tiny corpus the encoder learns by heart, so fill_mask must find the missing word)."""
+import numpy as np
+import pytest
+
+from minembed import AttentionEncoder, Vocabulary
+
+SENTENCES = ["the cat sat on the mat", "a dog ran to the park", "my bird sang in a tree"]
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return Vocabulary.build([s.split() for s in SENTENCES]).with_specials()
+
+
+@pytest.fixture(scope="module")
+def learned(vocab):
+    """An encoder trained until it knows the three sentences by heart."""
+    encoder = AttentionEncoder(vocab, dim=32, ff_dim=64, max_len=8, seed=2)
+    ids = np.concatenate([vocab.encode(s.split()) for s in SENTENCES] * 40)
+    encoder.fit(ids, steps=400, batch_size=16, lr=1e-2, mask_prob=0.3, heldout=0, eval_every=0,
+                progress=False, weight_decay=0.0)
+    return encoder
+
+
+def test_pre_tokenized_input_gives_one_vector_per_given_token(vocab):
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    H = encoder.encode([["The", "cat", "zebra", ".", "sat"], ["a", "dog"]])       # (2, 5, 8)
+    assert H.shape == (2, 5, 8)
+    assert np.all(H[1, 2:] == 0) and np.all(np.linalg.norm(H[1, :2], axis=1) > 0)   # padding rows are 0
+    # "The" is lowercased like the tokenizer does; "zebra" and "." are not words of the vocabulary: <unk>
+    from_text = encoder.encode(["the cat sat"])[0]
+    unk_row = encoder._texts_to_ids([["The", "cat", "zebra", ".", "sat"]])[0]
+    assert unk_row.tolist() == [vocab["the"], vocab["cat"], vocab.unk_id, vocab.unk_id, vocab["sat"]]
+    np.testing.assert_allclose(encoder.encode([["the", "cat", "sat"]])[0], from_text, rtol=1e-6)
+
+
+def test_pre_tokenized_and_text_inputs_can_be_mixed_and_bad_items_are_refused(vocab):
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    assert encoder.encode(["the cat", ["a", "dog", "ran"]]).shape == (2, 3, 8)
+    with pytest.raises(TypeError, match="text 1 is a int"):
+        encoder.encode(["the cat", 7])
+    with pytest.raises(TypeError, match="list of token strings"):
+        encoder.encode([["the", 3]])
+    with pytest.raises(ValueError, match="no tokens"):
+        encoder.encode([[]])
+
+
+def test_fill_mask_finds_the_word_it_learned(learned):
+    answers = learned.fill_mask("the cat [MASK] on the mat", top_k=3)
+    assert answers[0][0] == "sat"
+    assert [p for _, p in answers] == sorted((p for _, p in answers), reverse=True)
+    assert learned.fill_mask("a dog ran to the <mask>")[0][0] == "park"
+    assert learned.fill_mask(["my", "bird", "[mask]", "in", "a", "tree"])[0][0] == "sang"
+
+
+def test_fill_mask_returns_a_list_per_blank_and_probabilities_of_words_only(learned, vocab):
+    both = learned.fill_mask("the [Mask] sat on the [MASK]", top_k=4)
+    assert len(both) == 2 and all(len(answer) == 4 for answer in both)
+    assert both[0][0][0] == "cat" and both[1][0][0] == "mat"
+    everything = learned.fill_mask("the cat [MASK] on the mat", top_k=10_000)
+    words = [w for w, _ in everything]
+    assert len(words) == len(vocab) - len(vocab.specials)              # top_k is capped at the word count
+    assert not set(words) & set(vocab.specials)                        # never <pad>, <unk> or <mask>
+    assert sum(p for _, p in everything) == pytest.approx(1.0)
+
+
+def test_fill_mask_probabilities_equal_a_softmax_over_the_words(learned, vocab):
+    ids = learned._ids_with_blanks("the cat [MASK] on the mat")
+    y, _ = learned._forward(ids[None, :])
+    logits = (y[2] @ learned.params["tok_emb"].T + learned.params["out_bias"]).astype(np.float64)
+    words = logits[len(vocab.specials):]
+    expected = np.exp(words - words.max()) / np.exp(words - words.max()).sum()
+    top = learned.fill_mask("the cat [MASK] on the mat", top_k=2)
+    best = np.argsort(-expected)[:2]
+    assert [w for w, _ in top] == [vocab.itos[i + len(vocab.specials)] for i in best]
+    np.testing.assert_allclose([p for _, p in top], expected[best], rtol=1e-6)
+
+
+def test_fill_mask_errors_are_clear(learned):
+    with pytest.raises(ValueError, match="no blank"):
+        learned.fill_mask("the cat sat on the mat")
+    with pytest.raises(ValueError, match="more than max_len=8"):
+        learned.fill_mask("the cat [MASK] on the mat and the dog ran to the park")
+    with pytest.raises(ValueError, match="top_k"):
+        learned.fill_mask("the [MASK]", top_k=0)
+    with pytest.raises(TypeError, match="str or a list"):
+        learned.fill_mask(42)
+
+
+def test_an_encoder_without_words_cannot_be_built():
+    with pytest.raises(ValueError, match="at least one word"):
+        AttentionEncoder(Vocabulary([], np.zeros(0, np.int64)).with_specials())
