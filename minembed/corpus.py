@@ -197,6 +197,30 @@ class EncodedCorpus:
         return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
 
 
+def without_specials(corpus):
+    """The same corpus over the same words, with the special tokens taken out of the vocabulary.
+
+    An encoder's corpus has ``<pad>``, ``<unk>`` and ``<mask>`` first; word2vec wants words only.
+    This gives word2vec exactly the encoder's words, in the same order (word ``i`` of the result is
+    word ``i + n_specials`` of the input), so its vectors can start the encoder's ``tok_emb``.
+    ``<unk>`` tokens are dropped (word2vec.c drops unknown words), then documents left empty.
+
+    >>> c = encode_corpus([["a", "b", "a"], ["c"]], min_count=2, specials=("<unk>",))
+    >>> w = without_specials(c)
+    >>> w.vocab.itos, w.ids, w.offsets, w.n_dropped
+    (['a'], array([0, 0], dtype=int32), array([0, 2]), 2)
+    """
+    n_special = len(corpus.vocab.specials)
+    vocab = Vocabulary(corpus.vocab.itos[n_special:], corpus.vocab.counts[n_special:])
+    known = corpus.ids >= n_special                                         # (n_tokens,) bool
+    lengths = np.add.reduceat(known, corpus.offsets[:-1], dtype=np.int64) if len(corpus) else np.zeros(0, np.int64)
+    ids = (corpus.ids[known] - n_special).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
+    if len(ids) == 0:
+        raise ValueError("the corpus has no words outside the special tokens")
+    return EncodedCorpus(vocab, ids, offsets, corpus.n_dropped + int(len(known) - len(ids)))
+
+
 def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None, specials=(),
                   max_tokens=MAX_TOKENS, errors="strict"):
     """Tokenize and encode a corpus in **one pass**, building the vocabulary on the way.

@@ -59,6 +59,7 @@ from .vocab import MASK, PAD, UNK, Vocabulary
 PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o",
                "ln1_gain", "ln1_bias", "W_1", "b_1", "W_2", "b_2", "ln2_gain", "ln2_bias", "out_bias")
 PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
+ENCODE_LAYERS = {"output": "y", "attention": "h", "input": "x"}     # encode(layer=...) -> forward's name
 BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
 
 
@@ -184,6 +185,28 @@ class AttentionEncoder:
                       W_2=normal((f, d), f ** -0.5), b_2=zeros(d), ln2_gain=ones(d), ln2_bias=zeros(d),
                       out_bias=np.log((self.vocab.counts + 1.0) / (self.vocab.total + V)).astype(np.float32))
         return {name: params[name] for name in PARAM_NAMES}
+
+    def init_embeddings(self, vectors):
+        """Start ``tok_emb`` from static word vectors (a ``KeyedVectors``, e.g. ``word2vec.wv``).
+
+        CoVe and ELMo built contextual models on top of static vectors; here word2vec, trained on
+        the same vocabulary, gives the encoder a head start: the rows of words it knows are copied,
+        scaled so that their root-mean-square entry is the random init's ``1/sqrt(dim)``; special
+        tokens and words it lacks keep their random rows. Returns the number of rows copied.
+        """
+        d = self.config["dim"]
+        if vectors.vectors.shape[1] != d:
+            raise ValueError(f"the vectors have dim {vectors.vectors.shape[1]} but the encoder has dim={d}; "
+                             "train them with the same dim")
+        rows = [(i, vectors.index(word)) for i, word in enumerate(self.vocab.itos)
+                if i >= len(self.vocab.specials) and word in vectors]
+        if not rows:
+            raise ValueError("no word of the encoder's vocabulary has a vector; were they trained on another corpus?")
+        ours, theirs = np.array(rows).T                                       # (n,), (n,)
+        copied = vectors.vectors[theirs].astype(np.float64)                   # (n, d)
+        scale = d ** -0.5 / max(np.sqrt(np.mean(copied ** 2)), 1e-12)
+        self.params["tok_emb"][ours] = (copied * scale).astype(self.params["tok_emb"].dtype)
+        return len(rows)
 
     # ------------------------------------------------------------------ forward
     def _forward(self, ids):
@@ -482,7 +505,7 @@ class AttentionEncoder:
             batch[i, :len(ids)] = ids
         return batch
 
-    def encode(self, texts, batch_size=128):
+    def encode(self, texts, batch_size=128, layer="output"):
         """Contextual vectors ``(batch, tokens, dim)`` of a list of texts; rows past the end of a
         shorter text (padding) are 0. Texts longer than ``max_len`` tokens are truncated (warning).
 
@@ -494,15 +517,22 @@ class AttentionEncoder:
         (2, 3, 64)
         >>> enc.encode([["The", "river", "bank", "."]]).shape  # "." is <unk>  # doctest: +SKIP
         (1, 4, 64)
-        """
-        return self._encode_ids(self._texts_to_ids(texts), batch_size)
 
-    def _encode_ids(self, ids, batch_size=128):
+        ``layer`` picks which vectors of the block: ``"output"`` (y, the default), ``"attention"``
+        (h, after attention and the first LayerNorm) or ``"input"`` (x = tok_emb[ids] + pos_emb:
+        static but for the position). They carry different information; compare them.
+        """
+        return self._encode_ids(self._texts_to_ids(texts), batch_size, layer)
+
+    def _encode_ids(self, ids, batch_size=128, layer="output"):
+        if layer not in ENCODE_LAYERS:
+            raise ValueError(f"layer must be one of {list(ENCODE_LAYERS)}, got {layer!r}")
         out = np.zeros(ids.shape + (self.config["dim"],), dtype=self.params["tok_emb"].dtype)  # (B, T, d)
         for start in range(0, len(ids), batch_size):
             chunk = ids[start:start + batch_size]
-            y, _ = self._forward(chunk)
-            out[start:start + len(chunk)] = y.reshape(chunk.shape + (-1,))
+            y, cache = self._forward(chunk)
+            vectors = y if layer == "output" else cache[ENCODE_LAYERS[layer]]          # (b*T, d)
+            out[start:start + len(chunk)] = vectors.reshape(chunk.shape + (-1,))
         out[ids == self.vocab.pad_id] = 0.0
         return out
 

@@ -91,3 +91,47 @@ def test_fill_mask_errors_are_clear(learned):
 def test_an_encoder_without_words_cannot_be_built():
     with pytest.raises(ValueError, match="at least one word"):
         AttentionEncoder(Vocabulary([], np.zeros(0, np.int64)).with_specials())
+
+
+# ---------------------------------------------------------------------------- static vectors as the start
+def test_init_embeddings_copies_known_words_scaled_to_the_init_size(vocab):
+    from minembed import KeyedVectors
+    encoder = AttentionEncoder(vocab, dim=4, ff_dim=8, max_len=8, seed=1)
+    before = encoder.params["tok_emb"].copy()
+    table = np.array([[2.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -2.0]])          # rms entry = 1
+    copied = encoder.init_embeddings(KeyedVectors(["cat", "not-a-word"], table))
+    assert copied == 1
+    np.testing.assert_allclose(encoder.params["tok_emb"][vocab["cat"]], [1.0, 0.0, 0.0, 0.0])  # 2 * 0.5 / 1
+    others = np.arange(len(vocab)) != vocab["cat"]
+    np.testing.assert_array_equal(encoder.params["tok_emb"][others], before[others])  # specials, other words
+    with pytest.raises(ValueError, match="dim 3 but the encoder has dim=4"):
+        encoder.init_embeddings(KeyedVectors(["cat"], np.ones((1, 3))))
+    with pytest.raises(ValueError, match="no word of the encoder's vocabulary"):
+        encoder.init_embeddings(KeyedVectors(["zebra"], np.ones((1, 4))))
+
+
+def test_encode_layers_are_the_forward_passes_arrays(vocab):
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    ids = encoder._texts_to_ids(["the cat sat"])
+    p = encoder.params
+    x = p["tok_emb"][ids[0]] + p["pos_emb"][:3]                                  # (3, 8)
+    np.testing.assert_allclose(encoder.encode(["the cat sat"], layer="input")[0], x, rtol=1e-6)
+    _, cache = encoder._forward(ids)
+    np.testing.assert_allclose(encoder.encode(["the cat sat"], layer="attention")[0], cache["h"], rtol=1e-6)
+    assert not np.allclose(encoder.encode(["the cat sat"], layer="attention"), encoder.encode(["the cat sat"]))
+    with pytest.raises(ValueError, match="layer must be one of"):
+        encoder.encode(["the cat"], layer="middle")
+
+
+def test_without_specials_keeps_the_words_and_their_order():
+    from minembed import encode_corpus
+    from minembed.corpus import without_specials
+    from minembed.vocab import MASK, PAD, UNK
+    corpus = encode_corpus([["a", "b", "a", "rare"], ["odd"], ["b", "c", "c"]], min_count=2,
+                           specials=(PAD, UNK, MASK))
+    words = without_specials(corpus)
+    assert words.vocab.itos == corpus.vocab.itos[3:] and words.vocab.specials == ()
+    np.testing.assert_array_equal(words.vocab.counts, corpus.vocab.counts[3:])
+    # document 2 ("odd" = <unk>) disappears; "rare" (<unk>) inside document 1 is dropped
+    assert [words.vocab.decode(words.document(d)) for d in range(len(words))] == [["a", "b", "a"], ["b", "c", "c"]]
+    assert words.n_dropped == 2
