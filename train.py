@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 import minembed
-from minembed import (AttentionEncoder, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary,
+from minembed import (AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary,
                       encode_corpus, iter_documents)
 from minembed.corpus import corpus_files
 from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
@@ -393,6 +393,9 @@ def add_encoder_args(parser):
                         help="write DIR/checkpoint.npz every N steps (default: %(default)s)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from DIR/checkpoint.npz (same settings) instead of starting afresh")
+    parser.add_argument("--init-from", default=None, metavar="VECTORS",
+                        help="start the token embeddings from these word vectors (word2vec text format, "
+                             "same --dim), e.g. a word2vec run's vectors.txt; `all` does this (default: random)")
 
 
 def run_encoder(args):
@@ -401,11 +404,17 @@ def run_encoder(args):
                    "checkpoint_every")
     if not 0 < args.mask_prob < 1:
         raise UsageError(f"--mask-prob must be between 0 and 1, got {args.mask_prob}")
+    check_files_exist(args, "init_from")
     out, checkpoint = prepare_resumable_out_dir(args)
     tokenizer = Tokenizer()
     corpus = load_corpus(args, tokenizer, specials=(PAD, UNK, MASK))
     encoder = AttentionEncoder(corpus.vocab, dim=args.dim, ff_dim=args.ff_dim, max_len=args.max_len,
                                activation=args.activation, seed=args.seed, tokenizer=tokenizer)
+    if args.init_from:
+        static = KeyedVectors.load_word2vec_format(args.init_from)
+        copied = encoder.init_embeddings(static)
+        print(f"token embeddings start from {args.init_from}: {copied:,} of {len(corpus.vocab):,} rows "
+              "(the rest, and the special tokens, random)")
     started = time.perf_counter()
     fit_resumable(lambda: encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                       mask_prob=args.mask_prob, eval_every=args.eval_every,
@@ -457,11 +466,25 @@ def run_all(args):
         add_args(model_parser)
         model_args = model_parser.parse_args(
             preset + ["--corpus", args.corpus, "--out", os.path.join(args.out, name),
-                      "--seed", str(args.seed)] + (["--overwrite"] if args.overwrite else []))
+                      "--seed", str(args.seed)] + (["--overwrite"] if args.overwrite else [])
+            + static_start(name, model_parser, preset, results))
         model_args.model = name
         results[name] = run(model_args)
     compare_models(args, results)
     return results
+
+
+def static_start(name, model_parser, preset, results):
+    """The encoder builds on word2vec (as CoVe and ELMo built on static vectors): when word2vec ran
+    with the encoder's --dim, the encoder's token embeddings start from its vectors.txt."""
+    if name != "encoder" or "word2vec" not in results:
+        return []
+    encoder_dim = model_parser.parse_args(preset).dim
+    word2vec_dim = results["word2vec"]["vectors"].vectors.shape[1]
+    if word2vec_dim != encoder_dim:
+        print(f"the encoder starts from random vectors: word2vec's dim {word2vec_dim} is not its dim {encoder_dim}")
+        return []
+    return ["--init-from", os.path.join(results["word2vec"]["out"], "vectors.txt")]
 
 
 # ---------------------------------------------------------------------------- all: the comparison
@@ -469,8 +492,17 @@ COMPARE_WORDS = ("sister", "letter", "door", "eyes", "happy", "morning")     # f
 PCA_PAIRS = (("man", "woman"), ("king", "queen"), ("father", "mother"), ("brother", "sister"),
              ("husband", "wife"), ("son", "daughter"), ("uncle", "aunt"), ("gentleman", "lady"))
 PCA_EXTRA = ("two", "three", "four", "five", "morning", "evening", "night")
-# one word, two senses (and the first sense once more): does the encoder tell them apart?
-AMBIGUOUS = ("kind", ("she was very kind to her sister", "what kind of man is he", "he is a kind and good man"))
+# One word, two senses: sentences a and c use the first sense, b the second. The encoder tells the
+# senses apart on a word when a-c is its closest pair (a static vector gives cosine 1 to all three).
+AMBIGUOUS = (("kind", ("she was very kind to her sister", "what kind of man is he", "he is a kind and good man")),
+             ("miss", ("miss bennet came into the room", "i shall miss you very much", "miss lucas sat down by her")),
+             ("present", ("she was not present at the ball", "he gave her a present", "all who were present were silent")),
+             ("like", ("she looked like her mother", "i should like to see him", "a face like that of an angel")),
+             ("case", ("in any case i shall go", "holmes took up the case", "in that case we must wait")),
+             ("hand", ("on the other hand he was poor", "he took her hand", "on the one hand she was glad")))
+# The masked-token head at work: what does the encoder put in each blank?
+FILL_MASK = ("she opened the [MASK] and walked into the room", "it was late at [MASK] when he came home",
+             "he took off his [MASK] and sat down", "i have not the least [MASK] of it")
 METHOD_TITLES = {"onehot": "one-hot", "tfidf": "TF-IDF", "word2vec": "word2vec", "encoder": "encoder"}
 ONEHOT_CELL = "none: cosine 0 with every other word"
 
@@ -531,35 +563,67 @@ def print_neighbour_table(rows, methods):
 
 
 def contextual_comparison(results):
-    """The encoder's vectors for one word in several sentences, and their pairwise cosines."""
+    """The encoder's vectors of each AMBIGUOUS word in its three sentences (pairwise cosines, and
+    whether the same-sense pair a-c is the closest), its answers to FILL_MASK, and one attention map."""
     if "encoder" not in results:
         return None
-    word, sentences = AMBIGUOUS
     encoder = AttentionEncoder.load(os.path.join(results["encoder"]["out"], "encoder.npz"))
-    token_lists = [encoder.tokenizer.tokenize(s) for s in sentences]
-    if word not in encoder.vocab or any(word not in tokens for tokens in token_lists):
-        print(f"the ambiguous word {word!r} is not in the encoder's vocabulary; contextual comparison skipped")
+    triples = []
+    for word, sentences in AMBIGUOUS:
+        token_lists = [encoder.tokenizer.tokenize(s) for s in sentences]
+        if word not in encoder.vocab or any(word not in tokens for tokens in token_lists):
+            print(f"the ambiguous word {word!r} is not in the encoder's vocabulary; its sentences are skipped")
+            continue
+        H = encoder.encode(list(sentences))                                 # (3, T, d)
+        vectors = np.stack([H[i, tokens.index(word)] for i, tokens in enumerate(token_lists)])
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        cosines = unit @ unit.T                                             # (3, 3)
+        triples.append({"word": word, "sentences": list(sentences), "cosines": cosines.tolist(),
+                        "separated": bool(cosines[0, 2] > max(cosines[0, 1], cosines[1, 2]))})
+    if not triples:
+        print("no ambiguous word is in the encoder's vocabulary; contextual comparison skipped")
         return None
-    H = encoder.encode(list(sentences))                                     # (S, T, d)
-    vectors = np.stack([H[i, tokens.index(word)] for i, tokens in enumerate(token_lists)])
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    cosines = unit @ unit.T                                                 # (S, S)
-    attention, tokens = encoder.attention(sentences[1])
-    return {"word": word, "sentences": list(sentences), "cosines": cosines.tolist(),
-            "attention": attention, "attention_tokens": tokens, "attention_sentence": sentences[1]}
+    fill = []
+    for sentence in FILL_MASK:
+        try:
+            fill.append((sentence, encoder.fill_mask(sentence, top_k=5)))
+        except ValueError as err:                                           # e.g. longer than --max-len
+            print(f"fill-mask skipped for {sentence!r}: {err}")
+    attention_sentence = triples[0]["sentences"][1]
+    attention, tokens = encoder.attention(attention_sentence)
+    return {"triples": triples, "fill_mask": fill, "attention": attention, "attention_tokens": tokens,
+            "attention_sentence": attention_sentence}
+
+
+def sense_summary(context):
+    """One sentence, computed from the cosines, of whether the encoder tells senses apart."""
+    triples = context["triples"]
+    good = [t["word"] for t in triples if t["separated"]]
+    bad = [t["word"] for t in triples if not t["separated"]]
+    text = (f"The encoder puts the two same-sense uses closest for {len(good)} of {len(triples)} words"
+            + (f" ({', '.join(good)})" if good else ""))
+    text += f"; not for {', '.join(bad)}." if bad else "."
+    if len(good) * 2 <= len(triples):
+        text += " On this small corpus that is no better than chance (1 in 3 per word): it has not learned these senses."
+    return text
 
 
 def print_contextual(context, static_methods):
     if context is None:
         return
-    word, sentences, cos = context["word"], context["sentences"], context["cosines"]
-    print(f"\n===== one word, several sentences: {word!r} =====")
-    for i, sentence in enumerate(sentences):
-        print(f"  {'abc'[i]}: {sentence}")
+    print("\n===== one word, several sentences (a and c share a sense, b has the other) =====")
+    for triple in context["triples"]:
+        cos = triple["cosines"]
+        print(f"  {triple['word']!r}: a-c {cos[0][2]:.3f} (same sense), a-b {cos[0][1]:.3f}, b-c {cos[1][2]:.3f}"
+              f"  {'separated' if triple['separated'] else 'NOT separated'}   a: {triple['sentences'][0]} | "
+              f"b: {triple['sentences'][1]} | c: {triple['sentences'][2]}")
+    print(f"  {sense_summary(context)}")
     static = ", ".join(METHOD_TITLES[m] for m in static_methods)
-    print(f"  cosine of the encoder's contextual vectors of {word!r}: a-b {cos[0][1]:.3f} (different senses), "
-          f"a-c {cos[0][2]:.3f} (same sense), b-c {cos[1][2]:.3f}")
-    print(f"  static embeddings ({static}) give {word!r} one vector whatever the sentence: cosine 1.000")
+    print(f"  static embeddings ({static}) give a word one vector whatever the sentence: cosine 1.000")
+    if context["fill_mask"]:
+        print("\n===== fill in the blank (the encoder's top 5, with probabilities) =====")
+        for sentence, answers in context["fill_mask"]:
+            print(f"  {sentence}\n    " + ", ".join(f"{word} {p:.2f}" for word, p in answers))
 
 
 def draw_pictures(results, tables, context, out):
@@ -608,13 +672,21 @@ def write_report(out, args, results, rows, context, pictures):
               "|---|" + "---|" * len(methods)]
     lines += [f"| **{word}** | " + " | ".join(cells[m] for m in methods) + " |" for word, cells in rows.items()]
     if context is not None:
-        cos, word = context["cosines"], context["word"]
-        lines += ["", f"## One word, several sentences: *{word}*", ""]
-        lines += [f"- {'abc'[i]}: *{s}*" for i, s in enumerate(context["sentences"])]
-        lines += ["", f"Cosine between the encoder's contextual vectors of *{word}*: a-b **{cos[0][1]:.3f}** "
-                      f"(different senses), a-c **{cos[0][2]:.3f}** (same sense), b-c {cos[1][2]:.3f}. "
-                      "Any static embedding (one-hot, TF-IDF, word2vec, the encoder's input table) gives "
-                      f"*{word}* one vector in every sentence: cosine 1.000."]
+        lines += ["", "## One word, several sentences", "",
+                  "Sentences a and c use one sense of the word, b the other. Cosine between the encoder's "
+                  "contextual vectors of the word; the senses are told apart when a-c is the closest pair. "
+                  "Any static embedding (one-hot, TF-IDF, word2vec, the encoder's input table) gives a word "
+                  "one vector in every sentence: cosine 1.000.", "",
+                  "| word | a | b | c | a-c (same) | a-b | b-c | separated |", "|---|---|---|---|---:|---:|---:|---|"]
+        for t in context["triples"]:
+            cos = t["cosines"]
+            lines.append(f"| *{t['word']}* | {' | '.join(t['sentences'])} | {cos[0][2]:.3f} | {cos[0][1]:.3f} | "
+                         f"{cos[1][2]:.3f} | {'yes' if t['separated'] else 'no'} |")
+        lines += ["", sense_summary(context)]
+        if context["fill_mask"]:
+            lines += ["", "## Fill in the blank", "", "The encoder's five most probable words for each blank:", ""]
+            lines += [f"- *{sentence}*: " + ", ".join(f"{w} ({p:.2f})" for w, p in answers)
+                      for sentence, answers in context["fill_mask"]]
     if pictures:
         lines += ["", "## Pictures", ""]
         lines += [f"### {title}\n\n![{title}]({path})\n" for title, path in pictures.items()]

@@ -13,7 +13,7 @@ import train  # noqa: E402  (train.py lives at the repository root)
 TINY = {  # small settings: the whole run takes a few seconds
     "onehot": [],
     "tfidf": ["--min-df", "1"],
-    "word2vec": ["--epochs", "1", "--min-count", "1", "--dim", "8", "--sample", "0"],
+    "word2vec": ["--epochs", "1", "--min-count", "1", "--dim", "16", "--sample", "0"],
     "encoder": ["--steps", "4", "--min-count", "1", "--dim", "16", "--ff-dim", "32", "--max-len", "16",
                 "--batch-size", "4", "--eval-every", "4", "--checkpoint-every", "4"],
 }
@@ -61,7 +61,9 @@ def test_all_trains_every_model_and_writes_the_report(tiny, tmp_path, capsys):
     assert "| word | one-hot | TF-IDF | word2vec | encoder |" in report
     for word in train.COMPARE_WORDS:
         assert f"| **{word}** |" in report
-    assert "## One word, several sentences: *kind*" in report
+    assert "## One word, several sentences" in report and "| *kind* |" in report
+    assert "## Fill in the blank" in report and "*she opened the [MASK] and walked into the room*: " in report
+    assert "token embeddings start from" in printed                      # the encoder builds on word2vec
     pictures = [line.split("](")[1].rstrip(")") for line in report.splitlines() if line.startswith("![")]
     assert sorted(pictures) == sorted(["tfidf/pca.svg", "word2vec/pca.svg", "encoder/pca.svg",
                                        "encoder/attention.svg"])
@@ -78,7 +80,7 @@ def test_contextual_cosines_are_measured_not_assumed(tiny, tmp_path, monkeypatch
     compare = train.contextual_comparison
     monkeypatch.setattr(train, "contextual_comparison", lambda results: captured.setdefault("c", compare(results)))
     assert run_all(tiny, tmp_path / "all") == 0
-    cosines = np.array(captured["c"]["cosines"])
+    cosines = np.array(captured["c"]["triples"][0]["cosines"])
     assert cosines.shape == (3, 3)
     np.testing.assert_allclose(np.diag(cosines), 1.0, rtol=1e-5)
     assert np.all(cosines[~np.eye(3, dtype=bool)] < 0.9999)             # context changes the vector
@@ -100,10 +102,35 @@ def test_missing_probe_words_are_reported_and_skipped(tiny, tmp_path, monkeypatc
 
 def test_all_runs_without_a_model(tiny, tmp_path, monkeypatch, capsys):
     monkeypatch.delitem(train.MODELS, "tfidf")
-    monkeypatch.setattr(train, "AMBIGUOUS", ("zebra", ("a zebra", "the zebra", "zebra")))
+    monkeypatch.setattr(train, "AMBIGUOUS", (("zebra", ("a zebra", "the zebra", "zebra")),))
     assert run_all(tiny, tmp_path / "all") == 0
     printed = capsys.readouterr().out
-    assert "not in the encoder's vocabulary; contextual comparison skipped" in printed
+    assert "the ambiguous word 'zebra' is not in the encoder's vocabulary; its sentences are skipped" in printed
+    assert "no ambiguous word is in the encoder's vocabulary; contextual comparison skipped" in printed
     report = (tmp_path / "all" / "report.md").read_text(encoding="utf-8")
     assert "| word | one-hot | word2vec | encoder |" in report and "tfidf/pca.svg" not in report
     assert "attention.svg" not in report
+
+
+def test_the_sense_sentence_follows_the_cosines():
+    def triple(word, ac, ab, bc):
+        return {"word": word, "cosines": [[1, ab, ac], [ab, 1, bc], [ac, bc, 1]], "separated": ac > max(ab, bc)}
+    good = {"triples": [triple("kind", 0.9, 0.5, 0.6), triple("miss", 0.8, 0.7, 0.1), triple("case", 0.2, 0.9, 0.3)]}
+    assert train.sense_summary(good) == ("The encoder puts the two same-sense uses closest for 2 of 3 words "
+                                         "(kind, miss); not for case.")
+    bad = {"triples": [triple("kind", 0.1, 0.5, 0.6), triple("miss", 0.8, 0.7, 0.1)]}
+    summary = train.sense_summary(bad)
+    assert summary.startswith("The encoder puts the two same-sense uses closest for 1 of 2 words (miss); not for kind.")
+    assert "has not learned these senses" in summary
+
+
+def test_encoder_init_from_needs_vectors_of_its_dim(tiny, tmp_path, capsys):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 3\nking 1 0 0\nqueen 0 1 0\n", encoding="utf-8")
+    code = train.main(["encoder", "--corpus", str(tiny), "--out", str(tmp_path / "e"), "--dim", "16",
+                       "--init-from", str(vectors)] + TINY["encoder"][:2])
+    assert code == 2
+    assert "the vectors have dim 3 but the encoder has dim=16" in capsys.readouterr().err
+    code = train.main(["encoder", "--corpus", str(tiny), "--out", str(tmp_path / "f"), "--init-from",
+                       str(tmp_path / "missing.txt")])
+    assert code == 2 and "--init-from file not found" in capsys.readouterr().err

@@ -1,0 +1,276 @@
+"""Static vs contextual vectors where context matters: WiC, CoarseWSD-20 and fill-in-the-blank.
+
+    flock /tmp/minembed-bench.lock python3 benchmarks/bench_context.py --out runs/context
+
+Trains word2vec and then the encoder on ``../shared/data/corpora/enwiki-2015-aa.txt.gz`` (one
+tokenizer, one vocabulary: the encoder's ``tok_emb`` starts from the word2vec vectors), writes
+``OUT/word2vec/vectors.txt`` and ``OUT/encoder/encoder.npz``, then compares on
+``../shared/data/context/`` (not shipped: non-commercial licence):
+
+- **WiC** (same sense of the target in two sentences or not): the cosine of the two vectors, one
+  threshold tuned on train, accuracy on dev (chance 50%).
+- **CoarseWSD-20** (which coarse sense of 20 ambiguous nouns): 1-nearest-neighbour by cosine,
+  5-fold cross-validation on its train split, micro and macro; the most-frequent-sense row.
+- **fill-in-the-blank**: a content word (not among the 100 most frequent words) blanked in held-out
+  enwiki documents (the last 1% of documents, seen by neither model): is it in the encoder's top 10?
+
+Rows: static target vector (word2vec), static sentence average (word2vec), contextual target
+vector (the encoder's block output; its attention-sublayer output is printed beside it).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(HERE, "..", "..", "shared", "data")
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+import numpy as np  # noqa: E402
+
+from minembed import AttentionEncoder, KeyedVectors, Tokenizer, Word2Vec, encode_corpus  # noqa: E402
+from minembed.corpus import EncodedCorpus, without_specials  # noqa: E402
+from minembed.incontext import (context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
+                                nearest_neighbour_cv, read_coarsewsd, read_wic, wic_accuracy, wsd_scores)
+from minembed.vocab import MASK, PAD, UNK  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="where word2vec/ and encoder/ are written")
+    parser.add_argument("--data", default=os.path.join(SHARED, "corpora", "enwiki-2015-aa.txt.gz"))
+    parser.add_argument("--context", default=os.path.join(SHARED, "context"), help="the WiC / CoarseWSD-20 folder")
+    parser.add_argument("--max-vocab", type=int, default=30_000)
+    parser.add_argument("--dim", type=int, default=64)
+    parser.add_argument("--ff-dim", type=int, default=256)
+    parser.add_argument("--max-len", type=int, default=64)
+    parser.add_argument("--w2v-epochs", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="word2vec workers")
+    parser.add_argument("--init", choices=("word2vec", "random"), default="word2vec",
+                        help="how the encoder's tok_emb starts")
+    parser.add_argument("--steps", type=int, default=12_000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--mask-prob", type=float, default=0.15)
+    parser.add_argument("--blanks", type=int, default=2000, help="fill-in-the-blank questions")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true",
+                        help="load OUT/word2vec and/or OUT/encoder if they exist instead of training")
+    return parser.parse_args()
+
+
+# ---------------------------------------------------------------------------- data
+def split_documents(corpus, heldout=0.01):
+    """(train, heldout) EncodedCorpus: the last ``heldout`` fraction of documents is held out."""
+    n_train = len(corpus) - max(1, round(len(corpus) * heldout))
+    cut = corpus.offsets[n_train]
+    train = EncodedCorpus(corpus.vocab, corpus.ids[:cut], corpus.offsets[:n_train + 1])
+    held = EncodedCorpus(corpus.vocab, corpus.ids[cut:], corpus.offsets[n_train:] - cut)
+    return train, held
+
+
+def retokenize(tokens, index, tokenizer):
+    """A benchmark's tokens -> our tokenizer's tokens, and where the target went (None if it vanished).
+
+    The benchmarks split off punctuation and keep digits; ours keeps runs of letters. Each given
+    token is re-tokenized: punctuation disappears, "don't" becomes "don", "t"."""
+    pieces, new_index = [], None
+    for i, token in enumerate(tokens):
+        if i == index:
+            found = tokenizer.tokenize(token)
+            if not found:
+                return pieces, None
+            new_index = len(pieces)
+            pieces += found
+        else:
+            pieces += tokenizer.tokenize(token)
+    return pieces, new_index
+
+
+def windows_of(examples, tokenizer, max_len):
+    """[(tokens, index)] -> (windows, indices, kept): windows of at most max_len tokens around each target."""
+    windows, indices, kept = [], [], []
+    for n, (tokens, index) in enumerate(examples):
+        pieces, where = retokenize(tokens, index, tokenizer)
+        if where is None:
+            continue
+        window, where = context_window(pieces, where, max_len)
+        windows.append(window)
+        indices.append(where)
+        kept.append(n)
+    return windows, np.array(indices), np.array(kept)
+
+
+# ---------------------------------------------------------------------------- vectors per method
+def static_target(kv, windows, indices):
+    """word2vec's vector of the target word: the same in every sentence (0 if out of vocabulary)."""
+    out = np.zeros((len(windows), kv.vectors.shape[1]))
+    for n, (window, i) in enumerate(zip(windows, indices)):
+        if window[i] in kv:
+            out[n] = kv[window[i]]
+    return out
+
+
+def static_average(kv, windows):
+    """Mean of word2vec's vectors of the words of the sentence (a bag of words)."""
+    out = np.zeros((len(windows), kv.vectors.shape[1]))
+    for n, window in enumerate(windows):
+        known = [kv[w] for w in window if w in kv]
+        if known:
+            out[n] = np.mean(known, axis=0)
+    return out
+
+
+def contextual_target(encoder, windows, indices, layer="output"):
+    """The encoder's vector of the target in its sentence."""
+    H = encoder.encode(windows, layer=layer)                               # (n, T, d)
+    return H[np.arange(len(windows)), indices].astype(np.float64)
+
+
+def method_vectors(kv, encoder, windows, indices):
+    """{row name: (n, d) vectors} for every compared method."""
+    return {"static target vector (word2vec)": static_target(kv, windows, indices),
+            "static sentence average (word2vec)": static_average(kv, windows),
+            "contextual target vector (encoder output)": contextual_target(encoder, windows, indices),
+            "contextual target vector (encoder attention sublayer)":
+                contextual_target(encoder, windows, indices, layer="attention")}
+
+
+# ---------------------------------------------------------------------------- the three tasks
+def wic_rows(kv, encoder, folder, tokenizer, max_len):
+    splits = {}
+    for split in ("train", "dev"):
+        pairs = read_wic(os.path.join(folder, split))
+        first = windows_of([(p.tokens1, p.index1) for p in pairs], tokenizer, max_len)
+        second = windows_of([(p.tokens2, p.index2) for p in pairs], tokenizer, max_len)
+        both = np.intersect1d(first[2], second[2])                          # pairs whose targets survived
+        labels = np.array([pairs[n].same for n in both])
+        vectors = []
+        for windows, indices, kept in (first, second):
+            keep = np.isin(kept, both)
+            vectors.append(method_vectors(kv, encoder, [w for w, k in zip(windows, keep) if k], indices[keep]))
+        splits[split] = (labels, {name: cosine_rows(vectors[0][name], vectors[1][name]) for name in vectors[0]},
+                         len(pairs))
+    rows = {}
+    for name in splits["train"][1]:
+        rows[name] = wic_accuracy(splits["train"][1][name], splits["train"][0],
+                                  splits["dev"][1][name], splits["dev"][0])
+    return rows, {split: (len(labels), total) for split, (labels, _, total) in splits.items()}
+
+
+def coarsewsd_rows(kv, encoder, folder, tokenizer, max_len, seed):
+    data = read_coarsewsd(folder)
+    predictions, gold = {}, {}
+    for word, examples in data.items():
+        windows, indices, kept = windows_of(list(zip(examples.tokens, examples.indices)), tokenizer, max_len)
+        senses = examples.senses[kept]
+        gold[word] = senses
+        for name, vectors in method_vectors(kv, encoder, windows, indices).items():
+            predictions.setdefault(name, {})[word] = nearest_neighbour_cv(vectors, senses, folds=5, seed=seed)
+        predictions.setdefault("most frequent sense (of the training folds)", {})[word] = \
+            most_frequent_sense_cv(senses, folds=5, seed=seed)
+    return {name: wsd_scores(by_word, gold) for name, by_word in predictions.items()}, \
+        sum(len(g) for g in gold.values())
+
+
+def fill_blank_accuracy(encoder, heldout, n_questions, seed, top_k=10, n_frequent=100):
+    """Share of blanked held-out content words found in the encoder's top ``top_k``."""
+    vocab, T = encoder.vocab, encoder.config["max_len"]
+    n_special = len(vocab.specials)
+    frequent_limit = n_special + n_frequent                  # ids are sorted by frequency after the specials
+    rng = np.random.default_rng([seed, 7])
+    candidates = np.flatnonzero(heldout.ids >= frequent_limit)
+    chosen = np.sort(rng.choice(candidates, size=min(n_questions, len(candidates)), replace=False))
+    doc_of = np.searchsorted(heldout.offsets, chosen, side="right") - 1
+    found = 0
+    for position, doc in zip(chosen, doc_of):
+        start, end = heldout.offsets[doc], heldout.offsets[doc + 1]
+        lo = max(start, min(position - T // 2, end - T))
+        tokens = vocab.decode(heldout.ids[lo:min(end, lo + T)])
+        answer = tokens[position - lo]
+        tokens[position - lo] = "[MASK]"
+        found += answer in [w for w, _ in encoder.fill_mask(tokens, top_k=top_k)]
+    return found / len(chosen), len(chosen)
+
+
+# ---------------------------------------------------------------------------- training
+def train_word2vec(args, train_words, out_dir):
+    path = os.path.join(out_dir, "vectors.txt")
+    if args.reuse and os.path.exists(path):
+        print(f"word2vec: reusing {path}")
+        return KeyedVectors.load_word2vec_format(path), 0.0
+    started = time.perf_counter()
+    model = Word2Vec(dim=args.dim, window=5, negative=5, min_count=1, epochs=args.w2v_epochs,
+                     seed=args.seed, workers=args.workers).fit(train_words)
+    seconds = time.perf_counter() - started
+    os.makedirs(out_dir, exist_ok=True)
+    model.wv.save_word2vec_format(path)
+    return model.wv, seconds
+
+
+def train_encoder(args, train, kv, out_dir):
+    path = os.path.join(out_dir, "encoder.npz")
+    if args.reuse and os.path.exists(path):
+        print(f"encoder: reusing {path}")
+        return AttentionEncoder.load(path), 0.0
+    encoder = AttentionEncoder(train.vocab, dim=args.dim, ff_dim=args.ff_dim, max_len=args.max_len,
+                               seed=args.seed)
+    if args.init == "word2vec":
+        print(f"encoder: tok_emb starts from word2vec ({encoder.init_embeddings(kv):,} rows)")
+    started = time.perf_counter()
+    encoder.fit(train, steps=args.steps, batch_size=args.batch_size, lr=args.lr, mask_prob=args.mask_prob,
+                eval_every=max(args.steps // 6, 1))
+    seconds = time.perf_counter() - started
+    os.makedirs(out_dir, exist_ok=True)
+    encoder.save(path)
+    return encoder, seconds
+
+
+# ---------------------------------------------------------------------------- main
+def main():
+    args = parse_args()
+    for path in (args.data, args.context):
+        if not os.path.exists(path):
+            sys.exit(f"missing {path}: this benchmark reads the shared data (see ../shared/data/SOURCES.md)")
+    tokenizer = Tokenizer()
+    started = time.perf_counter()
+    corpus = encode_corpus(args.data, tokenizer, min_count=5, max_size=args.max_vocab, specials=(PAD, UNK, MASK))
+    train, heldout = split_documents(corpus)
+    print(f"corpus: {corpus.n_tokens:,} tokens, vocabulary {len(corpus.vocab):,}, {len(train):,} training "
+          f"documents, {len(heldout):,} held out ({time.perf_counter() - started:.0f} s)")
+    kv, w2v_seconds = train_word2vec(args, without_specials(train), os.path.join(args.out, "word2vec"))
+    encoder, encoder_seconds = train_encoder(args, train, kv, os.path.join(args.out, "encoder"))
+    train_seconds = time.perf_counter() - started
+    print(f"training: word2vec {w2v_seconds:.0f} s, encoder {encoder_seconds:.0f} s, {train_seconds / 60:.1f} min "
+          "with corpus encoding")
+
+    max_len = encoder.config["max_len"]
+    wic, wic_counts = wic_rows(kv, encoder, os.path.join(args.context, "wic"), tokenizer, max_len)
+    wsd, wsd_count = coarsewsd_rows(kv, encoder, os.path.join(args.context, "coarsewsd20"), tokenizer,
+                                    max_len, args.seed)
+    blank, n_blanks = fill_blank_accuracy(encoder, heldout, args.blanks, args.seed)
+    heldout_eval = encoder.history["eval"][-1] if encoder.history["eval"] else {}
+
+    print(f"\nWiC: {wic_counts['train'][0]:,}/{wic_counts['train'][1]:,} train and {wic_counts['dev'][0]:,}/"
+          f"{wic_counts['dev'][1]:,} dev pairs (the rest lose their target to the tokenizer); "
+          f"CoarseWSD-20: {wsd_count:,} examples")
+    print(f"{'method':<56} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7}")
+    for name in wsd:
+        w = wic.get(name)
+        wic_cells = f"{w['dev_accuracy']:>8.1%} {w['train_accuracy']:>8.1%}" if w else f"{'-':>8} {'-':>8}"
+        print(f"{name:<56} {wic_cells} {wsd[name]['micro']:>10.1%} {wsd[name]['macro']:>7.1%}")
+    print(f"fill-in-the-blank, content word in the top 10: {blank:.1%} of {n_blanks:,} held-out blanks")
+    if heldout_eval:
+        print(f"held-out masked-token accuracy {heldout_eval['accuracy']:.2%} (baseline "
+              f"{encoder.history['baseline_accuracy']:.2%})")
+    results = {"wic": wic, "coarsewsd20": {k: {"micro": v["micro"], "macro": v["macro"]} for k, v in wsd.items()},
+               "fill_blank_top10": blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
+               "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},
+               "settings": vars(args)}
+    with open(os.path.join(args.out, "context.json"), "w") as f:
+        json.dump(results, f, indent=1, default=float)
+
+
+if __name__ == "__main__":
+    main()
