@@ -102,6 +102,20 @@ def mask_tokens(ids, rng, vocab, mask_prob=0.15):
     return masked, targets
 
 
+def sample_candidates(rng, noise_probs, n_samples):
+    """Draw the sampled softmax's candidates: ``n_samples`` ids from ``noise_probs`` (with
+    replacement) and, per id, ``log P(id is among the draws) = log(1 - (1 - q)^n_samples)``.
+
+    Returns ``(sampled_ids (n_samples,), log_inclusion (V,))``; ids that cannot be drawn
+    (q = 0: the specials) get -inf. Worked example: q = (0, 0.5, 0.5), 2 draws ->
+    log_inclusion = (-inf, log 0.75, log 0.75).
+    """
+    sampled_ids = rng.choice(len(noise_probs), size=n_samples, p=noise_probs)
+    with np.errstate(divide="ignore"):
+        log_inclusion = np.log(-np.expm1(n_samples * np.log1p(-np.minimum(noise_probs, 1.0))))
+    return sampled_ids, log_inclusion
+
+
 @contextlib.contextmanager
 def _interrupt_deferred():
     """Hold Ctrl-C until the block is done, so an update is never half applied."""
@@ -231,12 +245,15 @@ class AttentionEncoder:
         return y, cache                                                     # y: (B*T, d)
 
     # ------------------------------------------------------------------ loss and backward
-    def loss_and_grads(self, ids, targets):
+    def loss_and_grads(self, ids, targets, sampled=None):
         """Masked-token cross-entropy of a batch and the gradient of every parameter.
 
         ``ids`` (B, T): already-masked input ids; ``targets`` (B, T): the id to predict, or -1
         where nothing is scored. Computes in the dtype of ``params`` (a float64 copy gives a
         float64 check). Returns ``(loss: float, grads: {name: array like params[name]})``.
+
+        ``sampled``: ``None`` for the full softmax over V, or ``(sampled_ids, log_inclusion)`` from
+        :func:`sample_candidates` for the sampled softmax (see the module docstring).
         """
         ids, targets = self._check_batch(ids, targets)
         p, (B, T), d = self.params, ids.shape, self.config["dim"]
@@ -244,16 +261,30 @@ class AttentionEncoder:
         y, c = self._forward(ids)
         grads = {}
 
-        # tied head + cross-entropy, at the N scored rows only
+        # tied head + cross-entropy, at the N scored rows only, over all V words or a candidate set
         rows = np.flatnonzero(targets.reshape(-1) >= 0)                    # (N,)
+        answers = targets.reshape(-1)[rows]                                 # (N,) ids
         y_rows = y[rows]                                                    # (N, d)
-        logits = np.matmul(y_rows, p["tok_emb"].T, out=self._logits_buffer(len(rows), y.dtype))  # (N, V)
-        logits += p["out_bias"]
-        loss, dlogits = cross_entropy(logits, targets.reshape(-1)[rows])    # dlogits: (N, V)
-        grads["out_bias"] = dlogits.sum(axis=0)
-        d_tok_emb = dlogits.T @ y_rows                                      # (V, d): the head's share
+        if sampled is None:
+            logits = np.matmul(y_rows, p["tok_emb"].T, out=self._logits_buffer(len(rows), y.dtype))  # (N, V)
+            logits += p["out_bias"]
+            loss, dlogits = cross_entropy(logits, answers)                  # dlogits: (N, V)
+            grads["out_bias"] = dlogits.sum(axis=0)
+            d_tok_emb = dlogits.T @ y_rows                                  # (V, d): the head's share
+            head_rows = p["tok_emb"]
+        else:
+            sampled_ids, log_inclusion = sampled
+            candidates = np.union1d(answers, sampled_ids)                   # (C,) unique, sorted
+            head_rows = p["tok_emb"][candidates]                            # (C, d)
+            logits = y_rows @ head_rows.T                                   # (N, C)
+            logits += (p["out_bias"][candidates] - log_inclusion[candidates]).astype(y.dtype)
+            loss, dlogits = cross_entropy(logits, np.searchsorted(candidates, answers))
+            grads["out_bias"] = np.zeros_like(p["out_bias"])
+            grads["out_bias"][candidates] = dlogits.sum(axis=0)            # candidates are unique:
+            d_tok_emb = np.zeros_like(p["tok_emb"])                        # no scatter needed
+            d_tok_emb[candidates] = dlogits.T @ y_rows                     # (C, d)
         dy = np.zeros_like(y)                                               # (B*T, d)
-        dy[rows] = dlogits @ p["tok_emb"]
+        dy[rows] = dlogits @ head_rows
 
         # y = LN2(h + act(h W_1 + b_1) W_2 + b_2)
         dr2, grads["ln2_gain"], grads["ln2_bias"] = layer_norm_backward(dy, c["ln2"])
@@ -316,7 +347,7 @@ class AttentionEncoder:
     # ------------------------------------------------------------------ training
     def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
-            eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True):
+            eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0):
         """Masked-token training with Adam, warm-up then decay, and gradient clipping.
 
         ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
@@ -325,6 +356,10 @@ class AttentionEncoder:
         ``heldout`` fraction of rows is held out. Every ``eval_every`` steps (and at the end) the
         held-out masked-token accuracy and perplexity are measured on fixed masks and appended
         to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
+
+        ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
+        answers and S words drawn per step from the unigram^0.75 distribution (see the module
+        docstring). Evaluation always uses the full softmax.
 
         ``checkpoint``: a ``.npz`` path. If it exists, training **resumes** from it (the result
         equals an uninterrupted run with the same settings); it is written every
@@ -338,6 +373,11 @@ class AttentionEncoder:
                 raise ValueError(f"{name} must be > 0, got {settings[name]}")
         if not 0 < mask_prob < 1:
             raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
+        if not (isinstance(sampled_softmax, (int, np.integer)) and sampled_softmax >= 0):
+            raise ValueError(f"sampled_softmax must be an integer >= 0 (0 = full softmax), got {sampled_softmax!r}")
+        if sampled_softmax:                       # (absent when 0, so older checkpoints still resume)
+            settings["sampled_softmax"] = int(sampled_softmax)
+            noise_probs = self.vocab.noise_probs(0.75)                      # (V,), specials 0
         train_rows, heldout_rows = self._split(corpus, heldout)
         eval_batches = self._eval_batches(heldout_rows[:eval_sequences], mask_prob)
         baseline_id = self._most_frequent_id(train_rows)
@@ -358,7 +398,8 @@ class AttentionEncoder:
                 consistent_rng = rng.bit_generator.state
                 batch = train_rows[rng.integers(0, len(train_rows), size=batch_size)]   # (B, T)
                 ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob)
-                loss, grads = self.loss_and_grads(ids, targets)
+                sampled = sample_candidates(rng, noise_probs, sampled_softmax) if sampled_softmax else None
+                loss, grads = self.loss_and_grads(ids, targets, sampled)
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         f"the loss became {loss} at step {step + 1}: training diverged. The learning "

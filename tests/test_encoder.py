@@ -183,11 +183,11 @@ def test_resume_from_checkpoint_equals_uninterrupted_run(corpus, tmp_path, monke
     interrupted = small_encoder(corpus)
     real_step, calls = AttentionEncoder.loss_and_grads, []
 
-    def stop_at_step_11(self, ids, targets):
+    def stop_at_step_11(self, ids, targets, sampled=None):
         calls.append(1)
         if len(calls) == 11:
             raise KeyboardInterrupt
-        return real_step(self, ids, targets)
+        return real_step(self, ids, targets, sampled)
 
     monkeypatch.setattr(AttentionEncoder, "loss_and_grads", stop_at_step_11)
     with pytest.raises(KeyboardInterrupt):
@@ -334,3 +334,82 @@ def test_train_py_encoder_writes_every_artifact(tmp_path, capsys):
     assert AttentionEncoder.load(out / "encoder.npz").config["dim"] == 16
     assert train.main(["encoder", "--corpus", str(corpus_file), "--out", str(out), "--mask-prob", "1.5",
                        "--overwrite"]) == 2
+
+
+# ---------------------------------------------------------------------------- the sampled softmax
+def test_sample_candidates_inclusion_probabilities_by_hand():
+    from minembed.encoder import sample_candidates
+    ids, log_inclusion = sample_candidates(np.random.default_rng(0), np.array([0.0, 0.5, 0.5]), 2)
+    assert ids.shape == (2,) and set(ids.tolist()) <= {1, 2}
+    np.testing.assert_allclose(log_inclusion, [-np.inf, math.log(0.75), math.log(0.75)])
+
+
+def sampled_case(vocab, seed=0):
+    enc = tiny(vocab)
+    rng = np.random.default_rng(seed)
+    for value in enc.params.values():
+        if value.ndim == 1:
+            value += rng.normal(0, 0.2, value.shape)
+    ids, targets = padded_batch(vocab, rng)
+    from minembed.encoder import sample_candidates
+    sampled = sample_candidates(rng, vocab.noise_probs(0.75), 5)
+    return enc, ids, targets, sampled
+
+
+def test_sampled_softmax_loss_by_hand_and_gradients_by_finite_differences(vocab):
+    enc, ids, targets, sampled = sampled_case(vocab)
+    loss, grads = enc.loss_and_grads(ids, targets, sampled)
+    # by hand: the candidates are the answers and the draws; each logit is lowered by log P(drawn)
+    y, _ = enc._forward(ids)
+    rows, answers = np.flatnonzero(targets.reshape(-1) >= 0), targets.reshape(-1)[targets.reshape(-1) >= 0]
+    candidates = sorted(set(answers.tolist()) | set(sampled[0].tolist()))
+    logits = y[rows] @ enc.params["tok_emb"][candidates].T + enc.params["out_bias"][candidates] - sampled[1][candidates]
+    picked = logits[np.arange(len(rows)), [candidates.index(a) for a in answers]]
+    expected = np.mean(np.log(np.exp(logits).sum(axis=1)) - picked)
+    assert loss == pytest.approx(expected, rel=1e-12)
+    # words that are neither answers nor drawn get no gradient from the head
+    untouched = np.setdiff1d(np.arange(len(vocab)), np.concatenate([candidates, ids.reshape(-1)]))
+    assert len(untouched) and np.all(grads["tok_emb"][untouched] == 0) and np.all(grads["out_bias"][untouched] == 0)
+    report = check_gradients(lambda: enc.loss_and_grads(ids, targets, sampled)[0], enc.params, grads, rtol=1e-5)
+    assert max(report.values()) < 1e-5
+
+
+def test_sampled_softmax_matches_a_pytorch_twin(vocab):
+    torch = pytest.importorskip("torch")
+    enc, ids, targets, sampled = sampled_case(vocab, seed=4)
+    loss, grads = enc.loss_and_grads(ids, targets, sampled)
+    P = {name: torch.tensor(value, requires_grad=True) for name, value in enc.params.items()}
+    F = torch.nn.functional
+    T, d = ids.shape[1], 8
+    x = P["tok_emb"][torch.tensor(ids)] + P["pos_emb"][:T]
+    q, k, v = (x @ P[f"W_{n}"] + P[f"b_{n}"] for n in "qkv")
+    scores = (q @ k.transpose(1, 2) / math.sqrt(d)).masked_fill(
+        torch.tensor(ids == vocab.pad_id)[:, None, :], float("-inf"))
+    h = F.layer_norm(x + torch.softmax(scores, -1) @ v @ P["W_o"] + P["b_o"], (d,), P["ln1_gain"],
+                     P["ln1_bias"], eps=1e-5)
+    y = F.layer_norm(h + F.gelu(h @ P["W_1"] + P["b_1"]) @ P["W_2"] + P["b_2"], (d,), P["ln2_gain"],
+                     P["ln2_bias"], eps=1e-5)
+    scored = torch.tensor(targets.reshape(-1) >= 0)
+    answers = torch.tensor(targets.reshape(-1))[scored]
+    candidates = torch.unique(torch.cat([answers, torch.tensor(sampled[0])]))     # sorted
+    correction = torch.tensor(sampled[1])[candidates]
+    logits = y.reshape(-1, d)[scored] @ P["tok_emb"][candidates].T + P["out_bias"][candidates] - correction
+    torch_loss = F.cross_entropy(logits, torch.searchsorted(candidates, answers))
+    torch_loss.backward()
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-6)
+    for name in PARAM_NAMES:
+        np.testing.assert_allclose(grads[name], P[name].grad.numpy(), rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+def test_fit_with_a_sampled_softmax_learns_and_is_reproducible(corpus):
+    vocab = corpus.vocab
+    runs = []
+    for _ in range(2):
+        enc = AttentionEncoder(vocab, dim=16, ff_dim=32, max_len=16, seed=5)
+        enc.fit(corpus, steps=60, batch_size=8, lr=1e-2, sampled_softmax=20, eval_every=0, progress=False)
+        runs.append(enc)
+    np.testing.assert_array_equal(runs[0].params["tok_emb"], runs[1].params["tok_emb"])
+    losses = runs[0].history["loss"]
+    assert np.mean(losses[-10:]) < np.mean(losses[:10])
+    with pytest.raises(ValueError, match="sampled_softmax must be an integer >= 0"):
+        AttentionEncoder(vocab, dim=8, ff_dim=8, max_len=16).fit(corpus, steps=1, sampled_softmax=-1)
