@@ -15,7 +15,8 @@ tokenizer, one vocabulary: the encoder's ``tok_emb`` starts from the word2vec ve
   enwiki documents (the last 1% of documents, seen by neither model): is it in the encoder's top 10?
 
 Rows: static target vector (word2vec), static sentence average (word2vec), contextual target
-vector (the encoder's block output; its attention-sublayer output is printed beside it).
+vector: the encoder's output at the target's position with the word replaced by ``<mask>``
+(``AttentionEncoder.target_vectors``: what the context says about it), and with the word shown.
 """
 import argparse
 import json
@@ -53,6 +54,9 @@ def parse_args():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--mask-prob", type=float, default=0.15)
+    parser.add_argument("--position-init", choices=("random", "sinusoid"), default="random")
+    parser.add_argument("--sampled-softmax", type=int, default=0,
+                        help="candidates per step for the encoder's head (0 = the full softmax)")
     parser.add_argument("--blanks", type=int, default=2000, help="fill-in-the-blank questions")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true",
@@ -122,19 +126,16 @@ def static_average(kv, windows):
     return out
 
 
-def contextual_target(encoder, windows, indices, layer="output"):
-    """The encoder's vector of the target in its sentence."""
-    H = encoder.encode(windows, layer=layer)                               # (n, T, d)
-    return H[np.arange(len(windows)), indices].astype(np.float64)
+CONTEXTUAL = "contextual target vector (encoder, the word hidden)"
 
 
 def method_vectors(kv, encoder, windows, indices):
     """{row name: (n, d) vectors} for every compared method."""
     return {"static target vector (word2vec)": static_target(kv, windows, indices),
             "static sentence average (word2vec)": static_average(kv, windows),
-            "contextual target vector (encoder output)": contextual_target(encoder, windows, indices),
-            "contextual target vector (encoder attention sublayer)":
-                contextual_target(encoder, windows, indices, layer="attention")}
+            CONTEXTUAL: encoder.target_vectors(windows, indices).astype(np.float64),
+            "contextual target vector (encoder, the word shown)":
+                encoder.target_vectors(windows, indices, hide_target=False).astype(np.float64)}
 
 
 # ---------------------------------------------------------------------------- the three tasks
@@ -215,12 +216,12 @@ def train_encoder(args, train, kv, out_dir):
         print(f"encoder: reusing {path}")
         return AttentionEncoder.load(path), 0.0
     encoder = AttentionEncoder(train.vocab, dim=args.dim, ff_dim=args.ff_dim, max_len=args.max_len,
-                               seed=args.seed)
+                               seed=args.seed, position_init=args.position_init)
     if args.init == "word2vec":
         print(f"encoder: tok_emb starts from word2vec ({encoder.init_embeddings(kv):,} rows)")
     started = time.perf_counter()
     encoder.fit(train, steps=args.steps, batch_size=args.batch_size, lr=args.lr, mask_prob=args.mask_prob,
-                eval_every=max(args.steps // 6, 1))
+                eval_every=max(args.steps // 6, 1), sampled_softmax=args.sampled_softmax)
     seconds = time.perf_counter() - started
     os.makedirs(out_dir, exist_ok=True)
     encoder.save(path)

@@ -30,6 +30,14 @@ chosen). Because the output matrix is the token-embedding table (tied), its grad
 parts: the head's ``dlogits^T y`` and the input lookup's scatter. The head is computed only at
 the N ~ 0.15 B T scored rows: with V = 30k it is by far the largest cost of a step.
 
+Sampled softmax (``fit(sampled_softmax=S)``, Jean et al. 2015; the cousin of word2vec's negative
+sampling): instead of all V words, each step scores a candidate set C = the batch's answers plus S
+words drawn from ``q`` = unigram^0.75. A word's chance of being drawn at least once is
+``p_w = 1 - (1 - q_w)^S``, and every candidate's logit is lowered by ``log p_w`` before the softmax
+over C; without that, frequent words (always drawn) would be pushed down far more often than rare
+ones and the full softmax used afterwards (evaluation, ``fill_mask``) would be biased against them.
+The head then costs N x |C| instead of N x V, and only the C rows of ``tok_emb`` get its gradient.
+
 Data: ``fit`` cuts the corpus's id stream into rows of ``max_len`` tokens (across document
 boundaries, as BERT packs text) and holds out the last rows. Texts given to ``encode`` that are
 longer than ``max_len`` tokens are truncated with a warning; ``loss_and_grads`` refuses them.
@@ -102,6 +110,27 @@ def mask_tokens(ids, rng, vocab, mask_prob=0.15):
     return masked, targets
 
 
+def sinusoid_positions(max_len, dim):
+    """Vaswani et al.'s position vectors, scaled to the token embeddings' size (rms ``1/sqrt(dim)``)::
+
+        P[t, 2i] = sin(t / 10000^(2i/dim)),   P[t, 2i+1] = cos(t / 10000^(2i/dim))
+
+    ``P[t] . P[t+k]`` depends on the offset k only (a sum of cosines of k times each frequency), so
+    "look at the word just before me" is the same direction at every position: the one head can
+    learn it once instead of once per position.
+
+    >>> np.round(sinusoid_positions(2, 2) * np.sqrt(2 / 2) ** -1, 3)
+    array([[0.   , 1.   ],
+           [0.841, 0.54 ]])
+    """
+    frequencies = 10000.0 ** (-np.arange(0, dim, 2) / dim)                 # (ceil(d/2),)
+    angles = np.arange(max_len)[:, None] * frequencies[None, :]            # (L, ceil(d/2))
+    table = np.zeros((max_len, dim))
+    table[:, 0::2] = np.sin(angles)
+    table[:, 1::2] = np.cos(angles[:, :dim // 2])
+    return table * np.sqrt(2.0 / dim)
+
+
 def sample_candidates(rng, noise_probs, n_samples):
     """Draw the sampled softmax's candidates: ``n_samples`` ids from ``noise_probs`` (with
     replacement) and, per id, ``log P(id is among the draws) = log(1 - (1 - q)^n_samples)``.
@@ -150,10 +179,12 @@ class AttentionEncoder:
     ln_eps : epsilon inside LayerNorm's square root.
     seed : seeds initialization and training (batches, masks).
     tokenizer : how :meth:`encode` splits text (default ``Tokenizer()``, as ``train.py``).
+    position_init : how ``pos_emb`` starts: ``"random"`` (normal) or ``"sinusoid"`` (Vaswani et al.'s
+        sines and cosines, see :func:`sinusoid_positions`); it is learned either way.
     """
 
     def __init__(self, vocab, dim=64, ff_dim=256, max_len=64, activation="gelu", ln_eps=1e-5, seed=1,
-                 tokenizer=None):
+                 tokenizer=None, position_init="random"):
         missing = [token for token in (PAD, UNK, MASK) if token not in vocab]
         if missing:
             raise ValueError(f"the encoder's vocabulary needs the special tokens {missing}; build it with "
@@ -167,11 +198,13 @@ class AttentionEncoder:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if not (isinstance(seed, (int, np.integer)) and seed >= 0):
             raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        if position_init not in ("random", "sinusoid"):
+            raise ValueError(f"position_init must be 'random' or 'sinusoid', got {position_init!r}")
         self.vocab = vocab
         self.tokenizer = tokenizer or Tokenizer()
         self.config = {"dim": int(dim), "ff_dim": int(ff_dim), "max_len": int(max_len),
                        "activation": activation, "ln_eps": float(ln_eps), "seed": int(seed),
-                       "vocab_size": len(vocab)}
+                       "vocab_size": len(vocab), "position_init": position_init}
         self.params = self._init_params(np.random.default_rng(seed))
         self.history = {"loss": [], "eval": []}
         self._workspace = None
@@ -193,6 +226,8 @@ class AttentionEncoder:
 
         zeros, ones = (lambda n: np.zeros(n, np.float32)), (lambda n: np.ones(n, np.float32))
         params = {"tok_emb": normal((V, d), d ** -0.5), "pos_emb": normal((L, d), d ** -0.5)}
+        if self.config["position_init"] == "sinusoid":
+            params["pos_emb"] = sinusoid_positions(L, d).astype(np.float32)
         for name in ("q", "k", "v", "o"):
             params[f"W_{name}"], params[f"b_{name}"] = normal((d, d), d ** -0.5), zeros(d)
         params.update(ln1_gain=ones(d), ln1_bias=zeros(d), W_1=normal((d, f), d ** -0.5), b_1=zeros(f),
@@ -495,6 +530,7 @@ class AttentionEncoder:
         data = load_npz(path, "an encoder checkpoint", ["config", "settings", "step", "rng_state", "loss_history",
                                                         "eval_history"] + [f"param/{name}" for name in PARAM_NAMES])
         saved_config, saved_settings = json.loads(str(data["config"])), json.loads(str(data["settings"]))
+        saved_config.setdefault("position_init", "random")                 # (checkpoints made before it)
         if saved_config != self.config:
             raise ValueError(f"checkpoint {path} was made by an encoder with config {saved_config}, "
                              f"not {self.config}; delete it or build the same encoder")
@@ -576,6 +612,29 @@ class AttentionEncoder:
             out[start:start + len(chunk)] = vectors.reshape(chunk.shape + (-1,))
         out[ids == self.vocab.pad_id] = 0.0
         return out
+
+    def target_vectors(self, texts, positions, hide_target=True, layer="output", batch_size=128):
+        """One contextual vector per text: the encoder's vector at token ``positions[i]`` of text i.
+
+        With ``hide_target=True`` (the default) that token is replaced by ``<mask>`` first, so the
+        vector is the encoder's reading of the blank: what the *context* says about the word, the
+        very thing masked-token training teaches. On WiC and CoarseWSD-20 (``bench_context.py``) it
+        separates senses better than the vector of the visible word, whose own (static) embedding
+        dominates it. Texts as in :meth:`encode`; positions count its tokens. Returns (n, dim).
+        """
+        ids = self._texts_to_ids(texts)                                     # (n, T)
+        positions = np.asarray(positions)
+        lengths = np.count_nonzero(ids != self.vocab.pad_id, axis=1)        # (n,)
+        if positions.shape != (len(ids),) or not np.issubdtype(positions.dtype, np.integer):
+            raise ValueError(f"positions must be one integer per text ({len(ids)}), got shape {positions.shape}")
+        if np.any((positions < 0) | (positions >= lengths)):
+            bad = int(np.flatnonzero((positions < 0) | (positions >= lengths))[0])
+            raise ValueError(f"position {positions[bad]} is outside text {bad}, which has {lengths[bad]} tokens "
+                             f"(at most max_len={self.config['max_len']} are encoded)")
+        rows = np.arange(len(ids))
+        if hide_target:
+            ids[rows, positions] = self.vocab.mask_id
+        return self._encode_ids(ids, batch_size, layer)[rows, positions]     # (n, d)
 
     def fill_mask(self, text, top_k=5):
         """The most probable words for each blank of ``text``: the masked-token head at work.
@@ -668,6 +727,7 @@ class AttentionEncoder:
         vocab = Vocabulary(tokens[len(specials):], counts[len(specials):], specials=specials)
         encoder = cls(vocab, **{key: config[key] for key in
                                 ("dim", "ff_dim", "max_len", "activation", "ln_eps", "seed")},
+                      position_init=config.get("position_init", "random"),     # (files before it: random)
                       tokenizer=Tokenizer(**json.loads(str(data["tokenizer"]))))
         encoder.params = {name: data[f"param/{name}"] for name in PARAM_NAMES}
         return encoder

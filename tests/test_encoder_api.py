@@ -135,3 +135,37 @@ def test_without_specials_keeps_the_words_and_their_order():
     # document 2 ("odd" = <unk>) disappears; "rare" (<unk>) inside document 1 is dropped
     assert [words.vocab.decode(words.document(d)) for d in range(len(words))] == [["a", "b", "a"], ["b", "c", "c"]]
     assert words.n_dropped == 2
+
+
+def test_target_vectors_read_the_word_or_its_blank(vocab):
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    texts = ["the cat sat on the mat", ["a", "dog", "ran"]]
+    shown = encoder.target_vectors(texts, [1, 2], hide_target=False)                 # (2, 8)
+    H = encoder.encode(texts)
+    np.testing.assert_allclose(shown, [H[0, 1], H[1, 2]], rtol=1e-6)
+    hidden = encoder.target_vectors(texts, [1, 2])
+    blank = encoder.encode([["the", "<mask>", "sat", "on", "the", "mat"]])[0, 1]       # "<mask>" is the mask id
+    np.testing.assert_allclose(hidden[0], blank, rtol=1e-6)
+    assert not np.allclose(hidden[0], shown[0])
+    attention = encoder.target_vectors(texts, [1, 2], layer="attention")
+    assert attention.shape == (2, 8) and not np.allclose(attention, hidden)
+    with pytest.raises(ValueError, match="position 3 is outside text 1, which has 3 tokens"):
+        encoder.target_vectors(texts, [0, 3])
+    with pytest.raises(ValueError, match="one integer per text"):
+        encoder.target_vectors(texts, [0])
+
+
+def test_sinusoid_positions_by_hand_and_as_the_start_of_pos_emb(vocab, tmp_path):
+    from minembed.encoder import sinusoid_positions
+    P = sinusoid_positions(3, 4) / np.sqrt(2 / 4)
+    np.testing.assert_allclose(P[1], [np.sin(1), np.cos(1), np.sin(0.01), np.cos(0.01)])
+    P = sinusoid_positions(64, 64)
+    assert np.sqrt(np.mean(P ** 2)) == pytest.approx(64 ** -0.5)           # the size of a token embedding
+    gram = P @ P.T                                                           # depends on the offset only
+    np.testing.assert_allclose(np.diag(gram, 1)[:-1], np.diag(gram, 1)[1:], rtol=1e-12)
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, position_init="sinusoid")
+    np.testing.assert_allclose(encoder.params["pos_emb"], sinusoid_positions(8, 8), rtol=1e-6)
+    encoder.save(tmp_path / "e.npz")
+    assert AttentionEncoder.load(tmp_path / "e.npz").config["position_init"] == "sinusoid"
+    with pytest.raises(ValueError, match="position_init must be"):
+        AttentionEncoder(vocab, position_init="learned")
