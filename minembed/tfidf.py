@@ -114,7 +114,7 @@ class TfidfVectorizer:
         self.sublinear_tf = sublinear_tf
         self._check_params()
         self.tokenizer = Tokenizer(pattern=_SAME_MATCHES_FASTER.get(token_pattern, token_pattern),
-                                   lowercase=lowercase)
+                                   lowercase=lowercase, normalize=None)      # as scikit-learn: no normalization
 
     def get_params(self):
         """The constructor settings as a dict (scikit-learn's name; written to config.json)."""

@@ -15,10 +15,14 @@ evaluation sets (Google analogies, WordSim-353, SimLex) are plain lowercase word
     >>> Tokenizer().tokenize("Don't panic: it's 42 o'clock, Mr. Holmes!")
     ['don', 't', 'panic', 'it', 's', 'o', 'clock', 'mr', 'holmes']
 
-Two fine points of "letters" in Python's ``re``: ``\\w`` also counts numeric symbols
-such as "²" or "½" as word characters, so "km²" is one token; and a *decomposed* accent
-(e + U+0301, rare outside macOS file names; also "İ".lower()) is not a word character, so
-it ends a token ("café" written that way gives "cafe"). Normalize such text to NFC first.
+Unicode lets one letter be written two ways: "é" as one code point (U+00E9, *composed*) or as
+"e" followed by a combining accent (U+0301, *decomposed*, as macOS file names and some PDFs
+write it). They look the same but are different strings, and the combining accent is not a
+letter, so the decomposed "café" would be cut into "cafe" and lost. So the tokenizer first
+normalizes non-ASCII text to **NFC** (``normalize="NFC"``, the default: compose where Unicode
+can), and both spellings become the same word; ``normalize=None`` turns this off (TF-IDF does,
+to stay equal to scikit-learn, which does not normalize). One more fine point: ``\\w`` also
+counts numeric symbols such as "²" or "½" as word characters, so "km²" is one token.
 
 Apostrophes split words ("it's" -> "it", "s") exactly as in text8 and in the
 analogy test sets, where "city's" never appears but "city" does. If you prefer
@@ -28,7 +32,9 @@ TF-IDF uses scikit-learn's pattern ``(?u)\\b\\w\\w+\\b`` instead (words of two o
 more word characters, digits included) so its output can equal scikit-learn's.
 """
 import re
+import unicodedata
 
+NORMAL_FORMS = ("NFC", "NFKC", "NFD", "NFKD", None)
 LETTERS = r"[^\W\d_]+"              # default: runs of Unicode letters (text8-style)
 SKLEARN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's CountVectorizer/TfidfVectorizer default
 
@@ -42,6 +48,9 @@ class Tokenizer:
         Regular expression; each match is a token. Default: runs of letters.
     lowercase : bool
         Lowercase the text (Unicode-aware ``str.lower``) before matching.
+    normalize : ``"NFC"`` (default), ``"NFKC"``, ``"NFD"``, ``"NFKD"`` or ``None``
+        Unicode normalization applied first (``unicodedata.normalize``; ASCII text is unchanged by
+        every form, so it is skipped there). ``None``: take the text as it is.
 
     Example
     -------
@@ -49,9 +58,12 @@ class Tokenizer:
     ['the', 'cat', 'sat', 'on', 'the', 'mat']
     """
 
-    def __init__(self, pattern=LETTERS, lowercase=True):
+    def __init__(self, pattern=LETTERS, lowercase=True, normalize="NFC"):
+        if normalize not in NORMAL_FORMS:
+            raise ValueError(f"normalize must be one of {NORMAL_FORMS}, got {normalize!r}")
         self.pattern = pattern
         self.lowercase = lowercase
+        self.normalize = normalize
         self._regex = re.compile(pattern)
         # Shortcut for the default pattern on pure-ASCII text (most English lines): the only
         # ASCII letters are A-Z and a-z, so "map every other character to a space, then split"
@@ -69,6 +81,8 @@ class Tokenizer:
                             "decode bytes first (text = data.decode('utf-8')).")
         if self._ascii_table is not None and text.isascii():
             return text.translate(self._ascii_table).split()
+        if self.normalize and not text.isascii():
+            text = unicodedata.normalize(self.normalize, text)
         if self.lowercase:
             text = text.lower()
         return self._regex.findall(text)
@@ -81,12 +95,12 @@ class Tokenizer:
 
     def config(self):
         """The settings as a JSON-friendly dict (written to config.json)."""
-        return {"pattern": self.pattern, "lowercase": self.lowercase}
+        return {"pattern": self.pattern, "lowercase": self.lowercase, "normalize": self.normalize}
 
     def __repr__(self):
-        return f"Tokenizer(pattern={self.pattern!r}, lowercase={self.lowercase})"
+        return f"Tokenizer(pattern={self.pattern!r}, lowercase={self.lowercase}, normalize={self.normalize!r})"
 
 
-def tokenize(text, pattern=LETTERS, lowercase=True):
+def tokenize(text, pattern=LETTERS, lowercase=True, normalize="NFC"):
     """Tokenize one string with a throw-away :class:`Tokenizer`."""
-    return Tokenizer(pattern, lowercase).tokenize(text)
+    return Tokenizer(pattern, lowercase, normalize).tokenize(text)

@@ -37,8 +37,10 @@ def test_greek_final_sigma_is_lowercased_in_context():
 def test_default_pattern_quirks_are_documented():
     # \w minus digits and "_" still admits numeric symbols such as "²" (category No) ...
     assert Tokenizer().tokenize("10 km² ½") == ["km²", "½"]
-    # ... and a decomposed accent (combining U+0301, not a word character) ends a token
-    assert Tokenizer().tokenize("cafe\u0301 au lait") == ["cafe", "au", "lait"]
+    # ... and a decomposed accent (combining U+0301, not a word character) ends a token, unless
+    # normalization (NFC, the default) has composed it first
+    assert Tokenizer(normalize=None).tokenize("cafe\u0301 au lait") == ["cafe", "au", "lait"]
+    assert Tokenizer().tokenize("cafe\u0301 au lait") == ["caf\u00e9", "au", "lait"]
 
 
 def test_lowercase_off_keeps_case():
@@ -80,8 +82,8 @@ def test_call_function_and_many_agree():
 
 def test_config_and_repr():
     tok = Tokenizer(r"\w+", lowercase=False)
-    assert tok.config() == {"pattern": r"\w+", "lowercase": False}
-    assert Tokenizer().config() == {"pattern": LETTERS, "lowercase": True}
+    assert tok.config() == {"pattern": r"\w+", "lowercase": False, "normalize": "NFC"}
+    assert Tokenizer().config() == {"pattern": LETTERS, "lowercase": True, "normalize": "NFC"}
     assert "lowercase=False" in repr(tok)
 
 
@@ -113,3 +115,32 @@ def test_ascii_shortcut_finds_exactly_what_the_regex_finds(lowercase):
 def test_ascii_shortcut_only_for_the_default_pattern():
     assert Tokenizer(r"\w+").tokenize("snake_case x2") == ["snake_case", "x2"]
     assert Tokenizer().tokenize("snake_case x2") == ["snake", "case", "x"]
+
+
+# ---------------------------------------------------------------------------- Unicode normalization
+import unicodedata  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+def test_composed_and_decomposed_accents_are_the_same_word():
+    composed, decomposed = "caf\u00e9 na\u00efve", "cafe\u0301 nai\u0308ve"
+    assert composed != decomposed and unicodedata.normalize("NFC", decomposed) == composed
+    assert Tokenizer().tokenize(decomposed) == Tokenizer().tokenize(composed) == ["café", "naïve"]
+    # turned off, the combining accent is not a letter: the word is cut where it stands
+    assert Tokenizer(normalize=None).tokenize(decomposed) == ["cafe", "nai", "ve"]
+    assert Tokenizer().config()["normalize"] == "NFC" and Tokenizer(**Tokenizer(normalize=None).config()).normalize is None
+
+
+def test_a_bad_normal_form_is_refused():
+    import pytest
+    with pytest.raises(ValueError, match="normalize must be one of"):
+        Tokenizer(normalize="nfc")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_every_canonically_equal_spelling_gives_the_same_tokens(text):
+    tokenizer = Tokenizer()
+    expected = tokenizer.tokenize(unicodedata.normalize("NFC", text))
+    for form in ("NFD", "NFC"):
+        assert tokenizer.tokenize(unicodedata.normalize(form, text)) == expected

@@ -42,7 +42,7 @@ def test_onehot_writes_config_vocab_and_metrics(corpus_dir, tmp_path, capsys):
     assert config["settings"]["corpus"] == str(corpus_dir)
     assert config["settings"]["min_count"] == 1 and config["settings"]["max_vocab"] is None
     assert config["settings"]["binary"] is False
-    assert config["tokenizer"] == {"pattern": LETTERS, "lowercase": True}
+    assert config["tokenizer"] == {"pattern": LETTERS, "lowercase": True, "normalize": "NFC"}
     assert {"minembed", "python", "numpy", "tqdm"} <= set(config["versions"])
 
     vocab = Vocabulary.load(out / "vocab.tsv")
