@@ -7,14 +7,21 @@ Every run writes into DIR: config.json (every setting, the seed, versions), voca
 the model's artifacts and metrics.json. Mistakes in the input (a missing file, an empty
 corpus, a bad option) end with a one-line message and exit code 2, not a traceback
 (set MINEMBED_DEBUG=1 to see the traceback anyway).
+
+Stopping: Ctrl-C (SIGINT) and SIGTERM (what `kill`, `timeout`, a scheduler or a closing terminal
+send) both let the current step finish, save a checkpoint and print the command that resumes;
+the exit code says which it was: 130 for Ctrl-C, 143 for SIGTERM. Two runs cannot write into the
+same --out at once: the second is refused (exit code 2) naming the process that holds it.
 """
 import argparse
 import math
 import os
 import platform
 import shlex
+import signal
 import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -70,11 +77,11 @@ def add_common_args(parser, model):
 
 
 def prepare_out_dir(args):
-    """Create ``args.out``; refuse to reuse a non-empty one unless --overwrite."""
+    """Create ``args.out`` and lock it for this run; refuse to reuse a non-empty one unless --overwrite."""
     out = args.out
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out!r} exists and is not a directory; choose another --out")
-    if os.path.isdir(out) and os.listdir(out) and not args.overwrite:
+    if os.path.isdir(out) and set(os.listdir(out)) - {LOCK_NAME} and not args.overwrite:
         raise UsageError(f"output directory {out!r} already exists and is not empty; "
                          "pass --overwrite to replace its files, or choose another --out")
     try:
@@ -82,7 +89,66 @@ def prepare_out_dir(args):
         tempfile.TemporaryFile(dir=out).close()     # can we create files in it?
     except OSError as err:
         raise UsageError(f"cannot write to output directory {out!r}: {err.strerror}") from None
+    lock_out_dir(out)
     return out
+
+
+# ---------------------------------------------------------------------------- one run per --out
+LOCK_NAME = ".train.lock"
+HELD_LOCKS = []             # open lock files of this process (closed, hence released, by main)
+
+
+def lock_out_dir(out):
+    """Take ``out/.train.lock`` with ``flock``, or refuse if a live run holds it.
+
+    The operating system releases an flock when its process ends, however it ends, so a lock
+    left by a dead run (killed, crashed, out of memory) is simply taken over. The file keeps the
+    pid of its holder, to name it in the refusal. (Without ``fcntl``, e.g. on Windows: no lock.)
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return
+    path = os.path.join(out, LOCK_NAME)
+    if any(held.name == path for held in HELD_LOCKS):
+        return
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise UsageError(f"--out {out!r} is in use by another train.py run (process {holder}); wait for it "
+                         "to finish, stop it, or choose another --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    HELD_LOCKS.append(handle)
+
+
+def release_locks():
+    while HELD_LOCKS:
+        HELD_LOCKS.pop().close()
+
+
+# ---------------------------------------------------------------------------- stopping: Ctrl-C and SIGTERM
+EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}       # 128 + the signal number, as shells report
+STOPPED_BY = []                                     # "SIGTERM" once one has arrived
+
+
+def sigterm_as_ctrl_c(signum, frame):
+    """SIGTERM gets exactly what the first Ctrl-C gets: the step finishes, a checkpoint is saved.
+
+    The models defer Ctrl-C (SIGINT) until an update is complete; re-sending the signal as SIGINT
+    to ourselves goes through that same path. Only the exit code and the message remember it."""
+    STOPPED_BY.append("SIGTERM")
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def stop_name():
+    return "SIGTERM" if STOPPED_BY else "SIGINT"
 
 
 def versions():
@@ -307,18 +373,21 @@ def fit_resumable(fit, args, checkpoint):
     try:
         fit()
     except KeyboardInterrupt:
+        what = "terminated (SIGTERM)" if STOPPED_BY else "interrupted"
         if os.path.exists(checkpoint):
-            print(f"\ninterrupted; checkpoint saved. Resume with:\n  {resume_command(args)}", file=sys.stderr)
+            print(f"\n{what}; checkpoint saved. Resume with:\n  {resume_command(args)}", file=sys.stderr)
         else:
-            print("\ninterrupted before the first checkpoint; run the same command to start again",
+            print(f"\n{what} before the first checkpoint; run the same command to start again",
                   file=sys.stderr)
-        raise SystemExit(130) from None
+        raise SystemExit(EXIT_CODES[stop_name()]) from None
 
 
 def resume_command(args):
-    """The command that continues this run: every setting spelled out (so a change of defaults
-    cannot break the resume), then --resume. Run it from the same directory."""
-    words = ["python", os.path.relpath(os.path.join(HERE, "train.py")), args.model]
+    """The command that continues this run: the interpreter that is running (``python`` outside
+    the virtual environment would be another one), every setting spelled out (so a change of
+    defaults cannot break the resume), then --resume; quoted for a POSIX shell. Run it from the
+    same directory."""
+    words = [sys.executable, os.path.relpath(os.path.join(HERE, "train.py")), args.model]   # this venv's python
     for key, value in vars(args).items():
         if key in ("model", "func", "overwrite", "resume") or value is None or value is False:
             continue
@@ -761,6 +830,19 @@ def main(argv=None):
     if args.model is None:
         build_parser().print_help()
         return 2
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, sigterm_as_ctrl_c) if in_main_thread else None
+    try:
+        return run(args)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        release_locks()
+        STOPPED_BY.clear()
+
+
+def run(args):
+    """Run the chosen command; a mistake in the input becomes one line and exit code 2."""
     try:
         args.func(args)
     except USER_ERRORS as err:
@@ -773,8 +855,8 @@ def main(argv=None):
         print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
+        print("\nterminated (SIGTERM)" if STOPPED_BY else "\ninterrupted", file=sys.stderr)
+        return EXIT_CODES[stop_name()]
     return 0
 
 

@@ -62,9 +62,10 @@ class Stderr:
         return self.text
 
 
-def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint):
-    """Run train.py, send Ctrl-C when ``progress_pattern`` shows on stderr, check the clean exit
-    and the checkpoint, run the printed resume command; return the output directory."""
+def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint, stop=signal.SIGINT):
+    """Run train.py, send Ctrl-C (to the whole process group, as a terminal does) or SIGTERM (to
+    train.py alone, as `kill` or `timeout` do) when ``progress_pattern`` shows on stderr, check the
+    clean exit and the checkpoint, run the printed resume command; return the output directory."""
     out = tmp_path / "interrupted"
     env = {k: v for k, v in os.environ.items() if k != "MINEMBED_DEBUG"}
     # its own process group, so that Ctrl-C can go to the whole group as a terminal sends it
@@ -74,8 +75,11 @@ def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint):
     stderr = Stderr(process.stderr)
     try:
         stderr.wait_for(progress_pattern, process)
-        os.killpg(process.pid, signal.SIGINT)
-        assert process.wait(timeout=60) == 130, stderr.finish()
+        if stop == signal.SIGINT:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(stop)
+        assert process.wait(timeout=60) == 128 + stop, stderr.finish()
     finally:
         if process.poll() is None:
             process.kill()
@@ -84,11 +88,11 @@ def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint):
     assert (out / "checkpoint.npz").exists() and not (out / "vectors.txt").exists()
     with np.load(out / "checkpoint.npz") as saved:
         check_checkpoint(saved)
+    assert ("terminated (SIGTERM); checkpoint saved" in text) == (stop == signal.SIGTERM), text
     command = re.search(r"Resume with:\n  (.+)\n", text).group(1)
     words = shlex.split(command)
-    assert words[:3] == ["python", "train.py", argv[0]] and words[-1] == "--resume"
-    done = subprocess.run([sys.executable, *words[1:]], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+    assert words[:3] == [sys.executable, "train.py", argv[0]] and words[-1] == "--resume"
+    done = subprocess.run(words, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert not (out / "checkpoint.npz").exists()                   # finished: the checkpoint is gone
     return out
@@ -146,6 +150,29 @@ def test_encoder_ctrl_c_then_resume_equals_an_uninterrupted_run(tmp_path):
             np.testing.assert_array_equal(a[name], b[name], err_msg=name)
 
 
+def test_encoder_sigterm_then_resume_equals_an_uninterrupted_run(tmp_path):
+    def stopped_after_step_30(saved):
+        assert 30 <= int(saved["step"]) < 1500
+
+    resumed = interrupt_and_resume(tmp_path, ENCODER, r"\| *(?:[3-9]\d|[1-9]\d\d)/1500 ", stopped_after_step_30,
+                                   stop=signal.SIGTERM)
+    straight = uninterrupted(tmp_path, ENCODER)
+    assert (resumed / "vectors.txt").read_bytes() == (straight / "vectors.txt").read_bytes()
+
+
+def test_word2vec_with_two_workers_sigterm_to_the_parent_alone_stops_and_resumes(tmp_path):
+    # `kill PID` or `timeout` signal train.py only, not its workers: the parent still stops them
+    def stopped_mid_epoch(saved):
+        state = json.loads(str(saved["state"]))
+        assert len(state["resume_at"]["chunks"]) == 2
+
+    argv = WORD2VEC + ["--workers", "2", "--epochs", "5"]
+    resumed = interrupt_and_resume(tmp_path, argv, r"epoch 2/5:\s+\d+%\|[^|]*\| [1-9][\d.]*k?/",
+                                   stopped_mid_epoch, stop=signal.SIGTERM)
+    metrics = json.loads((resumed / "metrics.json").read_text())
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4, 5]
+
+
 def test_ctrl_c_while_reading_the_corpus_exits_130_without_a_traceback(tmp_path):
     """Ctrl-C before training starts: nothing to resume, and still no traceback. The corpus is
     a named pipe, so we know the process is inside the reader when the signal is sent.
@@ -179,9 +206,57 @@ def test_resume_command_spells_out_every_setting_and_parses_back(tmp_path, model
             "--max-vocab", "50", "--batch-size", "7", "--seed", "3"]
     args = train.build_parser().parse_args(argv)
     words = shlex.split(train.resume_command(args))
-    assert words[0] == "python" and os.path.basename(words[1]) == "train.py" and words[-1] == "--resume"
+    assert words[0] == sys.executable and os.path.basename(words[1]) == "train.py" and words[-1] == "--resume"
     resumed = vars(train.build_parser().parse_args(words[2:]))
     assert resumed.pop("resume") is True
     original = vars(args)
     original.pop("resume")
     assert resumed == original                      # every setting, defaults included, comes back equal
+
+
+def test_resume_command_quotes_an_interpreter_path_with_spaces(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/opt/my envs/bin/python")
+    args = train.build_parser().parse_args(["encoder", "--out", str(tmp_path / "o")])
+    assert train.resume_command(args).startswith("'/opt/my envs/bin/python' ")
+
+
+# ---------------------------------------------------------------------------- one run per --out
+def test_a_second_run_into_a_held_out_directory_is_refused_naming_the_holder(tmp_path, capsys):
+    import fcntl
+    out = tmp_path / "run"
+    out.mkdir()
+    with open(out / train.LOCK_NAME, "w") as held:                  # a live run holds the lock
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242\n")
+        held.flush()
+        code = train.main(["onehot", "--corpus", CORPUS, "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "is in use by another train.py run (process 4242)" in err and err.count("\n") == 1
+    assert os.listdir(out) == [train.LOCK_NAME]                      # nothing written
+
+
+def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / train.LOCK_NAME).write_text("999999\n")                  # its process is gone: no flock held
+    assert train.main(["onehot", "--corpus", CORPUS, "--out", str(out)]) == 0
+    assert (out / "vocab.tsv").exists()
+    assert (out / train.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+    assert train.main(["onehot", "--corpus", CORPUS, "--out", str(out), "--overwrite"]) == 0   # released
+
+
+def test_two_live_processes_cannot_share_an_out_directory(tmp_path):
+    out = tmp_path / "run"
+    first = subprocess.Popen([sys.executable, "train.py", *ENCODER, "--corpus", CORPUS, "--out", str(out)],
+                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = Stderr(first.stderr)
+    try:
+        stderr.wait_for(r"\| *[1-9]\d*/1500 ", first)
+        second = subprocess.run([sys.executable, "train.py", *ENCODER, "--corpus", CORPUS, "--out", str(out),
+                                 "--overwrite"], cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2
+        assert f"is in use by another train.py run (process {first.pid})" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
