@@ -14,6 +14,7 @@ the exit code says which it was: 130 for Ctrl-C, 143 for SIGTERM. Two runs canno
 same --out at once: the second is refused (exit code 2) naming the process that holds it.
 """
 import argparse
+import contextlib
 import math
 import os
 import platform
@@ -102,8 +103,10 @@ def lock_out_dir(out):
     """Take ``out/.train.lock`` with ``flock``, or refuse if a live run holds it.
 
     The operating system releases an flock when its process ends, however it ends, so a lock
-    left by a dead run (killed, crashed, out of memory) is simply taken over. The file keeps the
-    pid of its holder, to name it in the refusal. (Without ``fcntl``, e.g. on Windows: no lock.)
+    left by a dead run (killed, crashed, out of memory) is simply taken over. The file holds the
+    pid of its holder, to name it in the refusal, and is deleted when the run ends. (A run that
+    locked a file another run just deleted checks the inode and tries again.) Without ``fcntl``
+    (Windows) there is no lock.
     """
     try:
         import fcntl
@@ -112,15 +115,22 @@ def lock_out_dir(out):
     path = os.path.join(out, LOCK_NAME)
     if any(held.name == path for held in HELD_LOCKS):
         return
-    handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
+    while True:
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise UsageError(f"--out {out!r} is in use by another train.py run (process {holder}); wait for "
+                             "it to finish, stop it, or choose another --out") from None
+        try:
+            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
+                break                                   # the file we locked is still the lock file
+        except FileNotFoundError:
+            pass
         handle.close()
-        raise UsageError(f"--out {out!r} is in use by another train.py run (process {holder}); wait for it "
-                         "to finish, stop it, or choose another --out") from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"{os.getpid()}\n")
@@ -129,8 +139,12 @@ def lock_out_dir(out):
 
 
 def release_locks():
+    """Delete and unlock this run's lock files (the unlink first, while still holding the lock)."""
     while HELD_LOCKS:
-        HELD_LOCKS.pop().close()
+        handle = HELD_LOCKS.pop()
+        with contextlib.suppress(OSError):
+            os.remove(handle.name)
+        handle.close()
 
 
 # ---------------------------------------------------------------------------- stopping: Ctrl-C and SIGTERM
@@ -462,6 +476,11 @@ def add_encoder_args(parser):
                         help="write DIR/checkpoint.npz every N steps (default: %(default)s)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from DIR/checkpoint.npz (same settings) instead of starting afresh")
+    parser.add_argument("--position-init", choices=("sinusoid", "random"), default="sinusoid",
+                        help="how the position embeddings start (default: %(default)s)")
+    parser.add_argument("--sampled-softmax", type=int, default=0, metavar="S",
+                        help="score each step over the batch's answers + S sampled words instead of the "
+                             "whole vocabulary: faster on large vocabularies (default: 0 = full softmax)")
     parser.add_argument("--init-from", default=None, metavar="VECTORS",
                         help="start the token embeddings from these word vectors (word2vec text format, "
                              "same --dim), e.g. a word2vec run's vectors.txt; `all` does this (default: random)")
@@ -473,12 +492,15 @@ def run_encoder(args):
                    "checkpoint_every")
     if not 0 < args.mask_prob < 1:
         raise UsageError(f"--mask-prob must be between 0 and 1, got {args.mask_prob}")
+    if args.sampled_softmax < 0:
+        raise UsageError(f"--sampled-softmax must be >= 0 (0 = full softmax), got {args.sampled_softmax}")
     check_files_exist(args, "init_from")
     out, checkpoint = prepare_resumable_out_dir(args)
     tokenizer = Tokenizer()
     corpus = load_corpus(args, tokenizer, specials=(PAD, UNK, MASK))
     encoder = AttentionEncoder(corpus.vocab, dim=args.dim, ff_dim=args.ff_dim, max_len=args.max_len,
-                               activation=args.activation, seed=args.seed, tokenizer=tokenizer)
+                               activation=args.activation, seed=args.seed, tokenizer=tokenizer,
+                               position_init=args.position_init)
     if args.init_from:
         static = KeyedVectors.load_word2vec_format(args.init_from)
         copied = encoder.init_embeddings(static)
@@ -487,6 +509,7 @@ def run_encoder(args):
     started = time.perf_counter()
     fit_resumable(lambda: encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                       mask_prob=args.mask_prob, eval_every=args.eval_every,
+                                      sampled_softmax=args.sampled_softmax,
                                       checkpoint=checkpoint, checkpoint_every=args.checkpoint_every),
                   args, checkpoint)
     seconds = time.perf_counter() - started

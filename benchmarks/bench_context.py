@@ -50,12 +50,12 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2, help="word2vec workers")
     parser.add_argument("--init", choices=("word2vec", "random"), default="word2vec",
                         help="how the encoder's tok_emb starts")
-    parser.add_argument("--steps", type=int, default=12_000)
+    parser.add_argument("--steps", type=int, default=22_000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--mask-prob", type=float, default=0.15)
-    parser.add_argument("--position-init", choices=("random", "sinusoid"), default="random")
-    parser.add_argument("--sampled-softmax", type=int, default=0,
+    parser.add_argument("--position-init", choices=("random", "sinusoid"), default="sinusoid")
+    parser.add_argument("--sampled-softmax", type=int, default=2048,
                         help="candidates per step for the encoder's head (0 = the full softmax)")
     parser.add_argument("--blanks", type=int, default=2000, help="fill-in-the-blank questions")
     parser.add_argument("--seed", type=int, default=1)
@@ -251,6 +251,7 @@ def main():
     wsd, wsd_count = coarsewsd_rows(kv, encoder, os.path.join(args.context, "coarsewsd20"), tokenizer,
                                     max_len, args.seed)
     blank, n_blanks = fill_blank_accuracy(encoder, heldout, args.blanks, args.seed)
+    any_blank, _ = fill_blank_accuracy(encoder, heldout, args.blanks, args.seed, n_frequent=0)
     heldout_eval = encoder.history["eval"][-1] if encoder.history["eval"] else {}
 
     print(f"\nWiC: {wic_counts['train'][0]:,}/{wic_counts['train'][1]:,} train and {wic_counts['dev'][0]:,}/"
@@ -261,12 +262,13 @@ def main():
         w = wic.get(name)
         wic_cells = f"{w['dev_accuracy']:>8.1%} {w['train_accuracy']:>8.1%}" if w else f"{'-':>8} {'-':>8}"
         print(f"{name:<56} {wic_cells} {wsd[name]['micro']:>10.1%} {wsd[name]['macro']:>7.1%}")
-    print(f"fill-in-the-blank, content word in the top 10: {blank:.1%} of {n_blanks:,} held-out blanks")
+    print(f"fill-in-the-blank, in the top 10: content words (not among the 100 most frequent) {blank:.1%}, "
+          f"any word {any_blank:.1%}, of {n_blanks:,} held-out blanks each")
     if heldout_eval:
         print(f"held-out masked-token accuracy {heldout_eval['accuracy']:.2%} (baseline "
               f"{encoder.history['baseline_accuracy']:.2%})")
     results = {"wic": wic, "coarsewsd20": {k: {"micro": v["micro"], "macro": v["macro"]} for k, v in wsd.items()},
-               "fill_blank_top10": blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
+               "fill_blank_top10": blank, "fill_blank_any_word_top10": any_blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
                "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},
                "settings": vars(args)}
     with open(os.path.join(args.out, "context.json"), "w") as f:

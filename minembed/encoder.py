@@ -179,12 +179,12 @@ class AttentionEncoder:
     ln_eps : epsilon inside LayerNorm's square root.
     seed : seeds initialization and training (batches, masks).
     tokenizer : how :meth:`encode` splits text (default ``Tokenizer()``, as ``train.py``).
-    position_init : how ``pos_emb`` starts: ``"random"`` (normal) or ``"sinusoid"`` (Vaswani et al.'s
-        sines and cosines, see :func:`sinusoid_positions`); it is learned either way.
+    position_init : how ``pos_emb`` starts: ``"sinusoid"`` (default; Vaswani et al.'s
+        sines and cosines, see :func:`sinusoid_positions`) or ``"random"`` (normal); learned either way.
     """
 
     def __init__(self, vocab, dim=64, ff_dim=256, max_len=64, activation="gelu", ln_eps=1e-5, seed=1,
-                 tokenizer=None, position_init="random"):
+                 tokenizer=None, position_init="sinusoid"):
         missing = [token for token in (PAD, UNK, MASK) if token not in vocab]
         if missing:
             raise ValueError(f"the encoder's vocabulary needs the special tokens {missing}; build it with "

@@ -238,7 +238,7 @@ def test_same_seed_same_weights(vocab):
     counts = vocab.counts + 1.0                                    # out_bias: log unigram frequencies
     np.testing.assert_allclose(a.params["out_bias"], np.log(counts / counts.sum()), rtol=1e-6)
     assert a.config == {"dim": 64, "ff_dim": 256, "max_len": 64, "activation": "gelu", "ln_eps": 1e-5,
-                        "seed": 7, "vocab_size": len(vocab), "position_init": "random"}
+                        "seed": 7, "vocab_size": len(vocab), "position_init": "sinusoid"}
 
 
 def test_save_load_gives_identical_outputs(corpus, tmp_path):

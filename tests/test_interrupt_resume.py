@@ -236,13 +236,17 @@ def test_a_second_run_into_a_held_out_directory_is_refused_naming_the_holder(tmp
     assert os.listdir(out) == [train.LOCK_NAME]                      # nothing written
 
 
-def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path):
+def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path, monkeypatch):
     out = tmp_path / "run"
     out.mkdir()
     (out / train.LOCK_NAME).write_text("999999\n")                  # its process is gone: no flock held
+    seen, real_lock = [], train.lock_out_dir
+    monkeypatch.setattr(train, "lock_out_dir",
+                        lambda path: [real_lock(path), seen.append((out / train.LOCK_NAME).read_text())])
     assert train.main(["onehot", "--corpus", CORPUS, "--out", str(out)]) == 0
+    assert seen == [f"{os.getpid()}\n"]                             # taken over, with our pid
     assert (out / "vocab.tsv").exists()
-    assert (out / train.LOCK_NAME).read_text() == f"{os.getpid()}\n"
+    assert not (out / train.LOCK_NAME).exists()                      # a finished run leaves no lock file
     assert train.main(["onehot", "--corpus", CORPUS, "--out", str(out), "--overwrite"]) == 0   # released
 
 
