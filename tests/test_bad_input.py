@@ -241,6 +241,54 @@ def crlf_equals_lf_train_py(d):
     assert (d / "crlf" / "vocab.tsv").read_bytes() == (d / "lf" / "vocab.tsv").read_bytes()
 
 
+def hold_the_out_dir(d):
+    """A live run holds d/run: a process that keeps the flock (and its pid) until the test ends."""
+    (d / "run").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'w'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); f.write('31337\\n'); f.flush(); "
+                               "print('held', flush=True); time.sleep(60)", str(d / "run" / train.LOCK_NAME)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    HOLDERS.append(holder)
+
+
+HOLDERS = []
+
+
+def decomposed_accents_are_one_word(d):
+    composed = encode_corpus([Tokenizer().tokenize("un caf\u00e9 noir")])
+    decomposed = encode_corpus([Tokenizer().tokenize("un cafe\u0301 noir")])
+    assert composed.vocab.itos == decomposed.vocab.itos and "caf\u00e9" in composed.vocab
+
+
+def old_encoder_file_loads(d):
+    """An encoder.npz written before position_init existed loads (as the random init it had)."""
+    encoder = small_encoder(d, position_init="random")
+    encoder.save(d / "e.npz")
+    with np.load(d / "e.npz") as data:
+        arrays = dict(data)
+    config = json.loads(str(arrays["config"]))
+    del config["position_init"]
+    arrays["config"] = np.array(json.dumps(config))
+    np.savez(d / "old.npz", **arrays)
+    loaded = AttentionEncoder.load(d / "old.npz")
+    assert loaded.config["position_init"] == "random"
+    np.testing.assert_array_equal(loaded.encode(["the cat"]), encoder.encode(["the cat"]))
+
+
+def encoder_checkpoint_from_the_previous_version(d):
+    """A checkpoint written before position_init existed (random positions) is refused by today's
+    default encoder, naming both configurations."""
+    small_encoder_checkpoint(d / "c.npz", d, position_init="random")
+    with np.load(d / "c.npz") as data:
+        arrays = dict(data)
+    config = json.loads(str(arrays["config"]))
+    del config["position_init"]
+    arrays["config"] = np.array(json.dumps(config))
+    np.savez(d / "c.npz", **arrays)
+    small_encoder(d).fit(encoder_corpus(d), steps=2, batch_size=2, checkpoint=str(d / "c.npz"), progress=False)
+
+
 W2V = "word2vec --corpus {d}/ok.txt --out {d}/run"
 ENC = "encoder --corpus {d}/ok.txt --out {d}/run --min-count 1"
 
@@ -491,6 +539,30 @@ CATALOGUE = [
         r"--out '.*a_file' exists and is not a directory"),
     cli("--out cannot be created (its parent is a file)", "word2vec --corpus {d}/ok.txt --out {d}/a_file/run",
         r"cannot write to output directory '.*a_file/run': Not a directory", own_process=True),
+    # ------------------------------------------------------------ added in turn 2
+    cli("--out held by a live run", "onehot --corpus {d}/ok.txt --out {d}/run --overwrite",
+        r"--out '.*run' is in use by another train.py run \(process 31337\)", setup=hold_the_out_dir),
+    works("a decomposed accent (e + U+0301) is the composed word (NFC)", decomposed_accents_are_one_word),
+    works("an encoder file from before position_init loads", old_encoder_file_loads),
+    lib("encoder checkpoint from the previous version", encoder_checkpoint_from_the_previous_version, ValueError,
+        r"made by an encoder with config .*'position_init': 'random'.*delete it or build the same encoder"),
+    lib("fill_mask without a blank", lambda d: small_encoder(d).fill_mask("the cat sat"), ValueError,
+        r"no blank in 'the cat sat': mark the word to fill in with \[MASK\]"),
+    lib("fill_mask text longer than max_len", lambda d: small_encoder(d).fill_mask("the cat [MASK] " * 5),
+        ValueError, r"15 tokens with its blanks, more than max_len=8; shorten it"),
+    lib("target_vectors position outside the text", lambda d: small_encoder(d).target_vectors(["the cat"], [2]),
+        ValueError, r"position 2 is outside text 0, which has 2 tokens"),
+    lib("static vectors of another dim for the encoder",
+        lambda d: small_encoder(d).init_embeddings(KeyedVectors(["cat"], np.ones((1, 3)))), ValueError,
+        r"the vectors have dim 3 but the encoder has dim=8; train them with the same dim"),
+    cli("encoder --init-from vectors of another dim", ENC + " --dim 8 --ff-dim 8 --max-len 8 --init-from {d}/v3.txt",
+        r"the vectors have dim 3 but the encoder has dim=8",
+        setup=lambda d: (d / "v3.txt").write_text("1 3\ncat 1 2 3\n")),
+    cli("encoder --init-from a missing file", ENC + " --init-from {d}/nope.txt", r"--init-from file not found"),
+    cli("encoder --init-from a file that is not vectors", ENC + " --init-from {d}/ok.txt", r"ok\.txt"),
+    cli("encoder --sampled-softmax -1", ENC + " --sampled-softmax -1", r"--sampled-softmax must be >= 0"),
+    lib("Tokenizer with an unknown normal form", lambda d: Tokenizer(normalize="nfc"), ValueError,
+        r"normalize must be one of"),
 ]
 
 
@@ -512,6 +584,13 @@ def assert_one_line_error(code, stderr, message):
     assert stderr.endswith("\n") and stderr.count("\n") == 1, f"not one line: {stderr!r}"
     assert stderr.startswith("error: "), stderr
     assert re.search(message, stderr), f"{message!r} not in {stderr!r}"
+
+
+@pytest.fixture(autouse=True)
+def stop_holders():
+    yield
+    while HOLDERS:
+        HOLDERS.pop().kill()
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=case_id)
