@@ -155,10 +155,16 @@ STOPPED_BY = []                                     # "SIGTERM" once one has arr
 def sigterm_as_ctrl_c(signum, frame):
     """SIGTERM gets exactly what the first Ctrl-C gets: the step finishes, a checkpoint is saved.
 
-    The models defer Ctrl-C (SIGINT) until an update is complete; re-sending the signal as SIGINT
-    to ourselves goes through that same path. Only the exit code and the message remember it."""
+    The models defer Ctrl-C (SIGINT) until an update is complete, by installing their own SIGINT
+    handler for that time; calling whatever SIGINT handler is current goes through that same
+    path. (Where SIGINT is ignored, as in a job started with `nohup ... &`, or left to the
+    default, we raise KeyboardInterrupt as Python's own handler would.) Only the exit code and
+    the message remember that it was SIGTERM."""
     STOPPED_BY.append("SIGTERM")
-    os.kill(os.getpid(), signal.SIGINT)
+    handler = signal.getsignal(signal.SIGINT)
+    if not callable(handler):
+        raise KeyboardInterrupt
+    handler(signal.SIGINT, frame)
 
 
 def stop_name():
@@ -543,7 +549,7 @@ MODELS = {
     "tfidf": (add_tfidf_args, run_tfidf, ["--min-df", "2"]),
     "word2vec": (add_word2vec_args, run_word2vec, ["--epochs", "10", "--min-count", "3", "--dim", "64"]),
     "encoder": (add_encoder_args, run_encoder,
-                ["--steps", "1500", "--min-count", "3", "--eval-every", "500", "--checkpoint-every", "500"]),
+                ["--steps", "3000", "--min-count", "3", "--eval-every", "500", "--checkpoint-every", "500"]),
 }
 
 
@@ -700,6 +706,25 @@ def sense_summary(context):
     return text
 
 
+def learned_summary(results, context):
+    """Sentences, computed from the run's numbers, of what the encoder learned and what it did not."""
+    metrics = results.get("encoder", {}).get("metrics", {})
+    lines = []
+    if "heldout" in metrics:
+        accuracy, baseline = metrics["heldout"]["accuracy"], metrics["baseline_accuracy"]
+        lines.append(f"It guesses {accuracy:.1%} of held-out masked words, {accuracy / baseline:.1f} times the "
+                     f"{baseline:.1%} of always guessing {metrics['baseline_token']!r}.")
+    if context and context["fill_mask"]:
+        vocab = results["encoder"]["vocab"]
+        frequent = set(vocab.itos[len(vocab.specials):len(vocab.specials) + 50])
+        guesses = [word for _, answers in context["fill_mask"] for word, _ in answers]
+        share = sum(word in frequent for word in guesses) / len(guesses)
+        lines.append(f"{share:.0%} of its fill-in-the-blank guesses above are among the 50 most frequent words"
+                     + (": it has learned mostly which short words go where, little of the content words."
+                        if share >= 0.5 else ", the rest content words that fit the sentence."))
+    return " ".join(lines)
+
+
 def print_contextual(context, static_methods):
     if context is None:
         return
@@ -716,6 +741,8 @@ def print_contextual(context, static_methods):
         print("\n===== fill in the blank (the encoder's top 5, with probabilities) =====")
         for sentence, answers in context["fill_mask"]:
             print(f"  {sentence}\n    " + ", ".join(f"{word} {p:.2f}" for word, p in answers))
+    if context.get("learned"):
+        print(f"  {context['learned']}")
 
 
 def draw_pictures(results, tables, context, out):
@@ -779,6 +806,8 @@ def write_report(out, args, results, rows, context, pictures):
             lines += ["", "## Fill in the blank", "", "The encoder's five most probable words for each blank:", ""]
             lines += [f"- *{sentence}*: " + ", ".join(f"{w} ({p:.2f})" for w, p in answers)
                       for sentence, answers in context["fill_mask"]]
+        if context.get("learned"):
+            lines += ["", context["learned"]]
     if pictures:
         lines += ["", "## Pictures", ""]
         lines += [f"### {title}\n\n![{title}]({path})\n" for title, path in pictures.items()]
@@ -810,6 +839,8 @@ def compare_models(args, results):
     if rows:
         print_neighbour_table(rows, list(tables))
     context = contextual_comparison(results)
+    if context is not None:
+        context["learned"] = learned_summary(results, context)
     print_contextual(context, [m for m in tables if m in ("onehot", "tfidf", "word2vec")])
     pictures = draw_pictures(results, tables, context, args.out)
     write_report(args.out, args, results, rows, context, pictures)

@@ -19,7 +19,6 @@ vector: the encoder's output at the target's position with the word replaced by 
 (``AttentionEncoder.target_vectors``: what the context says about it), and with the word shown.
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -32,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from minembed import AttentionEncoder, KeyedVectors, Tokenizer, Word2Vec, encode_corpus  # noqa: E402
 from minembed.corpus import EncodedCorpus, without_specials  # noqa: E402
+from minembed.fileio import write_json  # noqa: E402
 from minembed.incontext import (context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
                                 nearest_neighbour_cv, read_coarsewsd, read_wic, wic_accuracy, wsd_scores)
 from minembed.vocab import MASK, PAD, UNK  # noqa: E402
@@ -177,7 +177,7 @@ def coarsewsd_rows(kv, encoder, folder, tokenizer, max_len, seed):
 
 def fill_blank_accuracy(encoder, heldout, n_questions, seed, top_k=10, n_frequent=100):
     """Share of blanked held-out content words found in the encoder's top ``top_k``."""
-    vocab, T = encoder.vocab, encoder.config["max_len"]
+    vocab, T = heldout.vocab, encoder.config["max_len"]        # the corpus's ids -> words -> the encoder's ids
     n_special = len(vocab.specials)
     frequent_limit = n_special + n_frequent                  # ids are sorted by frequency after the specials
     rng = np.random.default_rng([seed, 7])
@@ -271,8 +271,7 @@ def main():
                "fill_blank_top10": blank, "fill_blank_any_word_top10": any_blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
                "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},
                "settings": vars(args)}
-    with open(os.path.join(args.out, "context.json"), "w") as f:
-        json.dump(results, f, indent=1, default=float)
+    write_json(os.path.join(args.out, "context.json"), results)
 
 
 if __name__ == "__main__":

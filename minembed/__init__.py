@@ -1,7 +1,7 @@
 """minembed: how text becomes vectors, four classic ways, in plain NumPy.
 
 Read in this order: tokenize -> vocab -> corpus -> sparse -> onehot -> tfidf -> word2vec
--> encoder (with optim) -> vectors / evaluate / viz / probe.
+-> encoder (with optim, then mlm: its training) -> vectors / evaluate / incontext / viz / probe.
 """
 from .tokenize import Tokenizer, tokenize
 from .vocab import Vocabulary

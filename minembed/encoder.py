@@ -23,7 +23,7 @@ backward function; the ones written inline below, used over and over::
     residual     z = a + g(a)    =>  da = dz + (gradient through g)
     gather       x = E[ids]      =>  dE[ids[i]] += dx[i]                (np.add.at: repeats add up)
 
-Training is BERT's masked language model: 15% of the real tokens are chosen, and of those
+Training (the loop, masking, checkpoints: :mod:`minembed.mlm`) is BERT's masked language model: 15% of the real tokens are chosen, and of those
 80% become ``<mask>``, 10% a random word, 10% stay as they are; the loss asks the model to
 recover the original word at the chosen positions only (padding and ``<unk>`` are never
 chosen). Because the output matrix is the token-embedding table (tied), its gradient has two
@@ -42,24 +42,17 @@ Data: ``fit`` cuts the corpus's id stream into rows of ``max_len`` tokens (acros
 boundaries, as BERT packs text) and holds out the last rows. Texts given to ``encode`` that are
 longer than ``max_len`` tokens are truncated with a warning; ``loss_and_grads`` refuses them.
 """
-import contextlib
 import json
 import math
-import os
 import re
-import signal
-import sys
-import threading
-import time
 import warnings
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .fileio import load_npz, save_npz
-from .layers import (ACTIVATIONS, cross_entropy, layer_norm, layer_norm_backward, softmax,
-                     softmax_backward)
-from .optim import Adam, clip_grad_norm, warmup_decay_lr
+from .layers import ACTIVATIONS, cross_entropy, layer_norm, layer_norm_backward, softmax, softmax_backward
+from .mlm import (MaskedLMTraining, TrainingDiverged, make_sequences, mask_tokens,  # noqa: F401 (re-exported)
+                  sample_candidates)
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
 from .vocab import MASK, PAD, UNK, Vocabulary
@@ -69,46 +62,6 @@ PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "
 PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
 ENCODE_LAYERS = {"output": "y", "attention": "h", "input": "x"}     # encode(layer=...) -> forward's name
 BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
-
-
-# ---------------------------------------------------------------------------- data: sequences, masking
-def make_sequences(ids, max_len, pad_id):
-    """Cut a flat id stream into rows of ``max_len``; the last row is padded with ``pad_id``.
-
-    >>> make_sequences(np.array([5, 6, 7, 8, 9]), 2, pad_id=0)
-    array([[5, 6],
-           [7, 8],
-           [9, 0]], dtype=int32)
-    """
-    ids = np.asarray(ids, dtype=np.int32).reshape(-1)
-    n_rows = -(-len(ids) // max_len)
-    rows = np.full(n_rows * max_len, pad_id, dtype=np.int32)
-    rows[:len(ids)] = ids
-    return rows.reshape(n_rows, max_len)
-
-
-def mask_tokens(ids, rng, vocab, mask_prob=0.15):
-    """BERT's masking: choose each real token with probability ``mask_prob``; of the chosen,
-    80% -> ``<mask>``, 10% -> a random (non-special) word, 10% unchanged.
-
-    Returns ``(masked_ids, targets)``: ``targets`` is the original id at chosen positions and
-    -1 elsewhere. Padding and ``<unk>`` are never chosen (there is nothing to predict). At least
-    one position per batch is chosen, so the loss is always defined.
-    """
-    n_special = len(vocab.specials)
-    choosable = ids >= n_special                        # specials take the first ids
-    chosen = (rng.random(ids.shape) < mask_prob) & choosable
-    if not chosen.any() and choosable.any():
-        candidates = np.flatnonzero(choosable)
-        chosen.flat[candidates[rng.integers(len(candidates))]] = True
-    targets = np.where(chosen, ids, -1).astype(np.int64)
-    roll = rng.random(ids.shape)
-    masked = ids.copy()
-    masked[chosen & (roll < 0.8)] = vocab.mask_id
-    randomized = chosen & (roll >= 0.8) & (roll < 0.9)
-    masked[randomized] = rng.integers(n_special, len(vocab), size=int(randomized.sum()))
-    return masked, targets
-
 
 def sinusoid_positions(max_len, dim):
     """Vaswani et al.'s position vectors, scaled to the token embeddings' size (rms ``1/sqrt(dim)``)::
@@ -131,43 +84,11 @@ def sinusoid_positions(max_len, dim):
     return table * np.sqrt(2.0 / dim)
 
 
-def sample_candidates(rng, noise_probs, n_samples):
-    """Draw the sampled softmax's candidates: ``n_samples`` ids from ``noise_probs`` (with
-    replacement) and, per id, ``log P(id is among the draws) = log(1 - (1 - q)^n_samples)``.
-
-    Returns ``(sampled_ids (n_samples,), log_inclusion (V,))``; ids that cannot be drawn
-    (q = 0: the specials) get -inf. Worked example: q = (0, 0.5, 0.5), 2 draws ->
-    log_inclusion = (-inf, log 0.75, log 0.75).
-    """
-    sampled_ids = rng.choice(len(noise_probs), size=n_samples, p=noise_probs)
-    with np.errstate(divide="ignore"):
-        log_inclusion = np.log(-np.expm1(n_samples * np.log1p(-np.minimum(noise_probs, 1.0))))
-    return sampled_ids, log_inclusion
-
-
-@contextlib.contextmanager
-def _interrupt_deferred():
-    """Hold Ctrl-C until the block is done, so an update is never half applied."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if received:
-        raise KeyboardInterrupt
-
-
-class TrainingDiverged(ValueError):
-    """The loss became NaN or infinite."""
-
-
 # ---------------------------------------------------------------------------- the model
-class AttentionEncoder:
+class AttentionEncoder(MaskedLMTraining):
     """One-block, one-head Transformer encoder with hand-written backprop (see the module docstring).
+
+    Its training (``fit``, ``evaluate_batches``, checkpoints) is in :mod:`minembed.mlm`.
 
     Parameters
     ----------
@@ -378,178 +299,6 @@ class AttentionEncoder:
         if not (targets >= 0).any():
             raise ValueError("no position is scored: every target is -1 (mask some tokens first)")
         return ids, targets
-
-    # ------------------------------------------------------------------ training
-    def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
-            weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
-            eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0):
-        """Masked-token training with Adam, warm-up then decay, and gradient clipping.
-
-        ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
-        (``encode_corpus(path, specials=(PAD, UNK, MASK))``) or a flat id array. Its id stream is
-        cut into ``max_len`` rows (across document boundaries, as BERT packs text); the last
-        ``heldout`` fraction of rows is held out. Every ``eval_every`` steps (and at the end) the
-        held-out masked-token accuracy and perplexity are measured on fixed masks and appended
-        to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
-
-        ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
-        answers and S words drawn per step from the unigram^0.75 distribution (see the module
-        docstring). Evaluation always uses the full softmax.
-
-        ``checkpoint``: a ``.npz`` path. If it exists, training **resumes** from it (the result
-        equals an uninterrupted run with the same settings); it is written every
-        ``checkpoint_every`` steps, at the end, and when Ctrl-C stops training.
-        """
-        settings = dict(steps=steps, batch_size=batch_size, lr=lr, decay=decay, mask_prob=mask_prob,
-                        warmup_steps=max(1, steps // 20) if warmup_steps is None else warmup_steps,
-                        weight_decay=weight_decay, clip_norm=clip_norm, heldout=heldout)
-        for name in ("steps", "batch_size", "lr"):
-            if not settings[name] > 0:
-                raise ValueError(f"{name} must be > 0, got {settings[name]}")
-        if not 0 < mask_prob < 1:
-            raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
-        if not (isinstance(sampled_softmax, (int, np.integer)) and sampled_softmax >= 0):
-            raise ValueError(f"sampled_softmax must be an integer >= 0 (0 = full softmax), got {sampled_softmax!r}")
-        if sampled_softmax:                       # (absent when 0, so older checkpoints still resume)
-            settings["sampled_softmax"] = int(sampled_softmax)
-            noise_probs = self.vocab.noise_probs(0.75)                      # (V,), specials 0
-        train_rows, heldout_rows = self._split(corpus, heldout)
-        eval_batches = self._eval_batches(heldout_rows[:eval_sequences], mask_prob)
-        baseline_id = self._most_frequent_id(train_rows)
-        self.history["baseline_accuracy"] = _accuracy_of_constant(eval_batches, baseline_id)
-        self.history["baseline_token"] = self.vocab.itos[baseline_id]
-        matrices = [name for name, value in self.params.items() if value.ndim == 2]
-        optimizer = Adam(self.params, lr=lr, weight_decay=weight_decay, decay=matrices)
-        rng = np.random.default_rng([self.config["seed"], 1])               # batches and masks
-        step = 0
-        if checkpoint and os.path.exists(checkpoint):
-            step = self._load_checkpoint(checkpoint, optimizer, rng, settings)
-        bar = tqdm(total=steps, initial=step, disable=not progress, unit="step", desc="encoder")
-        tokens_per_step = batch_size * self.config["max_len"]
-        consistent_rng = None          # rng state matching the params when a step is half done
-        started, first_step = time.perf_counter(), step
-        try:
-            while step < steps:
-                consistent_rng = rng.bit_generator.state
-                batch = train_rows[rng.integers(0, len(train_rows), size=batch_size)]   # (B, T)
-                ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob)
-                sampled = sample_candidates(rng, noise_probs, sampled_softmax) if sampled_softmax else None
-                loss, grads = self.loss_and_grads(ids, targets, sampled)
-                if not math.isfinite(loss):
-                    raise TrainingDiverged(
-                        f"the loss became {loss} at step {step + 1}: training diverged. The learning "
-                        f"rate lr={lr} is probably too high; try {lr / 10:g}, or keep clip_norm set.")
-                with _interrupt_deferred():                                  # never half an update
-                    if clip_norm:
-                        clip_grad_norm(grads, clip_norm)
-                    optimizer.lr = warmup_decay_lr(step, steps, lr, settings["warmup_steps"], decay)
-                    optimizer.step(grads)
-                    step += 1
-                    self.history["loss"].append(loss)
-                    consistent_rng = None
-                bar.update(1)
-                tokens_per_second = tokens_per_step * (step - first_step) / max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix(loss=f"{np.mean(self.history['loss'][-50:]):.3f}",
-                                tok_s=f"{tokens_per_second:,.0f}", refresh=False)
-                if step == steps or (eval_every and step % eval_every == 0):
-                    self.history["eval"].append({"step": step, **self.evaluate_batches(eval_batches)})
-                    if progress:
-                        bar.write(_format_eval(self.history["eval"][-1], self.history["baseline_accuracy"]))
-                if checkpoint and (step == steps or (checkpoint_every and step % checkpoint_every == 0)):
-                    self._save_checkpoint(checkpoint, optimizer, rng.bit_generator.state, step, settings)
-        except KeyboardInterrupt:
-            if checkpoint:
-                self._save_checkpoint(checkpoint, optimizer, consistent_rng or rng.bit_generator.state,
-                                      step, settings)
-                print(f"\ninterrupted after step {step}; checkpoint saved to {checkpoint}. Run again "
-                      "with the same settings to resume.", file=sys.stderr)
-            raise
-        finally:
-            bar.close()
-        return self
-
-    def _split(self, corpus, heldout):
-        """The corpus as (train_rows, heldout_rows), each (n, max_len) int32."""
-        if hasattr(corpus, "vocab"):
-            if corpus.vocab is not self.vocab and corpus.vocab.itos != self.vocab.itos:
-                raise ValueError("the corpus was encoded with another vocabulary; encode it with "
-                                 "encode_corpus(path, vocab=encoder.vocab)")
-            corpus = corpus.ids
-        if not 0 <= heldout < 1:
-            raise ValueError(f"heldout must be a fraction in [0, 1), got {heldout}")
-        rows = make_sequences(corpus, self.config["max_len"], self.vocab.pad_id)
-        n_heldout = max(1, round(len(rows) * heldout)) if heldout else 0
-        if len(rows) - n_heldout < 1:
-            raise ValueError(f"the corpus has {len(rows)} sequences of max_len={self.config['max_len']} "
-                             "tokens: too few to hold some out. Use a larger corpus, a smaller max_len, "
-                             "or heldout=0.")
-        return rows[:len(rows) - n_heldout], rows[len(rows) - n_heldout:]
-
-    def _most_frequent_id(self, rows):
-        counts = np.bincount(rows.reshape(-1), minlength=len(self.vocab))
-        counts[:len(self.vocab.specials)] = 0
-        return int(np.argmax(counts))
-
-    def _eval_batches(self, rows, mask_prob, batch_size=64):
-        """Fixed (seeded) masks for held-out evaluation, so every evaluation scores the same tokens."""
-        rng = np.random.default_rng([self.config["seed"], 2])
-        return [mask_tokens(rows[i:i + batch_size], rng, self.vocab, mask_prob)
-                for i in range(0, len(rows), batch_size)]
-
-    def evaluate_batches(self, batches):
-        """Masked-token accuracy, mean loss and perplexity ``exp(loss)`` over (ids, targets) batches."""
-        total_loss, correct, scored = 0.0, 0, 0
-        for ids, targets in batches:
-            if not (targets >= 0).any():
-                continue
-            y, _ = self._forward(ids)
-            rows = np.flatnonzero(targets.reshape(-1) >= 0)
-            logits = y[rows] @ self.params["tok_emb"].T + self.params["out_bias"]   # (N, V)
-            answers = targets.reshape(-1)[rows]
-            correct += int(np.count_nonzero(logits.argmax(axis=1) == answers))
-            loss, _ = cross_entropy(logits, answers)
-            total_loss += loss * len(rows)
-            scored += len(rows)
-        if not scored:
-            return {"loss": float("nan"), "perplexity": float("nan"), "accuracy": float("nan"), "scored": 0}
-        mean = total_loss / scored
-        return {"loss": mean, "perplexity": math.exp(min(mean, 700.0)), "accuracy": correct / scored,
-                "scored": scored}
-
-    # ------------------------------------------------------------------ checkpoints
-    def _save_checkpoint(self, path, optimizer, rng_state, step, settings):
-        arrays = {f"param/{name}": value for name, value in self.params.items()}
-        arrays.update({f"optim/{key}": value for key, value in optimizer.state_dict().items()})
-        save_npz(path, **arrays, step=np.array(step), rng_state=np.array(json.dumps(rng_state)),
-                 config=np.array(json.dumps(self.config)), settings=np.array(json.dumps(settings)),
-                 vocab_tokens=np.array(self.vocab.itos),
-                 loss_history=np.array(self.history["loss"], dtype=np.float64),
-                 eval_history=np.array(json.dumps(self.history["eval"])))
-
-    def _load_checkpoint(self, path, optimizer, rng, settings):
-        data = load_npz(path, "an encoder checkpoint", ["config", "settings", "step", "rng_state", "loss_history",
-                                                        "eval_history"] + [f"param/{name}" for name in PARAM_NAMES])
-        saved_config, saved_settings = json.loads(str(data["config"])), json.loads(str(data["settings"]))
-        saved_config.setdefault("position_init", "random")                 # (checkpoints made before it)
-        if saved_config != self.config:
-            raise ValueError(f"checkpoint {path} was made by an encoder with config {saved_config}, "
-                             f"not {self.config}; delete it or build the same encoder")
-        if "vocab_tokens" in data and data["vocab_tokens"].tolist() != self.vocab.itos:
-            raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
-                             "resume on the same corpus, or delete the checkpoint")
-        changed = sorted(key for key in settings if saved_settings.get(key) != settings[key])
-        if changed:
-            raise ValueError(f"checkpoint {path} was made with other training settings ({', '.join(changed)}"
-                             "); resume with the same settings or delete the checkpoint")
-        for name in PARAM_NAMES:
-            self.params[name][...] = data[f"param/{name}"]
-        optimizer.load_state_dict({key[len("optim/"):]: value for key, value in data.items()
-                                   if key.startswith("optim/")})
-        rng.bit_generator.state = json.loads(str(data["rng_state"]))
-        self.history["loss"] = data["loss_history"].tolist()
-        self.history["eval"] = json.loads(str(data["eval_history"]))
-        return int(data["step"])
-
     # ------------------------------------------------------------------ using it
     def _tokens_of(self, text, i):
         """One text -> its tokens: a str goes through the tokenizer; a list of str is taken as
@@ -733,12 +482,3 @@ class AttentionEncoder:
         return encoder
 
 
-def _accuracy_of_constant(batches, token_id):
-    """Accuracy of always predicting ``token_id`` at the scored positions of ``batches``."""
-    answers = np.concatenate([targets[targets >= 0] for _, targets in batches] + [np.zeros(0, int)])
-    return float(np.mean(answers == token_id)) if len(answers) else float("nan")
-
-
-def _format_eval(result, baseline):
-    return (f"step {result['step']}: held-out masked-token accuracy {result['accuracy']:.2%} "
-            f"(most-frequent-token baseline {baseline:.2%}), perplexity {result['perplexity']:.1f}")

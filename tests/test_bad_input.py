@@ -179,20 +179,25 @@ def encoder_checkpoint_then_another_corpus(d):
         np.arange(3, 10).repeat(10), steps=2, batch_size=2, checkpoint=str(d / "c.npz"), progress=False)
 
 
-def write_long_line(path):
-    """One line of LONG_LINE_BYTES bytes and no newline; returns its number of tokens."""
+def write_long_line(path, n_bytes=LONG_LINE_BYTES):
+    """One line of ``n_bytes`` bytes and no newline; returns its number of tokens."""
     block = LONG_WORD * (2**20 // len(LONG_WORD))
     with open(path, "w", encoding="ascii") as f:
         written = 0
-        while written + len(block) <= LONG_LINE_BYTES:
+        while written + len(block) <= n_bytes:
             f.write(block)
             written += len(block)
-        f.write("x" * (LONG_LINE_BYTES - written))
-    assert os.path.getsize(path) == LONG_LINE_BYTES
+        f.write("x" * (n_bytes - written))
+    assert os.path.getsize(path) == n_bytes
     return written // len(LONG_WORD) + 1
 
 
-def long_line_streams(d):
+def text8_sized_line_streams(d):
+    """text8's shape: one line of 100 MB, no newline. Same bound as for 50 MB: it does not grow."""
+    long_line_streams(d, n_bytes=100 * 2**20)
+
+
+def long_line_streams(d, n_bytes=LONG_LINE_BYTES):
     """Reading a 50 MB line holds a bounded piece of it, never the whole line.
 
     Measured in a fresh process (ru_maxrss, the peak resident memory, before and after reading
@@ -200,13 +205,13 @@ def long_line_streams(d):
     the growth (about 12 MB) is one 1 MiB block, the unfinished piece and one piece's token
     list, whatever the length of the line. (tracemalloc would show the same, 10x slower.)"""
     path = d / "long.txt"
-    expected = write_long_line(path)
+    expected = write_long_line(path, n_bytes)
     done = subprocess.run([sys.executable, "-c", STREAM_AND_MEASURE, str(path)], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     n_tokens, growth_kb = map(int, done.stdout.split())
     assert n_tokens == expected
-    assert growth_kb * 1024 < 20 * 2**20, f"memory grew by {growth_kb / 1024:.0f} MB reading a 50 MB line"
+    assert growth_kb * 1024 < 20 * 2**20, f"memory grew by {growth_kb / 1024:.0f} MB reading a {n_bytes >> 20} MB line"
 
 
 STREAM_AND_MEASURE = """
@@ -261,17 +266,22 @@ def decomposed_accents_are_one_word(d):
     assert composed.vocab.itos == decomposed.vocab.itos and "caf\u00e9" in composed.vocab
 
 
-def old_encoder_file_loads(d):
-    """An encoder.npz written before position_init existed loads (as the random init it had)."""
-    encoder = small_encoder(d, position_init="random")
-    encoder.save(d / "e.npz")
-    with np.load(d / "e.npz") as data:
+def as_before_position_init(path):
+    """Rewrite an encoder .npz as the previous version wrote it: no position_init in its config."""
+    with np.load(path) as data:
         arrays = dict(data)
     config = json.loads(str(arrays["config"]))
     del config["position_init"]
     arrays["config"] = np.array(json.dumps(config))
-    np.savez(d / "old.npz", **arrays)
-    loaded = AttentionEncoder.load(d / "old.npz")
+    np.savez(path, **arrays)
+
+
+def old_encoder_file_loads(d):
+    """An encoder.npz written before position_init existed loads (as the random init it had)."""
+    encoder = small_encoder(d, position_init="random")
+    encoder.save(d / "e.npz")
+    as_before_position_init(d / "e.npz")
+    loaded = AttentionEncoder.load(d / "e.npz")
     assert loaded.config["position_init"] == "random"
     np.testing.assert_array_equal(loaded.encode(["the cat"]), encoder.encode(["the cat"]))
 
@@ -280,12 +290,7 @@ def encoder_checkpoint_from_the_previous_version(d):
     """A checkpoint written before position_init existed (random positions) is refused by today's
     default encoder, naming both configurations."""
     small_encoder_checkpoint(d / "c.npz", d, position_init="random")
-    with np.load(d / "c.npz") as data:
-        arrays = dict(data)
-    config = json.loads(str(arrays["config"]))
-    del config["position_init"]
-    arrays["config"] = np.array(json.dumps(config))
-    np.savez(d / "c.npz", **arrays)
+    as_before_position_init(d / "c.npz")
     small_encoder(d).fit(encoder_corpus(d), steps=2, batch_size=2, checkpoint=str(d / "c.npz"), progress=False)
 
 
@@ -321,6 +326,7 @@ CATALOGUE = [
         r"latin1\.txt: byte 11 is not valid UTF-8"),
     works("one 50 MB line with no newline (streamed, bounded memory)", long_line_streams),
     works("one 50 MB line with no newline, through train.py", long_line_train_py),
+    works("one 100 MB line, text8's shape (streamed, same memory bound)", text8_sized_line_streams),
     works("Windows line endings (same tokens as LF)", crlf_equals_lf),
     works("Windows line endings, through train.py", crlf_equals_lf_train_py),
     lib("vocabulary emptied by min_count", lambda d: encode_corpus(str(d / "lf.txt"), min_count=3),

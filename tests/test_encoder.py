@@ -287,6 +287,19 @@ def test_bad_inputs_give_clear_errors(vocab, corpus):
 
 
 # ---------------------------------------------------------------------------- PyTorch twin
+def torch_block(torch, P, ids, pad_id, d):
+    """The encoder block in PyTorch (autograd), from the same parameters: y (B, T, d)."""
+    F, T = torch.nn.functional, ids.shape[1]
+    x = P["tok_emb"][torch.tensor(ids)] + P["pos_emb"][:T]
+    q, k, v = (x @ P[f"W_{n}"] + P[f"b_{n}"] for n in "qkv")
+    scores = (q @ k.transpose(1, 2) / math.sqrt(d)).masked_fill(
+        torch.tensor(ids == pad_id)[:, None, :], float("-inf"))
+    h = F.layer_norm(x + torch.softmax(scores, -1) @ v @ P["W_o"] + P["b_o"], (d,), P["ln1_gain"],
+                     P["ln1_bias"], eps=1e-5)
+    return F.layer_norm(h + F.gelu(h @ P["W_1"] + P["b_1"]) @ P["W_2"] + P["b_2"], (d,), P["ln2_gain"],
+                        P["ln2_bias"], eps=1e-5)
+
+
 def test_matches_a_pytorch_twin_in_float64(vocab):
     torch = pytest.importorskip("torch")
     enc = tiny(vocab, activation="gelu")
@@ -298,16 +311,8 @@ def test_matches_a_pytorch_twin_in_float64(vocab):
     loss, grads = enc.loss_and_grads(ids, targets)
 
     P = {name: torch.tensor(value, requires_grad=True) for name, value in enc.params.items()}
-    F = torch.nn.functional
-    T, d = ids.shape[1], 8
-    x = P["tok_emb"][torch.tensor(ids)] + P["pos_emb"][:T]
-    q, k, v = (x @ P[f"W_{n}"] + P[f"b_{n}"] for n in "qkv")
-    scores = (q @ k.transpose(1, 2) / math.sqrt(d)).masked_fill(
-        torch.tensor(ids == vocab.pad_id)[:, None, :], float("-inf"))
-    h = F.layer_norm(x + torch.softmax(scores, -1) @ v @ P["W_o"] + P["b_o"], (d,), P["ln1_gain"],
-                     P["ln1_bias"], eps=1e-5)
-    y = F.layer_norm(h + F.gelu(h @ P["W_1"] + P["b_1"]) @ P["W_2"] + P["b_2"], (d,), P["ln2_gain"],
-                     P["ln2_bias"], eps=1e-5)
+    F, d = torch.nn.functional, 8
+    y = torch_block(torch, P, ids, vocab.pad_id, d)
     scored = torch.tensor(targets.reshape(-1) >= 0)
     logits = y.reshape(-1, d)[scored] @ P["tok_emb"].T + P["out_bias"]
     torch_loss = F.cross_entropy(logits, torch.tensor(targets.reshape(-1))[scored])
@@ -379,16 +384,8 @@ def test_sampled_softmax_matches_a_pytorch_twin(vocab):
     enc, ids, targets, sampled = sampled_case(vocab, seed=4)
     loss, grads = enc.loss_and_grads(ids, targets, sampled)
     P = {name: torch.tensor(value, requires_grad=True) for name, value in enc.params.items()}
-    F = torch.nn.functional
-    T, d = ids.shape[1], 8
-    x = P["tok_emb"][torch.tensor(ids)] + P["pos_emb"][:T]
-    q, k, v = (x @ P[f"W_{n}"] + P[f"b_{n}"] for n in "qkv")
-    scores = (q @ k.transpose(1, 2) / math.sqrt(d)).masked_fill(
-        torch.tensor(ids == vocab.pad_id)[:, None, :], float("-inf"))
-    h = F.layer_norm(x + torch.softmax(scores, -1) @ v @ P["W_o"] + P["b_o"], (d,), P["ln1_gain"],
-                     P["ln1_bias"], eps=1e-5)
-    y = F.layer_norm(h + F.gelu(h @ P["W_1"] + P["b_1"]) @ P["W_2"] + P["b_2"], (d,), P["ln2_gain"],
-                     P["ln2_bias"], eps=1e-5)
+    F, d = torch.nn.functional, 8
+    y = torch_block(torch, P, ids, vocab.pad_id, d)
     scored = torch.tensor(targets.reshape(-1) >= 0)
     answers = torch.tensor(targets.reshape(-1))[scored]
     candidates = torch.unique(torch.cat([answers, torch.tensor(sampled[0])]))     # sorted

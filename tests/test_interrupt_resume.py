@@ -62,7 +62,8 @@ class Stderr:
         return self.text
 
 
-def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint, stop=signal.SIGINT):
+def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint, stop=signal.SIGINT,
+                         sigint_ignored=False):
     """Run train.py, send Ctrl-C (to the whole process group, as a terminal does) or SIGTERM (to
     train.py alone, as `kill` or `timeout` do) when ``progress_pattern`` shows on stderr, check the
     clean exit and the checkpoint, run the printed resume command; return the output directory."""
@@ -71,7 +72,9 @@ def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint, sto
     # its own process group, so that Ctrl-C can go to the whole group as a terminal sends it
     process = subprocess.Popen([sys.executable, "train.py", *argv, "--corpus", CORPUS, "--out", str(out)],
                                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
+                               start_new_session=True,
+                               preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored
+                               else None)
     stderr = Stderr(process.stderr)
     try:
         stderr.wait_for(progress_pattern, process)
@@ -158,6 +161,15 @@ def test_encoder_sigterm_then_resume_equals_an_uninterrupted_run(tmp_path):
                                    stop=signal.SIGTERM)
     straight = uninterrupted(tmp_path, ENCODER)
     assert (resumed / "vectors.txt").read_bytes() == (straight / "vectors.txt").read_bytes()
+
+
+def test_sigterm_works_where_ctrl_c_is_ignored(tmp_path):
+    # a job started in the background by a script (`nohup python train.py ... &`) has SIGINT ignored
+    def stopped_mid_run(saved):
+        assert 30 <= int(saved["step"]) < 1500
+
+    interrupt_and_resume(tmp_path, ENCODER, r"\| *(?:[3-9]\d|[1-9]\d\d)/1500 ", stopped_mid_run,
+                         stop=signal.SIGTERM, sigint_ignored=True)
 
 
 def test_word2vec_with_two_workers_sigterm_to_the_parent_alone_stops_and_resumes(tmp_path):

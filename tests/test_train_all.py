@@ -134,3 +134,18 @@ def test_encoder_init_from_needs_vectors_of_its_dim(tiny, tmp_path, capsys):
     code = train.main(["encoder", "--corpus", str(tiny), "--out", str(tmp_path / "f"), "--init-from",
                        str(tmp_path / "missing.txt")])
     assert code == 2 and "--init-from file not found" in capsys.readouterr().err
+
+
+def test_what_the_encoder_learned_is_said_from_its_numbers():
+    from minembed import Vocabulary
+    frequent = ["the", "a", "of"] + [f"filler{i}" for i in range(47)]             # the 50 most frequent
+    vocab = Vocabulary.build([frequent * 10 + ["door", "window"]]).with_specials()
+    results = {"encoder": {"vocab": vocab, "metrics": {"heldout": {"accuracy": 0.2}, "baseline_accuracy": 0.08,
+                                                       "baseline_token": "the"}}}
+    mostly_short = {"fill_mask": [("x [MASK]", [("the", 0.2), ("a", 0.1), ("door", 0.05), ("of", 0.01)])]}
+    text = train.learned_summary(results, mostly_short)
+    assert text.startswith("It guesses 20.0% of held-out masked words, 2.5 times the 8.0% of always guessing 'the'.")
+    assert "75% of its fill-in-the-blank guesses above are among the 50 most frequent words: it has learned mostly" in text
+    content = {"fill_mask": [("x [MASK]", [("door", 0.2), ("window", 0.1), ("the", 0.05)])]}
+    assert "33% of its fill-in-the-blank guesses" in train.learned_summary(results, content)
+    assert "the rest content words" in train.learned_summary(results, content)
