@@ -14,9 +14,11 @@ tokenizer, one vocabulary: the encoder's ``tok_emb`` starts from the word2vec ve
 - **fill-in-the-blank**: a content word (not among the 100 most frequent words) blanked in held-out
   enwiki documents (the last 1% of documents, seen by neither model): is it in the encoder's top 10?
 
-Rows: static target vector (word2vec), static sentence average (word2vec), contextual target
+Rows: static target vector (word2vec), static sentence average (word2vec); the contextual target
 vector: the encoder's output at the target's position with the word replaced by ``<mask>``
-(``AttentionEncoder.target_vectors``: what the context says about it), and with the word shown.
+(``AttentionEncoder.target_vectors``: what the context says about it), and with the word shown;
+the contextual sentence average (the mean of the encoder's outputs, the word hidden); and the
+target's vector beside its sentence's mean output (chosen on WiC train and CoarseWSD-20's CV).
 """
 import argparse
 import os
@@ -129,13 +131,28 @@ def static_average(kv, windows):
 CONTEXTUAL = "contextual target vector (encoder, the word hidden)"
 
 
+def unit_rows(vectors):
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 def method_vectors(kv, encoder, windows, indices):
-    """{row name: (n, d) vectors} for every compared method."""
+    """{row name: (n, d) vectors} for every compared method.
+
+    The encoder's rows: its output at the target with the word hidden (``<mask>``: what the context
+    says about it) or shown; the mean of its outputs over the sentence with the word hidden (the
+    contextual counterpart of the static sentence average); and the target's hidden-word vector
+    beside the sentence's mean output, each scaled to length 1 (the two concatenated)."""
+    hidden = [w[:i] + ["<mask>"] + w[i + 1:] for w, i in zip(windows, indices)]     # "<mask>" is the mask id
+    target_hidden = encoder.target_vectors(windows, indices).astype(np.float64)        # (n, d)
     return {"static target vector (word2vec)": static_target(kv, windows, indices),
             "static sentence average (word2vec)": static_average(kv, windows),
-            CONTEXTUAL: encoder.target_vectors(windows, indices).astype(np.float64),
+            CONTEXTUAL: target_hidden,
             "contextual target vector (encoder, the word shown)":
-                encoder.target_vectors(windows, indices, hide_target=False).astype(np.float64)}
+                encoder.target_vectors(windows, indices, hide_target=False).astype(np.float64),
+            "contextual sentence average (encoder, the word hidden)":
+                encoder.sentence_vectors(hidden).astype(np.float64),
+            "contextual target + sentence (encoder)":
+                np.hstack([unit_rows(target_hidden), unit_rows(encoder.sentence_vectors(windows).astype(np.float64))])}
 
 
 # ---------------------------------------------------------------------------- the three tasks
@@ -257,11 +274,11 @@ def main():
     print(f"\nWiC: {wic_counts['train'][0]:,}/{wic_counts['train'][1]:,} train and {wic_counts['dev'][0]:,}/"
           f"{wic_counts['dev'][1]:,} dev pairs (the rest lose their target to the tokenizer); "
           f"CoarseWSD-20: {wsd_count:,} examples")
-    print(f"{'method':<56} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7}")
+    print(f"{'method':<58} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7}")
     for name in wsd:
         w = wic.get(name)
         wic_cells = f"{w['dev_accuracy']:>8.1%} {w['train_accuracy']:>8.1%}" if w else f"{'-':>8} {'-':>8}"
-        print(f"{name:<56} {wic_cells} {wsd[name]['micro']:>10.1%} {wsd[name]['macro']:>7.1%}")
+        print(f"{name:<58} {wic_cells} {wsd[name]['micro']:>10.1%} {wsd[name]['macro']:>7.1%}")
     print(f"fill-in-the-blank, in the top 10: content words (not among the 100 most frequent) {blank:.1%}, "
           f"any word {any_blank:.1%}, of {n_blanks:,} held-out blanks each")
     if heldout_eval:
