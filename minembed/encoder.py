@@ -478,6 +478,13 @@ class AttentionEncoder(MaskedLMTraining):
                                 ("dim", "ff_dim", "max_len", "activation", "ln_eps", "seed")},
                       position_init=config.get("position_init", "random"),     # (files before it: random)
                       tokenizer=Tokenizer(**json.loads(str(data["tokenizer"]))))
+        for name in PARAM_NAMES:                 # a file that lies about its arrays fails here, not later
+            saved, expected = data[f"param/{name}"], encoder.params[name]
+            if saved.shape != expected.shape or saved.dtype.kind != "f":
+                raise ValueError(f"{path}: param/{name} is {saved.dtype} {saved.shape}, but the file's own config "
+                                 f"and vocabulary need float {expected.shape}; the file is damaged or was edited")
+            if not np.all(np.isfinite(saved)):
+                raise ValueError(f"{path}: param/{name} contains NaN or inf; the file is damaged")
         encoder.params = {name: data[f"param/{name}"] for name in PARAM_NAMES}
         return encoder
 

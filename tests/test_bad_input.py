@@ -151,6 +151,16 @@ def truncated_encoder_file(d):
     AttentionEncoder.load(d / "enc.npz")
 
 
+def edited_encoder_file(d, name, change):
+    """An encoder file whose array ``name`` was replaced by ``change(array)``, loaded."""
+    small_encoder(d).save(d / "enc.npz")
+    with np.load(d / "enc.npz") as data:
+        arrays = dict(data)
+    arrays[name] = change(arrays[name])
+    np.savez(d / "enc.npz", **arrays)
+    AttentionEncoder.load(d / "enc.npz")
+
+
 def leave_full_out_dir(d):
     (d / "run").mkdir()
     (d / "run" / "vectors.txt").write_text("results of an earlier run\n")
@@ -567,6 +577,15 @@ CATALOGUE = [
     cli("encoder --init-from a missing file", ENC + " --init-from {d}/nope.txt", r"--init-from file not found"),
     cli("encoder --init-from a file that is not vectors", ENC + " --init-from {d}/ok.txt", r"ok\.txt"),
     cli("encoder --sampled-softmax -1", ENC + " --sampled-softmax -1", r"--sampled-softmax must be >= 0"),
+    lib("encoder file whose table has the wrong shape",
+        lambda d: edited_encoder_file(d, "param/tok_emb", lambda a: a[:-1]), ValueError,
+        r"param/tok_emb is float32 \(\d+, 8\), but the file's own config and vocabulary need float \(\d+, 8\)"),
+    lib("encoder file whose weights are integers",
+        lambda d: edited_encoder_file(d, "param/W_q", lambda a: a.astype(np.int64)), ValueError,
+        r"param/W_q is int64 \(8, 8\).*damaged or was edited"),
+    lib("encoder file with NaN weights",
+        lambda d: edited_encoder_file(d, "param/b_1", lambda a: a * np.nan), ValueError,
+        r"param/b_1 contains NaN or inf"),
     lib("Tokenizer with an unknown normal form", lambda d: Tokenizer(normalize="nfc"), ValueError,
         r"normalize must be one of"),
 ]
