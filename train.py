@@ -8,10 +8,11 @@ the model's artifacts and metrics.json. Mistakes in the input (a missing file, a
 corpus, a bad option) end with a one-line message and exit code 2, not a traceback
 (set MINEMBED_DEBUG=1 to see the traceback anyway).
 
-Stopping: Ctrl-C (SIGINT) and SIGTERM (what `kill`, `timeout`, a scheduler or a closing terminal
-send) both let the current step finish, save a checkpoint and print the command that resumes;
-the exit code says which it was: 130 for Ctrl-C, 143 for SIGTERM. Two runs cannot write into the
-same --out at once: the second is refused (exit code 2) naming the process that holds it.
+Stopping: Ctrl-C (SIGINT), SIGTERM (what `kill`, `timeout` or a scheduler send) and SIGHUP (a
+closing terminal) all let the current step finish, save a checkpoint and print the command that
+resumes; the exit code says which it was: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP.
+Two runs cannot write into the same --out at once: the second is refused (exit code 2) naming
+the process that holds it.
 """
 import argparse
 import contextlib
@@ -148,19 +149,19 @@ def release_locks():
 
 
 # ---------------------------------------------------------------------------- stopping: Ctrl-C and SIGTERM
-EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}       # 128 + the signal number, as shells report
-STOPPED_BY = []                                     # "SIGTERM" once one has arrived
+EXIT_CODES = {"SIGINT": 130, "SIGHUP": 129, "SIGTERM": 143}     # 128 + the signal number, as shells report
+STOPPED_BY = []                                     # "SIGTERM" or "SIGHUP" once one has arrived
 
 
 def sigterm_as_ctrl_c(signum, frame):
-    """SIGTERM gets exactly what the first Ctrl-C gets: the step finishes, a checkpoint is saved.
+    """SIGTERM (and SIGHUP) get exactly what the first Ctrl-C gets: the step finishes, a checkpoint is saved.
 
     The models defer Ctrl-C (SIGINT) until an update is complete, by installing their own SIGINT
     handler for that time; calling whatever SIGINT handler is current goes through that same
-    path. (Where SIGINT is ignored, as in a job started with `nohup ... &`, or left to the
-    default, we raise KeyboardInterrupt as Python's own handler would.) Only the exit code and
-    the message remember that it was SIGTERM."""
-    STOPPED_BY.append("SIGTERM")
+    path. (Where SIGINT is ignored, as in a background job (`... &`) started by a script, or left
+    to the default, we raise KeyboardInterrupt as Python's own handler would.) Only the exit code
+    and the message remember which signal it was."""
+    STOPPED_BY.append(signal.Signals(signum).name)
     handler = signal.getsignal(signal.SIGINT)
     if not callable(handler):
         raise KeyboardInterrupt
@@ -168,7 +169,7 @@ def sigterm_as_ctrl_c(signum, frame):
 
 
 def stop_name():
-    return "SIGTERM" if STOPPED_BY else "SIGINT"
+    return STOPPED_BY[0] if STOPPED_BY else "SIGINT"
 
 
 def versions():
@@ -388,12 +389,12 @@ def prepare_resumable_out_dir(args):
 
 
 def fit_resumable(fit, args, checkpoint):
-    """Run ``fit()``. On Ctrl-C the model has saved ``checkpoint``: print the command that
-    resumes from it and exit with code 130 (no traceback)."""
+    """Run ``fit()``. On Ctrl-C (or SIGTERM, SIGHUP) the model has saved ``checkpoint``: print the
+    command that resumes from it and exit with code 130 (143, 129), no traceback."""
     try:
         fit()
     except KeyboardInterrupt:
-        what = "terminated (SIGTERM)" if STOPPED_BY else "interrupted"
+        what = f"terminated ({stop_name()})" if STOPPED_BY else "interrupted"
         if os.path.exists(checkpoint):
             print(f"\n{what}; checkpoint saved. Resume with:\n  {resume_command(args)}", file=sys.stderr)
         else:
@@ -672,8 +673,8 @@ def contextual_comparison(results):
         if word not in encoder.vocab or any(word not in tokens for tokens in token_lists):
             print(f"the ambiguous word {word!r} is not in the encoder's vocabulary; its sentences are skipped")
             continue
-        H = encoder.encode(list(sentences))                                 # (3, T, d)
-        vectors = np.stack([H[i, tokens.index(word)] for i, tokens in enumerate(token_lists)])
+        # the word hidden behind <mask>: its vector is what the sentence says about it (target_vectors)
+        vectors = encoder.target_vectors(list(sentences), [tokens.index(word) for tokens in token_lists])
         unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         cosines = unit @ unit.T                                             # (3, 3)
         triples.append({"word": word, "sentences": list(sentences), "cosines": cosines.tolist(),
@@ -701,8 +702,9 @@ def sense_summary(context):
     text = (f"The encoder puts the two same-sense uses closest for {len(good)} of {len(triples)} words"
             + (f" ({', '.join(good)})" if good else ""))
     text += f"; not for {', '.join(bad)}." if bad else "."
-    if len(good) * 2 <= len(triples):
-        text += " On this small corpus that is no better than chance (1 in 3 per word): it has not learned these senses."
+    if len(good) <= len(triples) / 3:
+        text += (" That is no better than chance (a random pair is the closest 1 time in 3): on this small "
+                 "corpus it has not learned these senses.")
     return text
 
 
@@ -711,9 +713,12 @@ def learned_summary(results, context):
     metrics = results.get("encoder", {}).get("metrics", {})
     lines = []
     if "heldout" in metrics:
-        accuracy, baseline = metrics["heldout"]["accuracy"], metrics["baseline_accuracy"]
-        lines.append(f"It guesses {accuracy:.1%} of held-out masked words, {accuracy / baseline:.1f} times the "
-                     f"{baseline:.1%} of always guessing {metrics['baseline_token']!r}.")
+        accuracy, baseline = metrics["heldout"]["accuracy"], metrics.get("baseline_accuracy", 0.0)
+        text = f"It guesses {accuracy:.1%} of held-out masked words"
+        if baseline > 0:
+            text += (f", {accuracy / baseline:.1f} times the {baseline:.1%} of always guessing "
+                     f"{metrics['baseline_token']!r}")
+        lines.append(text + ".")
     if context and context["fill_mask"]:
         vocab = results["encoder"]["vocab"]
         frequent = set(vocab.itos[len(vocab.specials):len(vocab.specials) + 50])
@@ -721,7 +726,7 @@ def learned_summary(results, context):
         share = sum(word in frequent for word in guesses) / len(guesses)
         lines.append(f"{share:.0%} of its fill-in-the-blank guesses above are among the 50 most frequent words"
                      + (": it has learned mostly which short words go where, little of the content words."
-                        if share >= 0.5 else ", the rest content words that fit the sentence."))
+                        if share >= 0.5 else "; the rest are rarer, content words."))
     return " ".join(lines)
 
 
@@ -885,12 +890,13 @@ def main(argv=None):
         build_parser().print_help()
         return 2
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, sigterm_as_ctrl_c) if in_main_thread else None
+    previous = {stop: signal.signal(stop, sigterm_as_ctrl_c) for stop in (signal.SIGTERM, signal.SIGHUP)
+                if in_main_thread}
     try:
         return run(args)
     finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
         release_locks()
         STOPPED_BY.clear()
 
@@ -909,7 +915,7 @@ def run(args):
         print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\nterminated (SIGTERM)" if STOPPED_BY else "\ninterrupted", file=sys.stderr)
+        print(f"\nterminated ({stop_name()})" if STOPPED_BY else "\ninterrupted", file=sys.stderr)
         return EXIT_CODES[stop_name()]
     return 0
 

@@ -213,7 +213,8 @@ def without_specials(corpus):
     n_special = len(corpus.vocab.specials)
     vocab = Vocabulary(corpus.vocab.itos[n_special:], corpus.vocab.counts[n_special:])
     known = corpus.ids >= n_special                                         # (n_tokens,) bool
-    lengths = np.add.reduceat(known, corpus.offsets[:-1], dtype=np.int64) if len(corpus) else np.zeros(0, np.int64)
+    known_before = np.concatenate([[0], np.cumsum(known)])                 # (n_tokens + 1,)
+    lengths = np.diff(known_before[corpus.offsets])                        # known tokens per document
     ids = (corpus.ids[known] - n_special).astype(np.int32)
     offsets = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
     if len(ids) == 0:

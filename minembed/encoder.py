@@ -72,9 +72,9 @@ def sinusoid_positions(max_len, dim):
     "look at the word just before me" is the same direction at every position: the one head can
     learn it once instead of once per position.
 
-    >>> np.round(sinusoid_positions(2, 2) * np.sqrt(2 / 2) ** -1, 3)
-    array([[0.   , 1.   ],
-           [0.841, 0.54 ]])
+    >>> np.round(sinusoid_positions(2, 4) * np.sqrt(4 / 2), 3)     # undo the scaling: sin, cos, sin, cos
+    array([[0.   , 1.   , 0.   , 1.   ],
+           [0.841, 0.54 , 0.01 , 1.   ]])
     """
     frequencies = 10000.0 ** (-np.arange(0, dim, 2) / dim)                 # (ceil(d/2),)
     angles = np.arange(max_len)[:, None] * frequencies[None, :]            # (L, ceil(d/2))
@@ -131,7 +131,8 @@ class AttentionEncoder(MaskedLMTraining):
         self._workspace = None
 
     def _init_params(self, rng):
-        """Embeddings and weight matrices ~ N(0, 1/fan_in) (embeddings: 1/d); biases 0; gains 1;
+        """Embeddings and weight matrices ~ N(0, 1/fan_in) (embeddings: 1/d); ``pos_emb``:
+        :func:`sinusoid_positions` unless ``position_init="random"``; biases 0; gains 1;
         ``out_bias`` = log of the add-one-smoothed unigram frequencies.
 
         Two choices measured on enwiki (held-out masked-token accuracy after 700 steps):

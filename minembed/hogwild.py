@@ -192,6 +192,8 @@ def _worker_main(model, chunk_index, chunk, padded_ids, padded_doc, epoch, chunk
     """Body of one child: train one chunk, then put (chunk_index, chunk, finished, error) on
     ``results``. Stops early when the parent sets ``stop_flag`` or has died."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches every process; the parent decides
+    for stop in (signal.SIGTERM, signal.SIGHUP):     # (so do `timeout`'s and a closing terminal's, sent to
+        signal.signal(stop, signal.SIG_IGN)          #  the whole group: the parent stops its workers)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     words = [0]
 

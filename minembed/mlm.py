@@ -106,7 +106,7 @@ class TrainingDiverged(ValueError):
 
 # ---------------------------------------------------------------------------- the training loop
 class MaskedLMTraining:
-    """The training half of AttentionEncoder (see the module docstring)."""
+    """The training half of AttentionEncoder (see this module's docstring)."""
 
     def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
@@ -121,7 +121,7 @@ class MaskedLMTraining:
         to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
 
         ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
-        answers and S words drawn per step from the unigram^0.75 distribution (see the module
+        answers and S words drawn per step from the unigram^0.75 distribution (see :mod:`minembed.encoder`'s
         docstring). Evaluation always uses the full softmax.
 
         ``checkpoint``: a ``.npz`` path. If it exists, training **resumes** from it (the result
@@ -265,7 +265,8 @@ class MaskedLMTraining:
         if "vocab_tokens" in data and data["vocab_tokens"].tolist() != self.vocab.itos:
             raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
                              "resume on the same corpus, or delete the checkpoint")
-        changed = sorted(key for key in settings if saved_settings.get(key) != settings[key])
+        changed = sorted(key for key in set(settings) | set(saved_settings)
+                         if saved_settings.get(key) != settings.get(key))
         if changed:
             raise ValueError(f"checkpoint {path} was made with other training settings ({', '.join(changed)}"
                              "); resume with the same settings or delete the checkpoint")

@@ -118,10 +118,12 @@ def test_the_sense_sentence_follows_the_cosines():
     good = {"triples": [triple("kind", 0.9, 0.5, 0.6), triple("miss", 0.8, 0.7, 0.1), triple("case", 0.2, 0.9, 0.3)]}
     assert train.sense_summary(good) == ("The encoder puts the two same-sense uses closest for 2 of 3 words "
                                          "(kind, miss); not for case.")
-    bad = {"triples": [triple("kind", 0.1, 0.5, 0.6), triple("miss", 0.8, 0.7, 0.1)]}
+    bad = {"triples": [triple("kind", 0.1, 0.5, 0.6), triple("miss", 0.8, 0.7, 0.1), triple("case", 0.2, 0.9, 0.3)]}
     summary = train.sense_summary(bad)
-    assert summary.startswith("The encoder puts the two same-sense uses closest for 1 of 2 words (miss); not for kind.")
-    assert "has not learned these senses" in summary
+    assert summary.startswith("The encoder puts the two same-sense uses closest for 1 of 3 words (miss); "
+                              "not for kind, case.")
+    assert "no better than chance" in summary and "has not learned these senses" in summary
+    assert "chance" not in train.sense_summary(good)
 
 
 def test_encoder_init_from_needs_vectors_of_its_dim(tiny, tmp_path, capsys):
@@ -148,4 +150,4 @@ def test_what_the_encoder_learned_is_said_from_its_numbers():
     assert "75% of its fill-in-the-blank guesses above are among the 50 most frequent words: it has learned mostly" in text
     content = {"fill_mask": [("x [MASK]", [("door", 0.2), ("window", 0.1), ("the", 0.05)])]}
     assert "33% of its fill-in-the-blank guesses" in train.learned_summary(results, content)
-    assert "the rest content words" in train.learned_summary(results, content)
+    assert "the rest are rarer, content words" in train.learned_summary(results, content)
