@@ -15,7 +15,6 @@ Two runs cannot write into the same --out at once: the second is refused (exit c
 the process that holds it.
 """
 import argparse
-import contextlib
 import math
 import os
 import platform
@@ -34,7 +33,7 @@ from minembed import (AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVector
                       encode_corpus, iter_documents)
 from minembed.corpus import corpus_files
 from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
-from minembed.fileio import atomic_write, save_npy, write_json
+from minembed.fileio import LockHeld, atomic_write, lock_file, save_npy, unlock_file, write_json
 from minembed.hogwild import WorkerKilled
 from minembed.onehot import sparsity
 from minembed.viz import attention_svg, pca, scatter_svg
@@ -101,51 +100,24 @@ HELD_LOCKS = []             # open lock files of this process (closed, hence rel
 
 
 def lock_out_dir(out):
-    """Take ``out/.train.lock`` with ``flock``, or refuse if a live run holds it.
-
-    The operating system releases an flock when its process ends, however it ends, so a lock
-    left by a dead run (killed, crashed, out of memory) is simply taken over. The file holds the
-    pid of its holder, to name it in the refusal, and is deleted when the run ends. (A run that
-    locked a file another run just deleted checks the inode and tries again.) Without ``fcntl``
-    (Windows) there is no lock.
-    """
-    try:
-        import fcntl
-    except ImportError:
-        return
+    """Take ``out/.train.lock`` for this run (see :func:`minembed.fileio.lock_file`: a lock left by
+    a dead run is taken over), or refuse if a live run holds it, naming its pid."""
     path = os.path.join(out, LOCK_NAME)
     if any(held.name == path for held in HELD_LOCKS):
         return
-    while True:
-        handle = open(path, "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
-            raise UsageError(f"--out {out!r} is in use by another train.py run (process {holder}); wait for "
-                             "it to finish, stop it, or choose another --out") from None
-        try:
-            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
-                break                                   # the file we locked is still the lock file
-        except FileNotFoundError:
-            pass
-        handle.close()
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    HELD_LOCKS.append(handle)
+    try:
+        handle = lock_file(path)
+    except LockHeld as held:
+        raise UsageError(f"--out {out!r} is in use by another train.py run (process {held.holder}); wait for "
+                         "it to finish, stop it, or choose another --out") from None
+    if handle is not None:
+        HELD_LOCKS.append(handle)
 
 
 def release_locks():
-    """Delete and unlock this run's lock files (the unlink first, while still holding the lock)."""
+    """Delete and unlock this run's lock files."""
     while HELD_LOCKS:
-        handle = HELD_LOCKS.pop()
-        with contextlib.suppress(OSError):
-            os.remove(handle.name)
-        handle.close()
+        unlock_file(HELD_LOCKS.pop())
 
 
 # ---------------------------------------------------------------------------- stopping: Ctrl-C and SIGTERM

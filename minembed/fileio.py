@@ -4,6 +4,9 @@ Every file minembed writes goes through :func:`atomic_write`: the bytes go to a
 temporary file in the same directory, which is renamed over the destination only
 once it is complete. A crash, a full disk or Ctrl-C in the middle therefore leaves
 the previous file intact (or no file), never half of one.
+
+The one exception is a lock file (:func:`lock_file`): it is not an output, only a sign that a
+live process is using a directory, and is written in place.
 """
 import contextlib
 import json
@@ -111,3 +114,53 @@ def save_npy(path, array):
     import numpy as np
     with atomic_write(path, "wb") as f:
         np.save(f, array)
+
+
+class LockHeld(OSError):
+    """Another live process holds the lock; ``holder`` is the pid it wrote (or "unknown")."""
+
+    def __init__(self, path, holder):
+        super().__init__(f"{path} is locked by process {holder}")
+        self.holder = holder
+
+
+def lock_file(path):
+    """Take an exclusive ``flock`` on ``path`` (created if needed), write our pid in it, and
+    return the open file (the lock lasts while it is open); raise :class:`LockHeld` if a live
+    process holds it. Returns None where ``fcntl`` does not exist (Windows): no lock.
+
+    The operating system releases an flock when its process ends, however it ends, so a lock
+    left by a dead process is simply taken over. A process that locked a file another one had
+    just deleted (:func:`unlock_file`) sees that the inode changed and tries again.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    while True:
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise LockHeld(path, holder) from None
+        try:
+            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
+                break                                   # the file we locked is still the lock file
+        except FileNotFoundError:
+            pass
+        handle.close()
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def unlock_file(handle):
+    """Delete the lock file and release the lock (the unlink first, while still holding it)."""
+    with contextlib.suppress(OSError):
+        os.remove(handle.name)
+    handle.close()
