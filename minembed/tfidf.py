@@ -66,6 +66,10 @@ from .tokenize import SKLEARN_PATTERN, Tokenizer
 _SAME_MATCHES_FASTER = {SKLEARN_PATTERN: r"\w\w+"}
 
 
+PARAM_NAMES = ("lowercase", "token_pattern", "ngram_range", "max_df", "min_df", "max_features", "binary",
+               "norm", "use_idf", "smooth_idf", "sublinear_tf", "output")
+
+
 class NotFittedError(ValueError, AttributeError):
     """A fitted attribute was used before ``fit`` (same bases as scikit-learn's)."""
 
@@ -83,6 +87,14 @@ class TfidfVectorizer:
     binary : bool   tf is 1/0 instead of a count
     norm : "l2", "l1" or None
     use_idf, smooth_idf, sublinear_tf : bool, defaults True, True, False
+    output : ``"minembed"`` (default) returns a :class:`~minembed.sparse.CSRMatrix`, the small sparse
+        matrix a reader can follow; ``"scipy"`` returns ``scipy.sparse.csr_matrix`` (SciPy must be
+        installed), which scikit-learn estimators take: use it in a ``Pipeline``.
+
+    scikit-learn's estimator protocol: ``get_params(deep)``, ``set_params(**params)``,
+    ``fit(X, y=None)``, ``fit_transform(X, y=None)``, ``transform``, ``get_feature_names_out``, so
+    ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` work (``tests/test_tfidf.py``
+    checks them against scikit-learn when it is installed). Nothing here imports scikit-learn.
 
     Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,) (also
     computed when ``use_idf=False``, then just not applied), ``df_`` (n_terms,) document
@@ -100,7 +112,7 @@ class TfidfVectorizer:
 
     def __init__(self, *, lowercase=True, token_pattern=SKLEARN_PATTERN, ngram_range=(1, 1),
                  max_df=1.0, min_df=1, max_features=None, binary=False, norm="l2",
-                 use_idf=True, smooth_idf=True, sublinear_tf=False):
+                 use_idf=True, smooth_idf=True, sublinear_tf=False, output="minembed"):
         self.lowercase = lowercase
         self.token_pattern = token_pattern
         self.ngram_range = tuple(ngram_range)
@@ -112,15 +124,40 @@ class TfidfVectorizer:
         self.use_idf = use_idf
         self.smooth_idf = smooth_idf
         self.sublinear_tf = sublinear_tf
+        self.output = output
         self._check_params()
-        self.tokenizer = Tokenizer(pattern=_SAME_MATCHES_FASTER.get(token_pattern, token_pattern),
-                                   lowercase=lowercase, normalize=None)      # as scikit-learn: no normalization
 
-    def get_params(self):
-        """The constructor settings as a dict (scikit-learn's name; written to config.json)."""
-        return {name: getattr(self, name) for name in (
-            "lowercase", "token_pattern", "ngram_range", "max_df", "min_df", "max_features", "binary",
-            "norm", "use_idf", "smooth_idf", "sublinear_tf")}
+    @property
+    def tokenizer(self):
+        """The :class:`Tokenizer` these settings describe (built anew, so set_params is all it takes)."""
+        return Tokenizer(pattern=_SAME_MATCHES_FASTER.get(self.token_pattern, self.token_pattern),
+                         lowercase=self.lowercase, normalize=None)      # as scikit-learn: no normalization
+
+    def get_params(self, deep=True):
+        """The constructor settings as a dict (scikit-learn's protocol; written to config.json).
+        ``deep`` is accepted for scikit-learn: this estimator holds no other estimator."""
+        return {name: getattr(self, name) for name in PARAM_NAMES}
+
+    def set_params(self, **params):
+        """Change constructor settings, as scikit-learn's ``GridSearchCV`` and ``clone`` do. Returns self.
+
+        >>> TfidfVectorizer().set_params(min_df=2).min_df
+        2
+        """
+        unknown = sorted(set(params) - set(PARAM_NAMES))
+        if unknown:
+            raise ValueError(f"invalid parameter {unknown[0]!r} for TfidfVectorizer; valid parameters are "
+                             f"{list(PARAM_NAMES)}")
+        previous = self.get_params()
+        for name, value in params.items():
+            setattr(self, name, tuple(value) if name == "ngram_range" else value)
+        try:
+            self._check_params()
+        except ValueError:
+            for name, value in previous.items():               # refused: keep the old settings
+                setattr(self, name, value)
+            raise
+        return self
 
     def _check_params(self):
         for name in ("min_df", "max_df"):
@@ -133,6 +170,14 @@ class TfidfVectorizer:
         if self.max_features is not None and not (
                 isinstance(self.max_features, numbers.Integral) and self.max_features >= 1):
             raise ValueError(f"max_features must be None or an int >= 1, got {self.max_features!r}")
+        if self.output not in ("minembed", "scipy"):
+            raise ValueError(f"output must be 'minembed' (a CSRMatrix) or 'scipy' (scipy.sparse.csr_matrix, "
+                             f"for scikit-learn estimators), got {self.output!r}")
+        if self.output == "scipy":
+            try:
+                import scipy.sparse  # noqa: F401
+            except ImportError:
+                raise ValueError("output='scipy' needs SciPy: pip install scipy") from None
         if self.norm not in ("l2", "l1", None):
             raise ValueError(f"norm must be 'l2', 'l1' or None, got {self.norm!r}")
         if (len(self.ngram_range) != 2 or not all(isinstance(n, numbers.Integral) for n in self.ngram_range)
@@ -141,13 +186,15 @@ class TfidfVectorizer:
                              f"got {self.ngram_range!r}")
 
     # ------------------------------------------------------------------ fit / transform
-    def fit(self, documents):
-        """Learn the vocabulary and idf from an iterable of str (one pass; a generator is fine)."""
+    def fit(self, documents, y=None):
+        """Learn the vocabulary and idf from an iterable of str (one pass; a generator is fine).
+        ``y`` is ignored (scikit-learn's signature, so a Pipeline can pass the labels along)."""
         self.fit_transform(documents)
         return self
 
-    def fit_transform(self, documents):
-        """Learn vocabulary and idf, and return the documents' TF-IDF matrix (CSRMatrix, float64)."""
+    def fit_transform(self, documents, y=None):
+        """Learn vocabulary and idf, and return the documents' TF-IDF matrix (float64; a CSRMatrix,
+        or SciPy's with ``output="scipy"``). ``y`` is ignored. ``train_matrix_`` keeps the CSRMatrix."""
         index = collections.defaultdict()
         index.default_factory = index.__len__          # a new term gets the next id
         blocks = self._encode(documents, lambda terms: map(index.__getitem__, terms))
@@ -172,7 +219,7 @@ class TfidfVectorizer:
         self.n_documents_ = counts.shape[0]
         self.idf_ = inverse_document_frequency(self.df_, self.n_documents_, self.smooth_idf)
         self.train_matrix_ = self._weight(counts)
-        return self.train_matrix_
+        return self._as_output(self.train_matrix_)
 
     def transform(self, documents):
         """TF-IDF rows for new documents with the fitted vocabulary; unseen terms are ignored."""
@@ -182,7 +229,10 @@ class TfidfVectorizer:
         counts = count_matrix(blocks, len(vocabulary))
         if self.binary:
             counts.data[:] = 1.0
-        return self._weight(counts)
+        return self._as_output(self._weight(counts))
+
+    def _as_output(self, matrix):
+        return matrix.to_scipy() if self.output == "scipy" else matrix
 
     def get_feature_names_out(self):
         """(n_terms,) object array of the terms, in column (alphabetical) order."""

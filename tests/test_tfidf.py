@@ -367,3 +367,47 @@ def test_sklearn_max_features_ties_on_a_large_vocabulary():
         ours = TfidfVectorizer(max_features=max_features)
         theirs = sklearn_text.TfidfVectorizer(max_features=max_features)
         assert_same_as_sklearn(ours, theirs, ours.fit_transform(docs), theirs.fit_transform(docs))
+
+
+# ---------------------------------------------------------------------------- scikit-learn's estimator protocol
+PROTOCOL_TEXTS = (["good great fine film", "great acting and a good plot", "a fine good story"] * 6
+                  + ["bad awful film", "an awful plot and bad acting", "a boring bad story"] * 6)
+PROTOCOL_LABELS = [1] * 18 + [0] * 18
+
+
+def test_get_and_set_params_follow_scikit_learns_protocol():
+    tfidf = TfidfVectorizer()
+    assert tfidf.get_params(deep=False) == tfidf.get_params(deep=True)
+    assert tfidf.set_params(min_df=2, ngram_range=[1, 2]) is tfidf
+    assert tfidf.min_df == 2 and tfidf.ngram_range == (1, 2)
+    tfidf.fit(PROTOCOL_TEXTS, PROTOCOL_LABELS)                             # y is accepted and ignored
+    assert "good great" in tfidf.vocabulary_                               # the new settings are used
+    with pytest.raises(ValueError, match="invalid parameter 'min_dff' for TfidfVectorizer"):
+        tfidf.set_params(min_dff=2)
+    with pytest.raises(ValueError, match="norm must be"):
+        tfidf.set_params(norm="l3", min_df=3)
+    assert tfidf.norm == "l2" and tfidf.min_df == 2                        # refused: nothing changed
+    with pytest.raises(ValueError, match="output must be 'minembed'"):
+        TfidfVectorizer(output="dense")
+
+
+def test_a_scipy_output_drops_into_a_scikit_learn_pipeline_with_the_same_predictions():
+    pytest.importorskip("scipy")
+    pytest.importorskip("sklearn")
+    from sklearn.base import clone
+    from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import Pipeline
+    ours = Pipeline([("tfidf", TfidfVectorizer(output="scipy")), ("clf", LogisticRegression())])
+    theirs = Pipeline([("tfidf", SkTfidf()), ("clf", LogisticRegression())])
+    assert clone(ours).get_params()["tfidf__output"] == "scipy"
+    X = ours.named_steps["tfidf"].fit_transform(PROTOCOL_TEXTS)
+    assert type(X).__module__.startswith("scipy.sparse")
+    np.testing.assert_allclose(ours.fit(PROTOCOL_TEXTS, PROTOCOL_LABELS).predict_proba(PROTOCOL_TEXTS),
+                               theirs.fit(PROTOCOL_TEXTS, PROTOCOL_LABELS).predict_proba(PROTOCOL_TEXTS),
+                               atol=1e-10)
+    scores = cross_val_score(ours, PROTOCOL_TEXTS, PROTOCOL_LABELS, cv=3)
+    np.testing.assert_allclose(scores, cross_val_score(theirs, PROTOCOL_TEXTS, PROTOCOL_LABELS, cv=3))
+    search = GridSearchCV(ours, {"tfidf__min_df": [1, 2], "tfidf__ngram_range": [(1, 1), (1, 2)]}, cv=3)
+    assert search.fit(PROTOCOL_TEXTS, PROTOCOL_LABELS).best_score_ == pytest.approx(1.0)
