@@ -1,6 +1,6 @@
 """minembed: how text becomes vectors, four classic ways, in plain NumPy.
 
-Read in this order: tokenize -> vocab -> corpus -> sparse -> onehot -> tfidf -> word2vec
+Read in this order: tokenize -> vocab -> corpus -> sparse -> onehot -> countvec -> tfidf -> word2vec
 -> encoder (with optim, then mlm: its training) -> vectors / evaluate / incontext / viz / probe.
 """
 from .tokenize import Tokenizer, tokenize
@@ -8,6 +8,7 @@ from .vocab import Vocabulary
 from .corpus import EncodedCorpus, encode_corpus, iter_documents, iter_token_lists
 from .sparse import CSRMatrix
 from .onehot import OneHotEncoder
+from .countvec import CountVectorizer
 from .tfidf import TfidfVectorizer
 from .word2vec import Word2Vec
 from .encoder import AttentionEncoder

@@ -37,64 +37,32 @@ sat"``, ``"the cat ran"``: n = 3, df(the) = 3, df(cat) = df(sat) = 2, df(dog) = 
     row 0 before norm: cat 1.2877, sat 1.2877, the 1      length sqrt(2 * 1.2877^2 + 1) = 2.0776
     row 0:             cat 0.6198, sat 0.6198, the 0.4813
 
-**Which terms.** Tokens come from the shared :class:`~minembed.tokenize.Tokenizer` with
-scikit-learn's pattern ``(?u)\b\w\w+\b`` (2+ word characters), lowercased first.
-``ngram_range=(1, 2)`` adds every pair of neighbouring tokens, joined by one space. Then
-terms found in fewer than ``min_df`` or more than ``max_df`` documents are dropped (an int
-is a document count, a float a fraction of ``n``); of the rest, ``max_features`` keeps the
-most frequent over the whole corpus. Columns are in alphabetical order.
-
-**How it is computed.** One Python pass maps every token to an integer id through a dict;
-everything after that is array work: the ``(document, term)`` pairs are sorted as single
-integers and counted in runs (:func:`count_matrix`), and ``df`` is a ``bincount`` over
-columns. The matrix is never dense.
+**Which terms, and the counts** come from :class:`~minembed.countvec.CountVectorizer` (this
+class is a CountVectorizer plus the weighting below): scikit-learn's token pattern, word n-grams,
+``min_df`` / ``max_df`` / ``max_features`` pruning, alphabetical columns, and counting by sorting
+``(document, term)`` pairs, never a dense matrix. ``df`` is then a ``bincount`` over columns.
 """
-import array
-import collections
-import itertools
 import numbers
 
 import numpy as np
 
-from .sparse import CSRMatrix
-from .tokenize import SKLEARN_PATTERN, Tokenizer
+from .countvec import CountVectorizer, NotFittedError, count_matrix, word_ngrams  # noqa: F401 (re-exported)
+from .tokenize import SKLEARN_PATTERN
 
 
-# scikit-learn's default pattern runs as r"\w\w+": it finds exactly the same tokens (scanning
-# left to right, a greedy run of 2+ word characters always starts and ends at a word boundary,
-# so the two \b checks never reject anything), and Python's re runs it about 25% faster.
-_SAME_MATCHES_FASTER = {SKLEARN_PATTERN: r"\w\w+"}
-
-
-PARAM_NAMES = ("lowercase", "token_pattern", "ngram_range", "max_df", "min_df", "max_features", "binary",
-               "norm", "use_idf", "smooth_idf", "sublinear_tf", "output")
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A fitted attribute was used before ``fit`` (same bases as scikit-learn's)."""
-
-
-class TfidfVectorizer:
+class TfidfVectorizer(CountVectorizer):
     """Documents -> TF-IDF weighted document-term matrix, with scikit-learn's parameters.
 
-    Parameters (names, defaults and meanings as ``sklearn.feature_extraction.text.TfidfVectorizer``)
-    ----------
-    lowercase : bool, default True
-    token_pattern : str, default ``r"(?u)\\b\\w\\w+\\b"``
-    ngram_range : (min_n, max_n), default (1, 1)   word n-grams, joined by one space
-    min_df, max_df : int (document count) or float in [0, 1] (fraction), defaults 1 and 1.0
-    max_features : int or None   keep the most frequent terms (by total count) after min/max_df
-    binary : bool   tf is 1/0 instead of a count
+    Parameters (names, defaults and meanings as ``sklearn.feature_extraction.text.TfidfVectorizer``):
+    those of :class:`~minembed.countvec.CountVectorizer` (``lowercase``, ``token_pattern``,
+    ``ngram_range``, ``min_df``, ``max_df``, ``max_features``, ``binary``: tf is 1/0, ``output``),
+    and the weighting's:
+
     norm : "l2", "l1" or None
     use_idf, smooth_idf, sublinear_tf : bool, defaults True, True, False
-    output : ``"minembed"`` (default) returns a :class:`~minembed.sparse.CSRMatrix`, the small sparse
-        matrix a reader can follow; ``"scipy"`` returns ``scipy.sparse.csr_matrix`` (SciPy must be
-        installed), which scikit-learn estimators take: use it in a ``Pipeline``.
 
-    scikit-learn's estimator protocol: ``get_params(deep)``, ``set_params(**params)``,
-    ``fit(X, y=None)``, ``fit_transform(X, y=None)``, ``transform``, ``get_feature_names_out``, so
-    ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` work (``tests/test_tfidf.py``
-    checks them against scikit-learn when it is installed). Nothing here imports scikit-learn.
+    It speaks scikit-learn's estimator protocol as CountVectorizer does (``tests/test_tfidf.py`` checks
+    ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` with ``output="scipy"``).
 
     Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,) (also
     computed when ``use_idf=False``, then just not applied), ``df_`` (n_terms,) document
@@ -110,189 +78,34 @@ class TfidfVectorizer:
     [0.6198, 0.0, 0.0, 0.6198, 0.4813]
     """
 
+    PARAM_NAMES = CountVectorizer.PARAM_NAMES + ("norm", "use_idf", "smooth_idf", "sublinear_tf")
+
     def __init__(self, *, lowercase=True, token_pattern=SKLEARN_PATTERN, ngram_range=(1, 1),
                  max_df=1.0, min_df=1, max_features=None, binary=False, norm="l2",
                  use_idf=True, smooth_idf=True, sublinear_tf=False, output="minembed"):
-        self.lowercase = lowercase
-        self.token_pattern = token_pattern
-        self.ngram_range = tuple(ngram_range)
-        self.max_df = max_df
-        self.min_df = min_df
-        self.max_features = max_features
-        self.binary = binary
         self.norm = norm
         self.use_idf = use_idf
         self.smooth_idf = smooth_idf
         self.sublinear_tf = sublinear_tf
-        self.output = output
-        self._check_params()
-
-    @property
-    def tokenizer(self):
-        """The :class:`Tokenizer` these settings describe (built anew, so set_params is all it takes)."""
-        return Tokenizer(pattern=_SAME_MATCHES_FASTER.get(self.token_pattern, self.token_pattern),
-                         lowercase=self.lowercase, normalize=None)      # as scikit-learn: no normalization
-
-    def get_params(self, deep=True):
-        """The constructor settings as a dict (scikit-learn's protocol; written to config.json).
-        ``deep`` is accepted for scikit-learn: this estimator holds no other estimator."""
-        return {name: getattr(self, name) for name in PARAM_NAMES}
-
-    def set_params(self, **params):
-        """Change constructor settings, as scikit-learn's ``GridSearchCV`` and ``clone`` do. Returns self.
-
-        >>> TfidfVectorizer().set_params(min_df=2).min_df
-        2
-        """
-        unknown = sorted(set(params) - set(PARAM_NAMES))
-        if unknown:
-            raise ValueError(f"invalid parameter {unknown[0]!r} for TfidfVectorizer; valid parameters are "
-                             f"{list(PARAM_NAMES)}")
-        previous = self.get_params()
-        for name, value in params.items():
-            setattr(self, name, tuple(value) if name == "ngram_range" else value)
-        try:
-            self._check_params()
-        except ValueError:
-            for name, value in previous.items():               # refused: keep the old settings
-                setattr(self, name, value)
-            raise
-        return self
+        super().__init__(lowercase=lowercase, token_pattern=token_pattern, ngram_range=ngram_range,
+                         max_df=max_df, min_df=min_df, max_features=max_features, binary=binary, output=output)
 
     def _check_params(self):
-        for name in ("min_df", "max_df"):
-            value = getattr(self, name)
-            is_count = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-            is_fraction = isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral))
-            if not ((is_count and value >= 1) or (is_fraction and 0.0 <= value <= 1.0)):
-                raise ValueError(f"{name} must be an int >= 1 (a number of documents) or a float in "
-                                 f"[0.0, 1.0] (a fraction of the documents), got {value!r}")
-        if self.max_features is not None and not (
-                isinstance(self.max_features, numbers.Integral) and self.max_features >= 1):
-            raise ValueError(f"max_features must be None or an int >= 1, got {self.max_features!r}")
-        if self.output not in ("minembed", "scipy"):
-            raise ValueError(f"output must be 'minembed' (a CSRMatrix) or 'scipy' (scipy.sparse.csr_matrix, "
-                             f"for scikit-learn estimators), got {self.output!r}")
-        if self.output == "scipy":
-            try:
-                import scipy.sparse  # noqa: F401
-            except ImportError:
-                raise ValueError("output='scipy' needs SciPy: pip install scipy") from None
+        super()._check_params()
         if self.norm not in ("l2", "l1", None):
             raise ValueError(f"norm must be 'l2', 'l1' or None, got {self.norm!r}")
-        if (len(self.ngram_range) != 2 or not all(isinstance(n, numbers.Integral) for n in self.ngram_range)
-                or not 1 <= self.ngram_range[0] <= self.ngram_range[1]):
-            raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n, "
-                             f"got {self.ngram_range!r}")
 
-    # ------------------------------------------------------------------ fit / transform
-    def fit(self, documents, y=None):
-        """Learn the vocabulary and idf from an iterable of str (one pass; a generator is fine).
-        ``y`` is ignored (scikit-learn's signature, so a Pipeline can pass the labels along)."""
-        self.fit_transform(documents)
-        return self
-
-    def fit_transform(self, documents, y=None):
-        """Learn vocabulary and idf, and return the documents' TF-IDF matrix (float64; a CSRMatrix,
-        or SciPy's with ``output="scipy"``). ``y`` is ignored. ``train_matrix_`` keeps the CSRMatrix."""
-        index = collections.defaultdict()
-        index.default_factory = index.__len__          # a new term gets the next id
-        blocks = self._encode(documents, lambda terms: map(index.__getitem__, terms))
-        if not index:
-            raise ValueError("empty vocabulary: no document contains a token matching token_pattern="
-                             f"{self.token_pattern!r}; are the documents empty, or only punctuation "
-                             "and one-letter words?")
-        terms = sorted(index)                          # columns are alphabetical
-        raw_to_column = np.empty(len(terms), dtype=np.int32)   # raw id (first appearance) -> column
-        raw_to_column[np.fromiter(map(index.__getitem__, terms), np.int64, len(terms))] = np.arange(len(terms))
-        del index
-        counts = count_matrix(blocks, len(terms), relabel=raw_to_column)   # (n_docs, n_terms)
-        if self.binary:
-            counts.data[:] = 1.0
-        keep = self._keep_mask(counts)
-        if not keep.all():
-            counts = counts.keep_columns(keep)
-            terms = [terms[i] for i in np.flatnonzero(keep).tolist()]
-        self.vocabulary_ = dict(zip(terms, range(len(terms))))
-        self._terms = terms                            # column -> term
+    # ------------------------------------------------------------------ the weighting step
+    def _finish_fit(self, counts):
+        """Pruned counts -> ``df_``, ``idf_``, and the training rows' TF-IDF (kept as ``train_matrix_``)."""
         self.df_ = counts.column_nnz()
         self.n_documents_ = counts.shape[0]
         self.idf_ = inverse_document_frequency(self.df_, self.n_documents_, self.smooth_idf)
         self.train_matrix_ = self._weight(counts)
-        return self._as_output(self.train_matrix_)
+        return self.train_matrix_
 
-    def transform(self, documents):
-        """TF-IDF rows for new documents with the fitted vocabulary; unseen terms are ignored."""
-        vocabulary = self._fitted("vocabulary_")
-        blocks = self._encode(               # unseen terms get id -1, then are skipped
-            documents, lambda terms: map(vocabulary.get, terms, itertools.repeat(-1)))
-        counts = count_matrix(blocks, len(vocabulary))
-        if self.binary:
-            counts.data[:] = 1.0
-        return self._as_output(self._weight(counts))
-
-    def _as_output(self, matrix):
-        return matrix.to_scipy() if self.output == "scipy" else matrix
-
-    def get_feature_names_out(self):
-        """(n_terms,) object array of the terms, in column (alphabetical) order."""
-        self._fitted("vocabulary_")
-        return np.array(self._terms, dtype=object)
-
-    # ------------------------------------------------------------------ the steps
-    def _encode(self, documents, term_ids_of, block_tokens=1 << 18):
-        """Documents -> list of blocks ``(term ids int32, terms per document int64)``.
-
-        Each block holds whole consecutive documents, about ``block_tokens`` terms. The only
-        Python-level work per token: the regex, and one dict lookup inside a C-level ``map``
-        (``term_ids_of``) that appends straight into a growing int32 buffer.
-        """
-        if isinstance(documents, (str, bytes)):
-            raise TypeError("expected an iterable of documents (str), got a single "
-                            f"{type(documents).__name__}; wrap it in a list: [text]")
-        blocks, ids, lengths = [], array.array("i"), array.array("q")
-        for terms in map(self._analyzer(), documents):
-            ids.extend(term_ids_of(terms))
-            lengths.append(len(terms))
-            if len(ids) >= block_tokens:
-                blocks.append((np.frombuffer(ids, np.int32), np.frombuffer(lengths, np.int64)))
-                ids, lengths = array.array("i"), array.array("q")
-        if lengths or not blocks:
-            blocks.append((np.frombuffer(ids, np.int32), np.frombuffer(lengths, np.int64)))
-        return blocks
-
-    def _analyzer(self):
-        """The function document (str) -> list of terms (tokens, then n-grams if asked)."""
-        tokenize = self.tokenizer.tokenize
-        min_n, max_n = self.ngram_range
-        if (min_n, max_n) == (1, 1):
-            return tokenize
-        return lambda doc: word_ngrams(tokenize(doc), min_n, max_n)
-
-    def _keep_mask(self, counts):
-        """min_df / max_df / max_features -> (n_terms,) bool mask of the columns to keep."""
-        n_docs, n_terms = counts.shape
-        max_count = self.max_df if isinstance(self.max_df, numbers.Integral) else self.max_df * n_docs
-        min_count = self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * n_docs
-        if max_count < min_count:
-            raise ValueError(f"max_df corresponds to < documents than min_df: max_df={self.max_df!r} "
-                             f"allows at most {max_count:g} of the {n_docs} documents, min_df="
-                             f"{self.min_df!r} asks for at least {min_count:g}; lower min_df or raise max_df")
-        df = counts.column_nnz()                                   # documents containing each term
-        keep = (df <= max_count) & (df >= min_count)
-        if self.max_features is not None and keep.sum() > self.max_features:
-            # The most frequent terms by total count (by df if binary). Ties: the exact call
-            # scikit-learn makes (NumPy's default argsort over the alphabetical columns).
-            totals = counts.column_sums()
-            best = (-totals[keep]).argsort()[:self.max_features]
-            new_keep = np.zeros(n_terms, dtype=bool)
-            new_keep[np.flatnonzero(keep)[best]] = True
-            keep = new_keep
-        if not keep.any():
-            raise ValueError(f"After pruning, no terms remain. Try a lower min_df or a higher max_df. "
-                             f"(min_df={self.min_df!r}, max_df={self.max_df!r}, {n_docs} documents, "
-                             f"{n_terms} terms, largest document frequency {df.max()})")
-        return keep
+    def _finish(self, counts):
+        return self._weight(counts)
 
     def _weight(self, counts):
         """Counts (already 1/0 if binary) -> tf * idf -> row-normalized; in place, a block of rows at a time."""
@@ -308,12 +121,6 @@ class TfidfVectorizer:
                 norms[norms == 0.0] = 1.0                          # empty rows stay empty
                 data /= np.repeat(norms, np.diff(block.indptr))
         return counts
-
-    def _fitted(self, name):
-        if not hasattr(self, name):
-            raise NotFittedError("this TfidfVectorizer is not fitted yet: call fit(documents) or "
-                                 "fit_transform(documents) first")
-        return getattr(self, name)
 
     # ------------------------------------------------------------------ looking inside
     def top_terms(self, row, k=10):
@@ -367,18 +174,6 @@ class TfidfVectorizer:
 
 
 # ---------------------------------------------------------------------------- helpers
-def word_ngrams(tokens, min_n, max_n):
-    """Token list -> its n-grams for n in [min_n, max_n], joined by one space.
-
-    >>> word_ngrams(["a", "b", "c"], 1, 2)
-    ['a', 'b', 'c', 'a b', 'b c']
-    """
-    grams = list(tokens) if min_n == 1 else []
-    for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-        grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
-    return grams
-
-
 def inverse_document_frequency(df, n_documents, smooth=True):
     """``ln((1 + n) / (1 + df)) + 1`` (smooth) or ``ln(n / df) + 1``, as float64 (n_terms,).
 
@@ -387,54 +182,3 @@ def inverse_document_frequency(df, n_documents, smooth=True):
     """
     df = np.asarray(df, dtype=np.float64) + float(smooth)
     return np.log((n_documents + int(smooth)) / df) + 1.0
-
-
-def count_matrix(blocks, n_terms, relabel=None):
-    """Blocks of term ids -> (n_docs, n_terms) CSR matrix of counts (float64).
-
-    ``blocks`` is a list of ``(term_ids, doc_lengths)``: ``term_ids`` holds a block's first
-    document's ids, then the next document's, ...; ``doc_lengths[d]`` says how many belong
-    to each. ``relabel[id]``, if given, is the column of ``id``; ids < 0 (unseen terms) are
-    skipped. Each token becomes one integer ``doc * n_terms + column``; sorting these puts
-    equal (doc, column) pairs next to each other in CSR order, and the length of each run is
-    the count. The list is emptied as it is read, so each block's ids are freed once counted.
-
-    >>> count_matrix([(np.array([2, 0, 2, 1]), np.array([3, 1]))], 3).toarray()
-    array([[1., 0., 2.],
-           [0., 1., 0.]])
-    """
-    n_tokens = sum(len(ids) for ids, _ in blocks)
-    n_docs = sum(len(doc_lengths) for _, doc_lengths in blocks)
-    # There are at most n_tokens distinct (doc, column) pairs. The arrays are filled from the
-    # front and trimmed at the end; pages never written never take memory.
-    columns, counts = np.empty(n_tokens, np.int32), np.empty(n_tokens, np.float64)
-    row_nnz = np.empty(n_docs, np.int64)
-    nnz = doc = 0
-    blocks.reverse()                                                # pop() from the front
-    while blocks:
-        ids, doc_lengths = blocks.pop()
-        block_columns, block_counts, block_row_nnz = _count_block(ids, doc_lengths, n_terms, relabel)
-        columns[nnz:nnz + len(block_columns)] = block_columns
-        counts[nnz:nnz + len(block_columns)] = block_counts
-        row_nnz[doc:doc + len(doc_lengths)] = block_row_nnz
-        nnz, doc = nnz + len(block_columns), doc + len(doc_lengths)
-    columns.resize(nnz, refcheck=False)                             # give back the unused tail
-    counts.resize(nnz, refcheck=False)
-    indptr = np.concatenate([[0], np.cumsum(row_nnz)])
-    return CSRMatrix(counts, columns, indptr, (n_docs, n_terms))
-
-
-def _count_block(ids, doc_lengths, n_terms, relabel):
-    """One block -> (columns, counts, stored values per document), all int64, in CSR order."""
-    if relabel is not None:
-        ids = relabel[ids]
-    keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
-    keys += ids                                                     # (block_tokens,) doc * n_terms + column
-    if len(ids) and ids.min() < 0:
-        keys = keys[ids >= 0]
-    keys.sort()
-    run_starts = np.flatnonzero(np.diff(keys, prepend=-1))         # where a new (doc, column) begins
-    cells = keys[run_starts]                                        # distinct (doc, column) pairs
-    rows = cells // n_terms
-    counts = np.diff(run_starts, append=len(keys))                  # run lengths
-    return cells - rows * n_terms, counts, np.bincount(rows, minlength=len(doc_lengths))
