@@ -10,11 +10,18 @@
 
 **Bag of words.** A document is the sum of its tokens' one-hot vectors: ``X[doc, i]`` is the
 number of times word ``i`` occurs in it (or 1/0 with ``binary=True``). Word order is lost.
+(:class:`~minembed.countvec.CountVectorizer` is the same matrix with scikit-learn's parameters.)
+
+**An unknown word** has no position of its own. ``handle_unknown`` says what
+:meth:`OneHotEncoder.transform` does with it, as in scikit-learn's ``OneHotEncoder``: ``"error"``
+(the default) raises, naming it; ``"ignore"`` gives it an all-zero row, so rows still line up
+with tokens. A vocabulary with ``<unk>`` sends it to that column instead.
 """
 import numpy as np
 
 from .sparse import CSRMatrix
 from .tokenize import Tokenizer
+from .vocab import Vocabulary
 
 
 class OneHotEncoder:
@@ -24,15 +31,86 @@ class OneHotEncoder:
     >>> enc.transform_ids([1, 0]).toarray()
     array([[0., 1.],
            [1., 0.]])
+
+    scikit-learn's protocol too: without a ``vocab``, :meth:`fit` learns one (words by frequency)
+    from token lists or texts; :meth:`transform` turns tokens into rows; ``get_feature_names_out``,
+    ``get_params`` / ``set_params`` (``vocab``, ``tokenizer``, ``handle_unknown``).
+
+    >>> OneHotEncoder(handle_unknown="ignore").fit([["a", "b", "a"]]).transform(["b", "zebra"]).toarray()
+    array([[0., 1.],
+           [0., 0.]])
     """
 
-    def __init__(self, vocab, tokenizer=None):
+    PARAM_NAMES = ("vocab", "tokenizer", "handle_unknown")
+
+    def __init__(self, vocab=None, tokenizer=None, handle_unknown="error"):
+        if handle_unknown not in ("error", "ignore"):
+            raise ValueError(f"handle_unknown must be 'error' or 'ignore', got {handle_unknown!r}")
         self.vocab = vocab
-        self.tokenizer = tokenizer or Tokenizer()
+        self.tokenizer = tokenizer
+        self.handle_unknown = handle_unknown
+
+    @property
+    def vocabulary(self):
+        """The vocabulary in use: the one given, else the one :meth:`fit` learned."""
+        if self.vocab is not None:
+            return self.vocab
+        if not hasattr(self, "vocabulary_"):
+            raise ValueError("this OneHotEncoder has no vocabulary: give one (OneHotEncoder(vocab)) or call "
+                             "fit(documents) first")
+        return self.vocabulary_
 
     @property
     def dim(self):
-        return len(self.vocab)
+        return len(self.vocabulary)
+
+    # ------------------------------------------------------------------ scikit-learn's protocol
+    def get_params(self, deep=True):
+        return {name: getattr(self, name) for name in self.PARAM_NAMES}
+
+    def set_params(self, **params):
+        unknown = sorted(set(params) - set(self.PARAM_NAMES))
+        if unknown:
+            raise ValueError(f"invalid parameter {unknown[0]!r} for OneHotEncoder; valid parameters are "
+                             f"{list(self.PARAM_NAMES)}")
+        if params.get("handle_unknown", self.handle_unknown) not in ("error", "ignore"):
+            raise ValueError(f"handle_unknown must be 'error' or 'ignore', got {params['handle_unknown']!r}")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def fit(self, documents, y=None):
+        """Learn the vocabulary (every word seen, most frequent first) from texts or token lists;
+        with a ``vocab`` given, nothing to learn. ``y`` is ignored. Returns self."""
+        if self.vocab is None:
+            self.vocabulary_ = Vocabulary.build(self._token_lists(documents))
+        return self
+
+    def transform(self, tokens):
+        """A token list (or an (n, 1) array of tokens, scikit-learn's shape) -> (n, V) one-hot rows,
+        one per token, in order; an unknown token as ``handle_unknown`` says (module docstring)."""
+        tokens = [str(token) for token in np.asarray(tokens, dtype=object).reshape(-1)]
+        vocab = self.vocabulary
+        if vocab.unk_id is not None:
+            return self.transform_ids(vocab.encode(tokens))
+        ids = np.array([vocab.stoi.get(token, -1) for token in tokens], dtype=np.int64)
+        unknown = ids < 0
+        if unknown.any() and self.handle_unknown == "error":
+            first = tokens[int(np.flatnonzero(unknown)[0])]
+            raise ValueError(f"token {first!r} is not in the vocabulary ({len(vocab)} words); use "
+                             "handle_unknown='ignore' for an all-zero row, or a vocabulary with <unk>")
+        rows = np.flatnonzero(~unknown)                                  # the known tokens' rows
+        indptr = np.concatenate([[0], np.cumsum(~unknown)])
+        return CSRMatrix(np.ones(len(rows)), ids[rows], indptr, (len(tokens), self.dim))
+
+    def fit_transform(self, tokens, y=None):
+        """``fit([tokens])`` then ``transform(tokens)``."""
+        tokens = [str(token) for token in np.asarray(tokens, dtype=object).reshape(-1)]
+        return self.fit([tokens]).transform(tokens)
+
+    def get_feature_names_out(self, input_features=None):
+        """(V,) object array: the word of each column."""
+        return np.array(self.vocabulary.itos, dtype=object)
 
     def transform_ids(self, ids):
         """(n,) ids -> (n, V) CSR matrix whose row ``r`` is ``e_{ids[r]}``."""
@@ -43,7 +121,7 @@ class OneHotEncoder:
 
     def transform_tokens(self, tokens):
         """Token list -> one-hot rows (unknown tokens follow ``Vocabulary.encode``'s policy)."""
-        return self.transform_ids(self.vocab.encode(tokens))
+        return self.transform_ids(self.vocabulary.encode(tokens))
 
     def bag_of_words(self, documents, binary=False):
         """Documents -> (n_docs, V) counts; ``documents`` are strings or token lists.
@@ -53,7 +131,7 @@ class OneHotEncoder:
         column if the vocabulary has one. Built in one vectorized pass: all (doc, id) pairs
         are concatenated, sorted and counted (see ``_counts``).
         """
-        id_lists = [self.vocab.encode(tokens) for tokens in self._token_lists(documents)]
+        id_lists = [self.vocabulary.encode(tokens) for tokens in self._token_lists(documents)]
         all_ids = np.concatenate(id_lists) if id_lists else np.zeros(0, np.int32)
         return self._counts([len(ids) for ids in id_lists], all_ids, binary)
 
@@ -83,9 +161,10 @@ class OneHotEncoder:
 
     def _token_lists(self, documents):
         if isinstance(documents, str):
-            raise TypeError("bag_of_words expects a list of documents, not one str; wrap it: [text]")
+            raise TypeError("expected a list of documents, not one str; wrap it: [text]")
+        tokenizer = self.tokenizer or Tokenizer()
         for doc in documents:
-            yield self.tokenizer.tokenize(doc) if isinstance(doc, str) else list(doc)
+            yield tokenizer.tokenize(doc) if isinstance(doc, str) else list(doc)
 
 
 def sparsity(matrix):

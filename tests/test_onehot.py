@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from minembed import OneHotEncoder, Vocabulary, encode_corpus
+from minembed import OneHotEncoder, Tokenizer, Vocabulary, encode_corpus
 from minembed.onehot import sparsity
 from minembed.tokenize import LETTERS
 from minembed.vocab import UNK
@@ -109,7 +109,7 @@ def test_bag_of_words_equals_sklearn_count_vectorizer():
     text = pytest.importorskip("sklearn.feature_extraction.text")
     with open(os.path.join(REPO, "corpora", "pg11_alice_in_wonderland.txt"), encoding="utf-8") as f:
         lines = f.read().split("\n")
-    vocab = Vocabulary.build(OneHotEncoder(VOCAB).tokenizer.tokenize_many(lines))
+    vocab = Vocabulary.build(Tokenizer().tokenize_many(lines))
     ours = OneHotEncoder(vocab).bag_of_words(lines)
     theirs = text.CountVectorizer(token_pattern=LETTERS, vocabulary=vocab.stoi).fit_transform(lines)
     np.testing.assert_array_equal(ours.indptr, theirs.indptr)
@@ -121,3 +121,43 @@ def test_sparsity_hand_computed():
     X = OneHotEncoder(VOCAB).bag_of_words(DOCS)            # 3 non-zeros in 4 x 4 cells
     assert sparsity(X) == 1 - 3 / 16
     assert sparsity(OneHotEncoder(VOCAB).bag_of_words([])) == 1.0
+
+
+# ---------------------------------------------------------------------------- scikit-learn's protocol
+def test_fit_learns_a_vocabulary_and_transform_keeps_one_row_per_token():
+    enc = OneHotEncoder().fit(["the cat sat", "the dog"])
+    assert enc.get_feature_names_out().tolist() == ["the", "cat", "dog", "sat"]      # by count, ties alphabetical
+    with pytest.raises(ValueError, match="token 'zebra' is not in the vocabulary"):
+        enc.transform(["cat", "zebra"])
+    rows = enc.set_params(handle_unknown="ignore").transform(["cat", "zebra", "the"])
+    np.testing.assert_array_equal(rows.toarray(), [[0, 1, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0]])
+    np.testing.assert_array_equal(enc.transform(np.array([["dog"], ["cat"]])).toarray(),      # (n, 1): sklearn's shape
+                                  [[0, 0, 1, 0], [0, 1, 0, 0]])
+    with_unk = OneHotEncoder(VOCAB.with_specials((UNK,)))                             # <unk> has a column
+    np.testing.assert_array_equal(with_unk.transform(["zebra"]).toarray(), [[1, 0, 0, 0, 0]])
+    assert OneHotEncoder(VOCAB).fit(["zzz"]).get_feature_names_out().tolist() == VOCAB.itos   # a given vocab stays
+
+
+def test_protocol_errors_are_clear():
+    with pytest.raises(ValueError, match="has no vocabulary: give one"):
+        OneHotEncoder().transform(["cat"])
+    with pytest.raises(ValueError, match="handle_unknown must be 'error' or 'ignore'"):
+        OneHotEncoder(handle_unknown="drop")
+    with pytest.raises(ValueError, match="invalid parameter 'categories' for OneHotEncoder"):
+        OneHotEncoder().set_params(categories="auto")
+
+
+def test_transform_equals_scikit_learns_one_hot_encoder_up_to_column_order():
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    from sklearn.base import clone
+    tokens = "the cat sat on the mat and the dog sat on the log".split()
+    ours = OneHotEncoder(handle_unknown="ignore")
+    X = ours.fit_transform(tokens)
+    theirs = preprocessing.OneHotEncoder(handle_unknown="ignore").fit(np.array(tokens)[:, None])
+    sk_names = [name.split("_", 1)[1] for name in theirs.get_feature_names_out()]    # "x0_cat" -> "cat"
+    order = [ours.get_feature_names_out().tolist().index(name) for name in sk_names]  # sklearn's order: sorted
+    new = ["the", "zebra", "log"]
+    np.testing.assert_array_equal(X.toarray()[:, order], theirs.transform(np.array(tokens)[:, None]).toarray())
+    np.testing.assert_array_equal(ours.transform(new).toarray()[:, order],
+                                  theirs.transform(np.array(new)[:, None]).toarray())
+    assert clone(ours).get_params() == {"vocab": None, "tokenizer": None, "handle_unknown": "ignore"}
