@@ -828,6 +828,9 @@ def compare_models(args, results):
 def build_parser():
     parser = Parser(
         prog="train.py", description="Train minembed models. Documents are lines of the corpus files.")
+    parser.add_argument("--version", action="version",
+                        version=f"minembed {minembed.__version__} (Python {platform.python_version()}, "
+                                f"NumPy {np.__version__})")
     sub = parser.add_subparsers(dest="model", metavar="MODEL")
     for name, (add_args, run, _) in MODELS.items():
         model_parser = sub.add_parser(name, help=(run.__doc__ or "").strip().splitlines()[0])

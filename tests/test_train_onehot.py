@@ -123,3 +123,9 @@ def test_missing_corpus_exits_2_with_one_line_and_no_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and str(missing) in lines[0]
+
+
+def test_version_prints_minembed_and_exits_0(capsys):
+    import minembed
+    assert train.main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith(f"minembed {minembed.__version__} (Python ")
