@@ -96,7 +96,7 @@ def prepare_out_dir(args):
 
 # ---------------------------------------------------------------------------- one run per --out
 LOCK_NAME = ".train.lock"
-HELD_LOCKS = []             # open lock files of this process (closed, hence released, by main)
+HELD_LOCKS = []             # open lock files of this process (deleted and released by main: release_locks)
 
 
 def lock_out_dir(out):
@@ -125,8 +125,8 @@ EXIT_CODES = {"SIGINT": 130, "SIGHUP": 129, "SIGTERM": 143}     # 128 + the sign
 STOPPED_BY = []                                     # "SIGTERM" or "SIGHUP" once one has arrived
 
 
-def sigterm_as_ctrl_c(signum, frame):
-    """SIGTERM (and SIGHUP) get exactly what the first Ctrl-C gets: the step finishes, a checkpoint is saved.
+def stop_like_ctrl_c(signum, frame):
+    """SIGTERM and SIGHUP get exactly what the first Ctrl-C gets: the step finishes, a checkpoint is saved.
 
     The models defer Ctrl-C (SIGINT) until an update is complete, by installing their own SIGINT
     handler for that time; calling whatever SIGINT handler is current goes through that same
@@ -865,7 +865,7 @@ def main(argv=None):
         build_parser().print_help()
         return 2
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = {stop: signal.signal(stop, sigterm_as_ctrl_c) for stop in (signal.SIGTERM, signal.SIGHUP)
+    previous = {stop: signal.signal(stop, stop_like_ctrl_c) for stop in (signal.SIGTERM, signal.SIGHUP)
                 if in_main_thread}
     try:
         return run(args)

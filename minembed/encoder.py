@@ -60,7 +60,7 @@ from .vocab import MASK, PAD, UNK, Vocabulary
 PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o",
                "ln1_gain", "ln1_bias", "W_1", "b_1", "W_2", "b_2", "ln2_gain", "ln2_bias", "out_bias")
 PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
-ENCODE_LAYERS = {"output": "y", "attention": "h", "input": "x"}     # encode(layer=...) -> forward's name
+ENCODE_LAYERS = ("output", "attention", "input")      # encode(layer=...): y, h or x of the forward pass
 BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
 
 def sinusoid_positions(max_len, dim):
@@ -358,7 +358,7 @@ class AttentionEncoder(MaskedLMTraining):
         for start in range(0, len(ids), batch_size):
             chunk = ids[start:start + batch_size]
             y, cache = self._forward(chunk)
-            vectors = y if layer == "output" else cache[ENCODE_LAYERS[layer]]          # (b*T, d)
+            vectors = {"output": y, "attention": cache["h"], "input": cache["x"]}[layer]   # (b*T, d)
             out[start:start + len(chunk)] = vectors.reshape(chunk.shape + (-1,))
         out[ids == self.vocab.pad_id] = 0.0
         return out

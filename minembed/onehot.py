@@ -17,6 +17,8 @@ number of times word ``i`` occurs in it (or 1/0 with ``binary=True``). Word orde
 (the default) raises, naming it; ``"ignore"`` gives it an all-zero row, so rows still line up
 with tokens. A vocabulary with ``<unk>`` sends it to that column instead.
 """
+import itertools
+
 import numpy as np
 
 from .sparse import CSRMatrix
@@ -44,8 +46,7 @@ class OneHotEncoder:
     PARAM_NAMES = ("vocab", "tokenizer", "handle_unknown")
 
     def __init__(self, vocab=None, tokenizer=None, handle_unknown="error"):
-        if handle_unknown not in ("error", "ignore"):
-            raise ValueError(f"handle_unknown must be 'error' or 'ignore', got {handle_unknown!r}")
+        _check_handle_unknown(handle_unknown)
         self.vocab = vocab
         self.tokenizer = tokenizer
         self.handle_unknown = handle_unknown
@@ -73,8 +74,7 @@ class OneHotEncoder:
         if unknown:
             raise ValueError(f"invalid parameter {unknown[0]!r} for OneHotEncoder; valid parameters are "
                              f"{list(self.PARAM_NAMES)}")
-        if params.get("handle_unknown", self.handle_unknown) not in ("error", "ignore"):
-            raise ValueError(f"handle_unknown must be 'error' or 'ignore', got {params['handle_unknown']!r}")
+        _check_handle_unknown(params.get("handle_unknown", self.handle_unknown))
         for name, value in params.items():
             setattr(self, name, value)
         return self
@@ -89,11 +89,11 @@ class OneHotEncoder:
     def transform(self, tokens):
         """A token list (or an (n, 1) array of tokens, scikit-learn's shape) -> (n, V) one-hot rows,
         one per token, in order; an unknown token as ``handle_unknown`` says (module docstring)."""
-        tokens = [str(token) for token in np.asarray(tokens, dtype=object).reshape(-1)]
+        tokens = _token_list(tokens)
         vocab = self.vocabulary
         if vocab.unk_id is not None:
             return self.transform_ids(vocab.encode(tokens))
-        ids = np.array([vocab.stoi.get(token, -1) for token in tokens], dtype=np.int64)
+        ids = np.fromiter(map(vocab.stoi.get, tokens, itertools.repeat(-1)), np.int64, len(tokens))   # (n,)
         unknown = ids < 0
         if unknown.any() and self.handle_unknown == "error":
             first = tokens[int(np.flatnonzero(unknown)[0])]
@@ -105,7 +105,7 @@ class OneHotEncoder:
 
     def fit_transform(self, tokens, y=None):
         """``fit([tokens])`` then ``transform(tokens)``."""
-        tokens = [str(token) for token in np.asarray(tokens, dtype=object).reshape(-1)]
+        tokens = _token_list(tokens)
         return self.fit([tokens]).transform(tokens)
 
     def get_feature_names_out(self, input_features=None):
@@ -165,6 +165,16 @@ class OneHotEncoder:
         tokenizer = self.tokenizer or Tokenizer()
         for doc in documents:
             yield tokenizer.tokenize(doc) if isinstance(doc, str) else list(doc)
+
+
+def _token_list(tokens):
+    """A token list, or scikit-learn's (n, 1) array of them -> a flat list of str."""
+    return list(map(str, np.asarray(tokens, dtype=object).reshape(-1)))
+
+
+def _check_handle_unknown(value):
+    if value not in ("error", "ignore"):
+        raise ValueError(f"handle_unknown must be 'error' or 'ignore', got {value!r}")
 
 
 def sparsity(matrix):
