@@ -60,6 +60,8 @@ from .vocab import MASK, PAD, UNK, Vocabulary
 PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o",
                "ln1_gain", "ln1_bias", "W_1", "b_1", "W_2", "b_2", "ln2_gain", "ln2_bias", "out_bias")
 PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
+ENCODER_ARRAYS = (["config", "vocab_tokens", "vocab_counts", "vocab_specials", "tokenizer"]
+                  + [f"param/{name}" for name in PARAM_NAMES])          # what an encoder file holds
 ENCODE_LAYERS = ("output", "attention", "input")      # encode(layer=...): y, h or x of the forward pass
 BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
 
@@ -213,8 +215,7 @@ class AttentionEncoder(MaskedLMTraining):
         :func:`sample_candidates` for the sampled softmax (see the module docstring).
         """
         ids, targets = self._check_batch(ids, targets)
-        p, (B, T), d = self.params, ids.shape, self.config["dim"]
-        act_backward = ACTIVATIONS[self.config["activation"]][1]
+        p = self.params
         y, c = self._forward(ids)
         grads = {}
 
@@ -242,6 +243,21 @@ class AttentionEncoder(MaskedLMTraining):
             d_tok_emb[candidates] = dlogits.T @ y_rows                     # (C, d)
         dy = np.zeros_like(y)                                               # (B*T, d)
         dy[rows] = dlogits @ head_rows
+        grads.update(self.backward(dy, c, d_tok_emb))
+        return loss, {name: grads[name] for name in PARAM_NAMES}
+
+    def backward(self, dy, cache, d_tok_emb=None):
+        """Backprop ``dy`` (B*T, d), the loss's gradient at the block's output y, through the block.
+
+        ``cache`` is ``_forward``'s; ``d_tok_emb`` (V, d), if given, already holds the tied head's
+        share and the lookup's share is added to it. Returns the gradient of every parameter but
+        ``out_bias`` (the head's own). The masked-token loss and :class:`~minembed.classify.EncoderClassifier`
+        (a task loss on pooled outputs) both end here.
+        """
+        p, c, d = self.params, cache, self.config["dim"]
+        B, T = c["ids"].shape
+        act_backward = ACTIVATIONS[self.config["activation"]][1]
+        grads = {}
 
         # y = LN2(h + act(h W_1 + b_1) W_2 + b_2)
         dr2, grads["ln2_gain"], grads["ln2_bias"] = layer_norm_backward(dy, c["ln2"])
@@ -272,9 +288,11 @@ class AttentionEncoder(MaskedLMTraining):
         # x = tok_emb[ids] + pos_emb[:T]
         grads["pos_emb"] = np.zeros_like(p["pos_emb"])
         grads["pos_emb"][:T] = dx.reshape(B, T, d).sum(axis=0)
-        np.add.at(d_tok_emb, ids.reshape(-1), dx)                           # the lookup's share
+        if d_tok_emb is None:
+            d_tok_emb = np.zeros_like(p["tok_emb"])
+        np.add.at(d_tok_emb, c["ids"].reshape(-1), dx)                      # the lookup's share
         grads["tok_emb"] = d_tok_emb
-        return loss, {name: grads[name] for name in PARAM_NAMES}
+        return grads
 
     def _logits_buffer(self, n, dtype):
         """A reused (n, V) array for the logits: allocating ~40 MB afresh every step costs
@@ -459,18 +477,25 @@ class AttentionEncoder(MaskedLMTraining):
     # ------------------------------------------------------------------ save / load
     def save(self, path):
         """Write one self-contained ``.npz``: parameters, config, vocabulary and tokenizer."""
-        save_npz(path, **{f"param/{name}": value for name, value in self.params.items()},
-                 config=np.array(json.dumps(self.config)),
-                 tokenizer=np.array(json.dumps(self.tokenizer.config())),
-                 vocab_tokens=np.array(self.vocab.itos), vocab_counts=self.vocab.counts,
-                 vocab_specials=np.array(self.vocab.specials))
+        save_npz(path, **self.to_arrays())
+
+    def to_arrays(self):
+        """Everything :meth:`save` writes, as ``{name: array}`` (a classifier file embeds it)."""
+        return dict(**{f"param/{name}": value for name, value in self.params.items()},
+                    config=np.array(json.dumps(self.config)),
+                    tokenizer=np.array(json.dumps(self.tokenizer.config())),
+                    vocab_tokens=np.array(self.vocab.itos), vocab_counts=self.vocab.counts,
+                    vocab_specials=np.array(self.vocab.specials))
 
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`."""
-        data = load_npz(path, "a minembed encoder file (written by AttentionEncoder.save)",
-                        ["config", "vocab_tokens", "vocab_counts", "vocab_specials", "tokenizer"]
-                        + [f"param/{name}" for name in PARAM_NAMES])
+        return cls.from_arrays(load_npz(path, "a minembed encoder file (written by AttentionEncoder.save)",
+                                        ENCODER_ARRAYS), path)
+
+    @classmethod
+    def from_arrays(cls, data, path):
+        """The encoder held by :meth:`to_arrays`'s dict, read from the file ``path`` (named in errors)."""
         config = json.loads(str(data["config"]))
         specials = tuple(data["vocab_specials"].tolist())
         tokens, counts = data["vocab_tokens"].tolist(), data["vocab_counts"]

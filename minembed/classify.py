@@ -1,0 +1,419 @@
+"""Text classifiers on pretrained embeddings: frozen features or fine-tuned weights, backprop by hand.
+
+A pretrained model serves a task in one of two ways (BERT's paper: "feature-based" vs "fine-tuning";
+Kim 2014, for word vectors: "static" vs "non-static"):
+
+* **frozen** (``freeze=True``): the pretrained weights stay as they are; only a classification head
+  on top learns. The vectors are features, exactly as in :mod:`minembed.probe`.
+* **fine-tuned** (``freeze=False``): the task's loss is backpropagated into every pretrained weight
+  too, so the vectors themselves move towards what the task needs.
+
+The two differ in one argument, so their difference is what fine-tuning buys. The model, for a
+batch of B texts, pooled width d and K classes::
+
+    H      = the texts' token vectors                          (B, T, d)  word vectors E[ids], or encoder outputs y
+    z      = pool(H): the mean over a text's tokens, or the max   (B, d)
+    z~     = z * keep / (1 - p)   dropout while training (keep ~ Bernoulli(1 - p)); z~ = z otherwise
+    logits = z~ W + b                                          (B, K)
+    loss   = mean_i  logsumexp(logits_i) - logits_i[label_i]
+
+and its gradient, the chain rule read backwards::
+
+    dlogits = (softmax(logits) - onehot(labels)) / B           (B, K)
+    dW = z~^T dlogits,   db = sum_i dlogits_i,   dz = (dlogits W^T) * keep / (1 - p)
+    mean pool:   dH[i, t] = dz_i / n_i      at each of text i's n_i tokens (0 at padding)
+    max pool:    dH[i, t, j] = dz_ij        at the token t that held dimension j's maximum, 0 elsewhere
+
+``dH`` then goes into the pretrained weights: for word vectors a scatter-add into the rows of the
+table (``np.add.at``), for the encoder :meth:`AttentionEncoder.backward` through its whole block.
+
+Training: Adam (AdamW decay on matrices) in minibatches, with one learning rate for the new head
+(``lr``) and a smaller one for the pretrained weights (``body_lr``), so fine-tuning adjusts them
+instead of overwriting what pretraining put there. A stratified ``validation_fraction`` of the
+training texts is held out; after each epoch its accuracy is measured, the weights of the best
+epoch are kept, and training stops after ``patience`` epochs without a better one (early stopping).
+The caller's model is never changed: the classifier trains its own copy.
+"""
+import json
+import math
+import warnings
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .encoder import ENCODER_ARRAYS, AttentionEncoder
+from .fileio import load_npz, save_npz
+from .layers import cross_entropy, softmax
+from .optim import Adam, clip_grad_norm
+from .tokenize import Tokenizer
+from .vectors import KeyedVectors
+
+POOLINGS = ("mean", "max")
+
+
+# ---------------------------------------------------------------------------- pooling
+def pool(H, real, how):
+    """Pool token vectors H (B, T, d) over the real tokens (``real`` (B, T) bool) -> (z (B, d), cache).
+
+    A text without any real token pools to 0."""
+    n_real = real.sum(axis=1)                                           # (B,)
+    if how == "mean":
+        z = (H * real[..., None]).sum(axis=1) / np.maximum(n_real, 1)[:, None]
+        return z, (real, n_real, None)
+    masked = np.where(real[..., None], H, -np.inf)                      # (B, T, d)
+    winner = masked.argmax(axis=1)                                      # (B, d): the token of each maximum
+    z = np.take_along_axis(H, winner[:, None, :], axis=1)[:, 0]        # (B, d)
+    z[n_real == 0] = 0.0
+    return z, (real, n_real, winner)
+
+
+def pool_backward(dz, shape, cache):
+    """dz (B, d) -> dH (B, T, d), the gradient at each token vector (see the module docstring)."""
+    real, n_real, winner = cache
+    if winner is None:                                                  # mean
+        return real[..., None] * (dz / np.maximum(n_real, 1)[:, None])[:, None, :]
+    dH = np.zeros(shape, dtype=dz.dtype)
+    np.put_along_axis(dH, winner[:, None, :], dz[:, None, :], axis=1)
+    dH[n_real == 0] = 0.0
+    return dH
+
+
+# ---------------------------------------------------------------------------- the shared classifier
+class PooledClassifier:
+    """A softmax head on pooled token vectors, and its training (see the module docstring).
+
+    A subclass says what the token vectors are: ``_token_ids(texts)`` (one id array per text),
+    ``_pad_id``, ``_body_params()`` (the pretrained arrays), ``_token_vectors(ids)`` -> (H, cache)
+    and ``_body_backward(dH, cache)`` -> the pretrained arrays' gradients.
+    """
+
+    def __init__(self, freeze=False, pooling="mean", dropout=0.1, lr=3e-3, body_lr=3e-4, weight_decay=0.01,
+                 batch_size=32, max_epochs=10, patience=2, validation_fraction=0.1, clip_norm=1.0, seed=1,
+                 progress=True):
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if not 0 <= validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+        for name, value in (("batch_size", batch_size), ("max_epochs", max_epochs), ("patience", patience)):
+            if not (isinstance(value, (int, np.integer)) and value > 0):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, value in (("lr", lr), ("body_lr", body_lr)):
+            if not value > 0:
+                raise ValueError(f"{name} must be > 0, got {value}")
+        self.freeze, self.pooling, self.dropout = bool(freeze), pooling, float(dropout)
+        self.lr, self.body_lr, self.weight_decay, self.clip_norm = lr, body_lr, weight_decay, clip_norm
+        self.batch_size, self.max_epochs, self.patience = int(batch_size), int(max_epochs), int(patience)
+        self.validation_fraction, self.seed, self.progress = float(validation_fraction), seed, progress
+        self.head = None                     # {"W": (d, K), "b": (K,)} once fitted
+        self.classes_ = None
+        self.history = []                    # one {"epoch", "loss", "val_accuracy"} per epoch
+
+    # ------------------------------------------------------------------ the math
+    def _head_loss(self, z, label_ids, keep=None):
+        """Head forward and backward: z (B, d) -> (loss, {"W", "b"} grads, dz (B, d))."""
+        W, b = self.head["W"], self.head["b"]
+        scale = 1.0 if keep is None else keep / (1.0 - self.dropout)       # (B, d) or 1
+        z_dropped = z * scale
+        logits = z_dropped @ W + b                                           # (B, K)
+        loss, dlogits = cross_entropy(logits, label_ids)                    # dlogits: (B, K), mean over B
+        grads = {"W": z_dropped.T @ dlogits, "b": dlogits.sum(axis=0)}
+        return loss, grads, (dlogits @ W.T) * scale
+
+    def loss_and_grads(self, ids, label_ids, keep=None):
+        """The loss of a batch and the gradient of every trained array.
+
+        ``ids`` (B, T) padded token ids, ``label_ids`` (B,) class indices into ``classes_``, ``keep``
+        (B, d) the dropout mask or None (no dropout). Returns ``(loss, {"head/W", "head/b",
+        "body/<name>"...})``; with ``freeze=True`` the body's gradients are left out."""
+        H, cache = self._token_vectors(ids)                                 # (B, T, d)
+        real = ids != self._pad_id                                          # (B, T)
+        z, pool_cache = pool(H, real, self.pooling)                         # (B, d)
+        loss, head_grads, dz = self._head_loss(z, label_ids, keep)
+        grads = {f"head/{name}": g for name, g in head_grads.items()}
+        if not self.freeze:
+            dH = pool_backward(dz, H.shape, pool_cache)                     # (B, T, d)
+            for name, g in self._body_backward(dH, cache).items():
+                grads[f"body/{name}"] = g
+        return loss, grads
+
+    def _pooled(self, token_ids):
+        """Pooled vectors (n, d) of id arrays, without dropout, in batches."""
+        chunks = []
+        for start in range(0, len(token_ids), 256):
+            ids = self._pad(token_ids[start:start + 256])
+            H, _ = self._token_vectors(ids)
+            chunks.append(pool(H, ids != self._pad_id, self.pooling)[0])
+        return np.concatenate(chunks)
+
+    def _pad(self, id_arrays):
+        """A list of id arrays -> (B, T) padded with ``_pad_id``, T = the longest (at least 1)."""
+        batch = np.full((len(id_arrays), max(1, max(map(len, id_arrays)))), self._pad_id, dtype=np.int32)
+        for i, ids in enumerate(id_arrays):
+            batch[i, :len(ids)] = ids
+        return batch
+
+    # ------------------------------------------------------------------ scikit-learn's verbs
+    def fit(self, texts, labels):
+        """Train on ``texts`` (str or token lists) with ``labels`` (any two or more classes)."""
+        texts, labels = list(texts), np.asarray(labels)
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels; give one label per text")
+        self.classes_, label_ids = np.unique(labels, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"the labels have {len(self.classes_)} class(es); a classifier needs at least two")
+        rng = np.random.default_rng(self.seed)
+        token_ids = self._token_ids(texts)
+        train, val = _stratified_holdout(label_ids, self.validation_fraction, rng)
+        dim = self._dim()
+        dtype = self._body_params()[next(iter(self._body_params()))].dtype
+        self.head = {"W": np.zeros((dim, len(self.classes_)), dtype), "b": np.zeros(len(self.classes_), dtype)}
+        head_opt = Adam(self.head, lr=self.lr, weight_decay=self.weight_decay, decay=["W"])
+        body = self._body_params()
+        body_opt = None if self.freeze else Adam(body, lr=self.body_lr, weight_decay=self.weight_decay,
+                                                 decay=[name for name, value in body.items() if value.ndim == 2])
+        features = self._pooled(token_ids) if self.freeze else None         # frozen: pool once
+        best, best_accuracy, waited = None, -1.0, 0
+        steps_per_epoch = math.ceil(len(train) / self.batch_size)
+        bar = tqdm(total=self.max_epochs * steps_per_epoch, disable=not self.progress, unit="batch",
+                   desc="frozen" if self.freeze else "fine-tune")
+        self.history = []
+        try:
+            for epoch in range(1, self.max_epochs + 1):
+                losses = []
+                for batch in np.array_split(rng.permutation(train), steps_per_epoch):
+                    keep = rng.random((len(batch), dim)) >= self.dropout if self.dropout else None
+                    if self.freeze:
+                        loss, head_grads, _ = self._head_loss(features[batch], label_ids[batch], keep)
+                        grads = {f"head/{name}": g for name, g in head_grads.items()}
+                    else:
+                        loss, grads = self.loss_and_grads(self._pad([token_ids[i] for i in batch]),
+                                                          label_ids[batch], keep)
+                    if not math.isfinite(loss):
+                        raise ValueError(f"the loss became {loss} in epoch {epoch}: training diverged; "
+                                         f"lower lr={self.lr:g} / body_lr={self.body_lr:g}")
+                    if self.clip_norm:
+                        clip_grad_norm(grads, self.clip_norm)
+                    head_opt.step({name: grads[f"head/{name}"] for name in self.head})
+                    if body_opt is not None:
+                        body_opt.step({name: grads[f"body/{name}"] for name in body})
+                    losses.append(loss)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)
+                if len(val):
+                    val_features = features[val] if self.freeze else self._pooled([token_ids[i] for i in val])
+                    accuracy = float(np.mean(self._scores(val_features).argmax(axis=1) == label_ids[val]))
+                else:
+                    accuracy = float("nan")
+                self.history.append({"epoch": epoch, "loss": float(np.mean(losses)), "val_accuracy": accuracy})
+                bar.set_postfix(loss=f"{np.mean(losses):.3f}", val_acc=f"{accuracy:.3f}")
+                if not len(val) or accuracy > best_accuracy:
+                    best, best_accuracy, waited = self._snapshot(), accuracy, 0
+                else:
+                    waited += 1
+                    if waited >= self.patience:
+                        break
+        finally:
+            bar.close()
+        self._restore(best)
+        return self
+
+    def _snapshot(self):
+        arrays = {f"head/{name}": value.copy() for name, value in self.head.items()}
+        if not self.freeze:
+            arrays.update({f"body/{name}": value.copy() for name, value in self._body_params().items()})
+        return arrays
+
+    def _restore(self, snapshot):
+        body = self._body_params()
+        for key, value in snapshot.items():
+            part, name = key.split("/", 1)
+            (self.head if part == "head" else body)[name][...] = value
+
+    def _scores(self, z):
+        return z @ self.head["W"] + self.head["b"]                          # (n, K)
+
+    def _check_fitted(self):
+        if self.head is None:
+            raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit(texts, labels) first")
+
+    def decision_function(self, texts):
+        """The head's logits (n, K), one column per class of ``classes_``."""
+        self._check_fitted()
+        return self._scores(self._pooled(self._token_ids(list(texts))))
+
+    def predict_proba(self, texts):
+        """Class probabilities (n, K), columns in the order of ``classes_``."""
+        return softmax(self.decision_function(texts).astype(np.float64))
+
+    def predict(self, texts):
+        """The most probable class of each text."""
+        return self.classes_[self.decision_function(texts).argmax(axis=1)]
+
+    def score(self, texts, labels):
+        """Accuracy on ``texts`` against ``labels``."""
+        return float(np.mean(self.predict(texts) == np.asarray(labels)))
+
+    # ------------------------------------------------------------------ save / load
+    def _settings(self):
+        return {name: getattr(self, name) for name in
+                ("freeze", "pooling", "dropout", "lr", "body_lr", "weight_decay", "batch_size", "max_epochs",
+                 "patience", "validation_fraction", "clip_norm", "seed")}
+
+    def save(self, path):
+        """One ``.npz``: the head, the classes, the settings and the (fine-tuned) pretrained model."""
+        self._check_fitted()
+        save_npz(path, kind=np.array(type(self).__name__), settings=np.array(json.dumps(self._settings())),
+                 classes=np.array(json.dumps(self.classes_.tolist())),
+                 **{f"head/{name}": value for name, value in self.head.items()},
+                 **{f"body/{name}": value for name, value in self._body_arrays().items()})
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by :meth:`save` of the same class."""
+        data = load_npz(path, f"a minembed {cls.__name__} file (written by {cls.__name__}.save)",
+                        ["kind", "settings", "classes", "head/W", "head/b"])
+        if str(data["kind"]) != cls.__name__:
+            raise ValueError(f"{path} holds a {data['kind']}, not a {cls.__name__}; load it with {data['kind']}.load")
+        body = {key[5:]: value for key, value in data.items() if key.startswith("body/")}
+        classifier = cls(**cls._body_from_arrays(body, path), **json.loads(str(data["settings"])), progress=False)
+        classifier.classes_ = np.array(json.loads(str(data["classes"])))
+        classifier.head = {"W": data["head/W"], "b": data["head/b"]}
+        if classifier.head["W"].shape != (classifier._dim(), len(classifier.classes_)):
+            raise ValueError(f"{path}: head/W is {classifier.head['W'].shape}, but the model has dim "
+                             f"{classifier._dim()} and {len(classifier.classes_)} classes; the file is damaged")
+        return classifier
+
+
+def _stratified_holdout(label_ids, fraction, rng):
+    """(train, validation) index arrays; each class gives ``fraction`` of its texts (rounded) to validation."""
+    train, val = [], []
+    for c in range(label_ids.max() + 1):
+        members = rng.permutation(np.flatnonzero(label_ids == c))
+        n_val = int(round(fraction * len(members)))
+        val.append(members[:n_val])
+        train.append(members[n_val:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+
+
+# ---------------------------------------------------------------------------- the two bodies
+class EncoderClassifier(PooledClassifier):
+    """A classifier on an :class:`AttentionEncoder`'s pooled contextual vectors, frozen or fine-tuned.
+
+    ``encoder`` is copied (the caller's stays unchanged); texts longer than its ``max_len`` are
+    truncated (one warning); words outside its vocabulary are read as ``<unk>``. Other arguments:
+    see :class:`PooledClassifier` and the module docstring.
+
+    >>> clf = EncoderClassifier(encoder, freeze=False).fit(texts, labels)   # doctest: +SKIP
+    >>> clf.predict(["a gripping, funny film"])                              # doctest: +SKIP
+    array(['pos'], dtype='<U3')
+    """
+
+    def __init__(self, encoder, freeze=False, **settings):
+        if not isinstance(encoder, AttentionEncoder):
+            raise TypeError(f"EncoderClassifier needs an AttentionEncoder, got {type(encoder).__name__}")
+        super().__init__(freeze=freeze, **settings)
+        self.encoder = AttentionEncoder.__new__(AttentionEncoder)
+        self.encoder.__dict__.update(encoder.__dict__, _workspace=None, history={"loss": [], "eval": []},
+                                     params={name: value.copy() for name, value in encoder.params.items()})
+        self._pad_id = encoder.vocab.pad_id
+
+    def _dim(self):
+        return self.encoder.config["dim"]
+
+    def _body_params(self):
+        return self.encoder.params
+
+    def _token_ids(self, texts):
+        max_len, too_long, rows = self.encoder.config["max_len"], 0, []
+        for i, text in enumerate(texts):
+            ids = self.encoder.vocab.encode(self.encoder._tokens_of(text, i))
+            if len(ids) == 0:
+                raise ValueError(f"text {i} ({str(text)[:40]!r}) has no tokens; give every text at least one word")
+            too_long += len(ids) > max_len
+            rows.append(ids[:max_len])
+        if too_long:
+            warnings.warn(f"{too_long} of {len(texts)} texts are longer than the encoder's max_len={max_len} "
+                          "tokens; only their first max_len tokens are read", stacklevel=3)
+        return rows
+
+    def _token_vectors(self, ids):
+        y, cache = self.encoder._forward(ids)                               # (B*T, d)
+        return y.reshape(ids.shape + (-1,)), cache                          # (B, T, d)
+
+    def _body_backward(self, dH, cache):
+        grads = self.encoder.backward(dH.reshape(-1, dH.shape[-1]), cache)  # out_bias: not used here
+        grads["out_bias"] = np.zeros_like(self.encoder.params["out_bias"])
+        return grads
+
+    def _body_arrays(self):
+        return self.encoder.to_arrays()
+
+    @staticmethod
+    def _body_from_arrays(arrays, path):
+        missing = [name for name in ENCODER_ARRAYS if name not in arrays]
+        if missing:
+            raise ValueError(f"{path} lacks the encoder arrays {missing[:3]}; the file is damaged")
+        return {"encoder": AttentionEncoder.from_arrays(arrays, path)}
+
+
+class WordVectorClassifier(PooledClassifier):
+    """A classifier on the mean (or max) of a text's word vectors, frozen or fine-tuned.
+
+    Kim (2014) calls the two "static" and "non-static". ``vectors`` is a :class:`KeyedVectors`
+    (e.g. ``Word2Vec.wv``), copied; words without a vector are skipped (a text with none pools
+    to 0). Other arguments: see :class:`PooledClassifier` and the module docstring.
+    """
+
+    def __init__(self, vectors, freeze=False, tokenizer=None, **settings):
+        if not isinstance(vectors, KeyedVectors):
+            raise TypeError(f"WordVectorClassifier needs KeyedVectors (e.g. word2vec.wv), got {type(vectors).__name__}")
+        super().__init__(freeze=freeze, **settings)
+        self.tokenizer = tokenizer or Tokenizer()
+        self.words = list(vectors.index_to_key)
+        self.key_to_index = dict(vectors.key_to_index)
+        self.params = {"vectors": vectors.vectors.copy()}                   # (V, d) float32
+        self._pad_id = len(self.words)                                      # one past the table: never looked up
+
+    def _dim(self):
+        return self.params["vectors"].shape[1]
+
+    def _body_params(self):
+        return self.params
+
+    def _token_ids(self, texts):
+        lookup, rows = self.key_to_index, []
+        for i, text in enumerate(texts):
+            if isinstance(text, str):
+                tokens = self.tokenizer.tokenize(text)
+            else:                                                           # already tokenized
+                tokens = [t.lower() for t in text] if self.tokenizer.lowercase else list(text)
+            rows.append(np.array([lookup[w] for w in tokens if w in lookup], dtype=np.int32))
+        return rows
+
+    def _token_vectors(self, ids):
+        real = ids != self._pad_id
+        H = self.params["vectors"][np.where(real, ids, 0)]                  # (B, T, d); padding rows are
+        return H, ids                                                       # ignored by pool()
+
+    def _body_backward(self, dH, ids):
+        real = ids != self._pad_id                                          # (B, T)
+        d_vectors = np.zeros_like(self.params["vectors"])
+        np.add.at(d_vectors, ids[real], dH[real])                           # repeated words add up
+        return {"vectors": d_vectors}
+
+    def keyed_vectors(self):
+        """The (fine-tuned) word vectors as a KeyedVectors."""
+        return KeyedVectors(self.words, self.params["vectors"])
+
+    def _body_arrays(self):
+        return {"words": np.array(self.words), "vectors": self.params["vectors"],
+                "tokenizer": np.array(json.dumps(self.tokenizer.config()))}
+
+    @staticmethod
+    def _body_from_arrays(arrays, path):
+        if not {"words", "vectors", "tokenizer"} <= set(arrays):
+            raise ValueError(f"{path} lacks the word vectors; the file is damaged")
+        return {"vectors": KeyedVectors(arrays["words"].tolist(), arrays["vectors"]),
+                "tokenizer": Tokenizer(**json.loads(str(arrays["tokenizer"])))}

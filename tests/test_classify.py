@@ -1,0 +1,218 @@
+"""EncoderClassifier / WordVectorClassifier: pooling by hand, every gradient by finite differences
+and against PyTorch, frozen means frozen, tiny separable sets learned, seeds, labels, errors, files."""
+import numpy as np
+import pytest
+
+from minembed import AttentionEncoder, KeyedVectors, Vocabulary
+from minembed.classify import EncoderClassifier, WordVectorClassifier, pool, pool_backward
+from minembed.gradcheck import check_gradients
+
+GOOD = ["a good film", "great fun and good", "a fine great story", "good good fun", "fine and great",
+        "the story was great", "such fun", "a good story"]
+BAD = ["a bad film", "awful and dull", "a poor dull story", "bad bad film", "dull and awful",
+       "the story was poor", "so awful", "a bad story"]
+TEXTS, LABELS = GOOD + BAD, ["pos"] * len(GOOD) + ["neg"] * len(BAD)
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return Vocabulary.build([t.split() for t in TEXTS]).with_specials()
+
+
+def encoder_of(vocab, seed=3):
+    return AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=seed)
+
+
+def word_vectors(vocab, seed=0):
+    words = vocab.itos[len(vocab.specials):]
+    return KeyedVectors(words, np.random.default_rng(seed).normal(0, 0.3, (len(words), 6)))
+
+
+def in_float64(clf, rng):
+    """Float64 weights (for finite differences) and a random head, so every gradient is nonzero."""
+    body = clf._body_params()
+    for name in list(body):
+        body[name] = body[name].astype(np.float64)
+        if body[name].ndim == 1:
+            body[name] += rng.normal(0, 0.2, body[name].shape)
+    dim = clf._dim()
+    clf.classes_ = np.array(["a", "b", "c"])
+    clf.head = {"W": rng.normal(0, 1.0, (dim, 3)), "b": rng.normal(0, 0.5, 3)}
+
+
+def batch_of(clf, texts):
+    return clf._pad(clf._token_ids(texts))
+
+
+# ---------------------------------------------------------------------------- pooling by hand
+def test_mean_and_max_pooling_by_hand():
+    H = np.array([[[1.0, -2.0], [3.0, 4.0], [9.0, 9.0]],          # third token is padding
+                  [[0.5, 0.0], [0.0, 0.0], [0.0, 0.0]]])
+    real = np.array([[True, True, False], [True, False, False]])
+    z, cache = pool(H, real, "mean")
+    np.testing.assert_allclose(z, [[2.0, 1.0], [0.5, 0.0]])
+    dH = pool_backward(np.array([[2.0, 4.0], [1.0, 1.0]]), H.shape, cache)
+    np.testing.assert_allclose(dH, [[[1, 2], [1, 2], [0, 0]], [[1, 1], [0, 0], [0, 0]]])
+    z, cache = pool(H, real, "max")
+    np.testing.assert_allclose(z, [[3.0, 4.0], [0.5, 0.0]])        # the padded 9s never win
+    dH = pool_backward(np.array([[2.0, 4.0], [1.0, 1.0]]), H.shape, cache)
+    np.testing.assert_allclose(dH, [[[0, 0], [2, 4], [0, 0]], [[1, 1], [0, 0], [0, 0]]])
+    z, _ = pool(H, np.zeros_like(real), "max")                      # no real token -> 0
+    np.testing.assert_array_equal(z, 0.0)
+
+
+# ---------------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("pooling", ["mean", "max"])
+@pytest.mark.parametrize("with_dropout", [False, True])
+def test_encoder_classifier_gradients_match_finite_differences(vocab, pooling, with_dropout):
+    rng = np.random.default_rng(1)
+    clf = EncoderClassifier(encoder_of(vocab), pooling=pooling, dropout=0.3, progress=False)
+    in_float64(clf, rng)
+    ids = batch_of(clf, ["a good film", "the story was poor and dull", "fun"])   # padded rows
+    labels = np.array([0, 2, 1])
+    keep = rng.random((3, 8)) >= 0.3 if with_dropout else None
+    loss, grads = clf.loss_and_grads(ids, labels, keep)
+    arrays = {**{f"head/{k}": v for k, v in clf.head.items()},
+              **{f"body/{k}": v for k, v in clf.encoder.params.items()}}
+    assert set(grads) == set(arrays)
+    report = check_gradients(lambda: clf.loss_and_grads(ids, labels, keep)[0], arrays, grads, rtol=1e-5)
+    assert max(report.values()) < 1e-5, report
+    assert np.all(grads["body/out_bias"] == 0)                     # the MLM head is not used
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max"])
+def test_word_vector_classifier_gradients_match_finite_differences(vocab, pooling):
+    rng = np.random.default_rng(2)
+    clf = WordVectorClassifier(word_vectors(vocab), pooling=pooling, progress=False)
+    in_float64(clf, rng)
+    ids = batch_of(clf, ["a good good film", "awful", "the story was poor and dull"])
+    labels, keep = np.array([1, 0, 2]), rng.random((3, 6)) >= 0.2
+    loss, grads = clf.loss_and_grads(ids, labels, keep)
+    arrays = {"head/W": clf.head["W"], "head/b": clf.head["b"], "body/vectors": clf.params["vectors"]}
+    report = check_gradients(lambda: clf.loss_and_grads(ids, labels, keep)[0], arrays, grads, rtol=1e-5)
+    assert max(report.values()) < 1e-5, report
+    unused = np.setdiff1d(np.arange(len(clf.words)), ids)
+    assert np.all(grads["body/vectors"][unused] == 0)
+
+
+def test_encoder_classifier_matches_a_pytorch_twin(vocab):
+    torch = pytest.importorskip("torch")
+    from test_encoder import torch_block
+    rng = np.random.default_rng(4)
+    clf = EncoderClassifier(encoder_of(vocab), pooling="mean", dropout=0.25, progress=False)
+    in_float64(clf, rng)
+    ids = batch_of(clf, ["a good film", "the story was poor and dull", "fun"])
+    labels, keep = np.array([0, 2, 1]), rng.random((3, 8)) >= 0.25
+    loss, grads = clf.loss_and_grads(ids, labels, keep)
+
+    P = {name: torch.tensor(value, requires_grad=True) for name, value in clf.encoder.params.items()}
+    W, b = (torch.tensor(clf.head[n], requires_grad=True) for n in ("W", "b"))
+    y = torch_block(torch, P, ids, vocab.pad_id, 8)                        # (B, T, d)
+    real = torch.tensor(ids != vocab.pad_id, dtype=torch.float64)[..., None]
+    z = (y * real).sum(1) / real.sum(1) * torch.tensor(keep) / 0.75
+    torch_loss = torch.nn.functional.cross_entropy(z @ W + b, torch.tensor(labels))
+    torch_loss.backward()
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-10)
+    np.testing.assert_allclose(grads["head/W"], W.grad.numpy(), rtol=1e-8, atol=1e-12)
+    for name in P:
+        if name != "out_bias":
+            np.testing.assert_allclose(grads[f"body/{name}"], P[name].grad.numpy(), rtol=1e-7, atol=1e-12,
+                                       err_msg=name)
+
+
+# ---------------------------------------------------------------------------- training
+@pytest.mark.parametrize("freeze", [False, True])
+def test_a_tiny_separable_set_is_learned_and_the_callers_encoder_is_untouched(vocab, freeze):
+    encoder = encoder_of(vocab)
+    before = {name: value.copy() for name, value in encoder.params.items()}
+    clf = EncoderClassifier(encoder, freeze=freeze, lr=0.05, body_lr=3e-3, batch_size=4, max_epochs=40,
+                            validation_fraction=0.0, dropout=0.0, progress=False).fit(TEXTS, LABELS)
+    if not freeze:                      # (frozen random features need not separate 16 texts)
+        assert clf.score(TEXTS, LABELS) == 1.0
+    assert clf.history[-1]["loss"] < clf.history[0]["loss"]
+    for name, value in encoder.params.items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)      # the caller's copy
+        if freeze:
+            np.testing.assert_array_equal(clf.encoder.params[name], before[name], err_msg=name)
+    if not freeze:
+        assert not np.array_equal(clf.encoder.params["W_q"], before["W_q"])   # fine-tuning moved it
+
+
+def test_word_vectors_fine_tuned_separate_a_tiny_set_frozen_ones_stay(vocab):
+    vectors = word_vectors(vocab)
+    frozen = WordVectorClassifier(vectors, freeze=True, lr=0.05, batch_size=4, max_epochs=5,
+                                  validation_fraction=0.0, progress=False).fit(TEXTS, LABELS)
+    np.testing.assert_array_equal(frozen.params["vectors"], vectors.vectors)
+    tuned = WordVectorClassifier(vectors, freeze=False, lr=0.05, body_lr=0.05, batch_size=4, max_epochs=40,
+                                 validation_fraction=0.0, dropout=0.0, progress=False).fit(TEXTS, LABELS)
+    assert tuned.score(TEXTS, LABELS) == 1.0
+    assert not np.array_equal(tuned.keyed_vectors().vectors, vectors.vectors)
+
+
+def test_same_seed_same_classifier_other_seed_other(vocab):
+    def run(seed):
+        clf = EncoderClassifier(encoder_of(vocab), seed=seed, batch_size=4, max_epochs=3, progress=False)
+        return clf.fit(TEXTS, LABELS).predict_proba(TEXTS)
+    np.testing.assert_array_equal(run(5), run(5))
+    assert not np.array_equal(run(5), run(6))
+
+
+def test_early_stopping_keeps_the_best_epoch(vocab):
+    clf = EncoderClassifier(encoder_of(vocab), max_epochs=20, patience=2, batch_size=4,
+                            validation_fraction=0.25, progress=False).fit(TEXTS, LABELS)
+    accuracies = [h["val_accuracy"] for h in clf.history]
+    best = int(np.argmax(accuracies))
+    assert len(accuracies) == 20 or len(accuracies) == best + 1 + 2     # stopped 2 epochs after the best
+    # the kept weights are the best epoch's: re-measure on the same validation split
+    rng = np.random.default_rng(clf.seed)
+    from minembed.classify import _stratified_holdout
+    _, val = _stratified_holdout(np.unique(LABELS, return_inverse=True)[1], 0.25, rng)
+    assert clf.score([TEXTS[i] for i in val], [LABELS[i] for i in val]) == pytest.approx(accuracies[best])
+
+
+def test_any_classes_and_probabilities(vocab):
+    labels = [3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]
+    clf = WordVectorClassifier(word_vectors(vocab), batch_size=4, max_epochs=2, progress=False).fit(TEXTS, labels)
+    np.testing.assert_array_equal(clf.classes_, [1, 2, 3])
+    proba = clf.predict_proba(TEXTS[:4])
+    assert proba.shape == (4, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict(TEXTS)) <= {1, 2, 3}
+    np.testing.assert_array_equal(clf.predict(TEXTS[:4]), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_bad_inputs_give_clear_errors(vocab):
+    encoder = encoder_of(vocab)
+    with pytest.raises(ValueError, match="at least two"):
+        EncoderClassifier(encoder, progress=False).fit(TEXTS, ["pos"] * len(TEXTS))
+    with pytest.raises(ValueError, match="one label per text"):
+        EncoderClassifier(encoder, progress=False).fit(TEXTS, LABELS[:-1])
+    with pytest.raises(ValueError, match="not fitted"):
+        EncoderClassifier(encoder, progress=False).predict(["good"])
+    with pytest.raises(ValueError, match="pooling"):
+        EncoderClassifier(encoder, pooling="cls")
+    with pytest.raises(ValueError, match="no tokens"):
+        EncoderClassifier(encoder, progress=False).fit(["", "good"], ["a", "b"])
+    with pytest.raises(TypeError, match="AttentionEncoder"):
+        EncoderClassifier(word_vectors(vocab))
+    with pytest.raises(TypeError, match="KeyedVectors"):
+        WordVectorClassifier(encoder)
+
+
+# ---------------------------------------------------------------------------- files
+@pytest.mark.parametrize("kind", ["encoder", "vectors"])
+def test_save_load_round_trip_predicts_the_same(vocab, tmp_path, kind):
+    if kind == "encoder":
+        clf = EncoderClassifier(encoder_of(vocab), pooling="max", batch_size=4, max_epochs=2, progress=False)
+    else:
+        clf = WordVectorClassifier(word_vectors(vocab), batch_size=4, max_epochs=2, progress=False)
+    clf.fit(TEXTS, LABELS)
+    path = tmp_path / "clf.npz"
+    clf.save(path)
+    loaded = type(clf).load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), clf.predict_proba(TEXTS))
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    assert loaded.pooling == clf.pooling
+    other = WordVectorClassifier if kind == "encoder" else EncoderClassifier
+    with pytest.raises(ValueError, match=f"not a {other.__name__}"):
+        other.load(path)
