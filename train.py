@@ -2,6 +2,7 @@
 
     python train.py                      # = all models on the default corpus, into runs/all/
     python train.py MODEL --corpus PATH --out DIR [options]     # MODEL: see --help
+    python train.py finetune --encoder runs/all/encoder/encoder.npz --data labelled.tsv --out DIR
 
 Every run writes into DIR: config.json (every setting, the seed, versions), vocab.tsv,
 the model's artifacts and metrics.json. Mistakes in the input (a missing file, an empty
@@ -33,7 +34,8 @@ from minembed import (AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVector
                       encode_corpus, iter_documents)
 from minembed.corpus import corpus_files
 from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
-from minembed.fileio import LockHeld, atomic_write, lock_file, save_npy, unlock_file, write_json
+from minembed.classify import POOLINGS, EncoderClassifier, WordVectorClassifier
+from minembed.fileio import LockHeld, atomic_write, lock_file, read_labelled_texts, save_npy, unlock_file, write_json
 from minembed.hogwild import WorkerKilled
 from minembed.onehot import sparsity
 from minembed.viz import attention_svg, pca, scatter_svg
@@ -824,6 +826,84 @@ def compare_models(args, results):
     print(f"\nreport: {os.path.join(args.out, 'report.md')}")
 
 
+# ============================================================================ finetune
+def add_finetune_args(parser):
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--encoder", metavar="NPZ", help="a trained encoder (an encoder run's encoder.npz)")
+    source.add_argument("--vectors", metavar="TXT", help="word vectors (word2vec text format, e.g. vectors.txt): "
+                                                         "a mean-of-word-vectors classifier")
+    parser.add_argument("--data", required=True, metavar="TSV", help="labelled texts, one label<TAB>text per line")
+    parser.add_argument("--out", default=os.path.join("runs", "finetune"), help="output directory "
+                                                                                "(default: runs/finetune)")
+    parser.add_argument("--overwrite", action="store_true", help="replace files in an existing --out")
+    parser.add_argument("--seed", type=seed_type, default=1, help="seed of every random choice (default: 1)")
+    parser.add_argument("--freeze", action="store_true",
+                        help="train the classification head only; the pretrained weights stay as they are")
+    parser.add_argument("--pooling", choices=POOLINGS, default="mean", help="(default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=10, help="at most this many epochs (default: %(default)s)")
+    parser.add_argument("--patience", type=int, default=2,
+                        help="stop after this many epochs without a better validation accuracy (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=32, help="(default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=3e-3, help="the head's Adam learning rate (default: %(default)s)")
+    parser.add_argument("--body-lr", type=float, default=3e-4,
+                        help="the pretrained weights' learning rate (default: %(default)s)")
+    parser.add_argument("--dropout", type=float, default=0.1, help="on the pooled vector (default: %(default)s)")
+    parser.add_argument("--validation-fraction", type=float, default=0.1,
+                        help="share of the examples held out for early stopping (default: %(default)s)")
+
+
+def run_finetune(args):
+    """Fine-tune a trained encoder (or word vectors) on labelled texts and save the classifier."""
+    check_positive(args, "epochs", "patience", "batch_size", "lr", "body_lr")
+    if not 0 <= args.dropout < 1:
+        raise UsageError(f"--dropout must be in [0, 1), got {args.dropout}")
+    if not 0 <= args.validation_fraction < 1:
+        raise UsageError(f"--validation-fraction must be in [0, 1), got {args.validation_fraction}")
+    check_files_exist(args, "encoder", "vectors", "data")
+    texts, labels = read_labelled_texts(args.data)
+    settings = dict(freeze=args.freeze, pooling=args.pooling, max_epochs=args.epochs, patience=args.patience,
+                    batch_size=args.batch_size, lr=args.lr, body_lr=args.body_lr, dropout=args.dropout,
+                    validation_fraction=args.validation_fraction, seed=args.seed)
+    if args.encoder:
+        encoder = AttentionEncoder.load(args.encoder)
+        known = set(encoder.vocab.itos[len(encoder.vocab.specials):])
+        tokenizer = encoder.tokenizer
+    else:
+        static = KeyedVectors.load_word2vec_format(args.vectors)
+        known, tokenizer = set(static.index_to_key), Tokenizer()
+    tokens = [token for text in texts for token in tokenizer.tokenize(text)]
+    coverage = sum(token in known for token in tokens) / max(len(tokens), 1)
+    if coverage < 0.5:
+        raise ValueError(f"only {coverage:.0%} of the {len(tokens):,} tokens of {args.data} are in the "
+                         f"{'encoder' if args.encoder else 'vectors'}'s vocabulary of {len(known):,} words; "
+                         "it was trained on another language or corpus: train it on text like these")
+    out = prepare_out_dir(args)
+    classes = sorted(set(labels))
+    print(f"{len(texts):,} labelled texts, {len(classes)} classes "
+          f"({', '.join(f'{c}: {labels.count(c):,}' for c in classes[:6])}); "
+          f"{coverage:.1%} of their tokens are in the vocabulary")
+    if args.encoder:
+        classifier = EncoderClassifier(encoder, **settings)
+    else:
+        classifier = WordVectorClassifier(static, tokenizer=tokenizer, **settings)
+    started = time.perf_counter()
+    classifier.fit(texts, labels)
+    seconds = time.perf_counter() - started
+    best = max(classifier.history, key=lambda h: h["val_accuracy"]) if args.validation_fraction else None
+    kind = "head only (frozen)" if args.freeze else "fine-tuned"
+    if best:
+        print(f"{kind}: best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']} "
+              f"of {len(classifier.history)} ({seconds:.0f} s)")
+    classifier.save(os.path.join(out, "classifier.npz"))
+    write_config(out, args, tokenizer)
+    write_json(os.path.join(out, "metrics.json"),
+               {"classes": classes, "n_texts": len(texts), "coverage": coverage, "history": classifier.history,
+                "best_validation": best, "seconds": seconds})
+    print(f"wrote {os.path.join(out, 'classifier.npz')} (load it with "
+          f"{type(classifier).__name__}.load) and metrics.json")
+    return {"model": "finetune", "out": out, "classifier": classifier}
+
+
 # ============================================================================ main
 def build_parser():
     parser = Parser(
@@ -845,6 +925,9 @@ def build_parser():
     all_parser.add_argument("--overwrite", action="store_true", help="replace files in an existing --out")
     all_parser.add_argument("--seed", type=seed_type, default=1, help="seed of every random choice (default: 1)")
     all_parser.set_defaults(func=run_all)
+    finetune_parser = sub.add_parser("finetune", help=run_finetune.__doc__.splitlines()[0])
+    add_finetune_args(finetune_parser)
+    finetune_parser.set_defaults(func=run_finetune)
     return parser
 
 

@@ -164,3 +164,35 @@ def unlock_file(handle):
     with contextlib.suppress(OSError):
         os.remove(handle.name)
     handle.close()
+
+
+def read_labelled_texts(path):
+    """A ``label<TAB>text`` file (one example per line) -> ``(texts, labels)``, two lists of str.
+
+    A first line ``label<TAB>text`` is a header and skipped; blank lines are skipped; the text is
+    everything after the first TAB. A line without a TAB, an empty label or text, bytes that are not
+    UTF-8, or a file with no examples or only one class raise a ValueError naming the line.
+    """
+    texts, labels = [], []
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as err:
+                raise ValueError(f"{path}, line {number}: not UTF-8 (byte {raw[err.start]:#04x} at column "
+                                 f"{err.start + 1}); convert the file to UTF-8 (e.g. iconv -t utf-8)") from None
+            if not line.strip() or (number == 1 and line.strip().lower() == "label\ttext"):
+                continue
+            label, tab, text = line.partition("\t")
+            if not tab:
+                raise ValueError(f"{path}, line {number}: no TAB; each line must be label<TAB>text, got {line[:60]!r}")
+            if not label.strip() or not text.strip():
+                raise ValueError(f"{path}, line {number}: empty {'label' if not label.strip() else 'text'}; "
+                                 "each line must be label<TAB>text with both parts present")
+            labels.append(label.strip())
+            texts.append(text)
+    if not texts:
+        raise ValueError(f"{path} has no examples; it must hold label<TAB>text lines")
+    if len(set(labels)) < 2:
+        raise ValueError(f"{path}: every example has the label {labels[0]!r}; a classifier needs two or more classes")
+    return texts, labels

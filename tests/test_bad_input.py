@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary
+from minembed.classify import EncoderClassifier
 from minembed.corpus import encode_corpus, iter_token_lists
 from minembed.evaluate import evaluate_analogies
 from minembed.vocab import MASK, PAD, UNK
@@ -302,6 +303,30 @@ def encoder_checkpoint_from_the_previous_version(d):
     small_encoder_checkpoint(d / "c.npz", d, position_init="random")
     as_before_position_init(d / "c.npz")
     small_encoder(d).fit(encoder_corpus(d), steps=2, batch_size=2, checkpoint=str(d / "c.npz"), progress=False)
+
+
+FT = "finetune --encoder {d}/enc.npz --out {d}/run --data {d}/"
+
+
+def finetune_files(d):
+    """A small encoder (enc.npz, vocabulary of ok.txt) and labelled files, good and bad."""
+    small_encoder(d).save(d / "enc.npz")
+    (d / "labelled.tsv").write_text("label\ttext\n" + "pos\tthe cat sat\nneg\tthe dog sat\n" * 5)
+    (d / "empty.tsv").write_bytes(b"")
+    (d / "header_only.tsv").write_text("label\ttext\n\n")
+    (d / "no_tab.tsv").write_text("pos\tthe cat sat\nneg the dog sat\n")
+    (d / "no_label.tsv").write_text("pos\tthe cat sat\n\tthe dog sat\n")
+    (d / "one_class.tsv").write_text("pos\tthe cat sat\npos\tthe dog sat\n")
+    (d / "latin1.tsv").write_bytes("pos\tthe cat\nneg\tthe na\xefve dog\n".encode("latin-1"))
+    (d / "french.tsv").write_text("pos\tle chat est assis\nneg\tle chien dort ici\n")
+
+
+def finetune_reads_its_own_classifier(d):
+    """A finetune run's classifier.npz loads and classifies (the round trip through the CLI)."""
+    finetune_files(d)
+    assert train.main(FT.format(d=d).split()[:-2] + ["--data", str(d / "labelled.tsv"), "--epochs", "2"]) == 0
+    classifier = EncoderClassifier.load(d / "run" / "classifier.npz")
+    assert set(classifier.predict(["the cat sat", "the dog sat"])) <= {"pos", "neg"}
 
 
 W2V = "word2vec --corpus {d}/ok.txt --out {d}/run"
@@ -586,6 +611,23 @@ CATALOGUE = [
     lib("encoder file with NaN weights",
         lambda d: edited_encoder_file(d, "param/b_1", lambda a: a * np.nan), ValueError,
         r"param/b_1 contains NaN or inf"),
+    cli("finetune on an empty file", FT + "empty.tsv", r"empty\.tsv has no examples", setup=finetune_files),
+    cli("finetune on a file with only a header", FT + "header_only.tsv", r"has no examples", setup=finetune_files),
+    cli("finetune on a line without a TAB", FT + "no_tab.tsv", r"no_tab\.tsv, line 2: no TAB", setup=finetune_files),
+    cli("finetune on a line with an empty label", FT + "no_label.tsv", r"line 2: empty label",
+        setup=finetune_files),
+    cli("finetune on one class", FT + "one_class.tsv", r"every example has the label 'pos'.*two or more classes",
+        setup=finetune_files),
+    cli("finetune on non-UTF-8 text", FT + "latin1.tsv", r"latin1\.tsv, line 2: not UTF-8", setup=finetune_files),
+    cli("finetune on another language than the encoder's", FT + "french.tsv",
+        r"only 0% of the 8 tokens .* are in the encoder's vocabulary of 7 words", setup=finetune_files),
+    cli("finetune without --encoder or --vectors", "finetune --data {d}/labelled.tsv --out {d}/run",
+        r"one of the arguments --encoder --vectors is required", setup=finetune_files),
+    cli("finetune from a corpus instead of an encoder", "finetune --encoder {d}/ok.txt --data {d}/labelled.tsv "
+        "--out {d}/run", r"ok\.txt is not a minembed encoder file", setup=finetune_files),
+    cli("finetune with --dropout 1", FT + "labelled.tsv --dropout 1", r"--dropout must be in \[0, 1\)",
+        setup=finetune_files),
+    works("finetune writes a classifier that loads", finetune_reads_its_own_classifier),
     lib("Tokenizer with an unknown normal form", lambda d: Tokenizer(normalize="nfc"), ValueError,
         r"normalize must be one of"),
 ]
