@@ -25,7 +25,8 @@ and its gradient, the chain rule read backwards::
     max pool:    dH[i, t, j] = dz_ij        at the token t that held dimension j's maximum, 0 elsewhere
 
 ``dH`` then goes into the pretrained weights: for word vectors a scatter-add into the rows of the
-table (``np.add.at``), for the encoder :meth:`AttentionEncoder.backward` through its whole block.
+table (``sparse.add_rows``, an ``np.add.at``); for the encoder, :meth:`AttentionEncoder.backward`
+through its whole block.
 
 Training: Adam (AdamW decay on matrices) in minibatches, with one learning rate for the new head
 (``lr``) and a smaller one for the pretrained weights (``body_lr``), so fine-tuning adjusts them
@@ -45,6 +46,7 @@ from .encoder import ENCODER_ARRAYS, AttentionEncoder
 from .fileio import load_npz, save_npz
 from .layers import cross_entropy, softmax
 from .optim import Adam, clip_grad_norm
+from .sparse import add_rows
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
 
@@ -400,7 +402,7 @@ class WordVectorClassifier(PooledClassifier):
     def _body_backward(self, dH, ids):
         real = ids != self._pad_id                                          # (B, T)
         d_vectors = np.zeros_like(self.params["vectors"])
-        np.add.at(d_vectors, ids[real], dH[real])                           # repeated words add up
+        add_rows(d_vectors, ids[real], dH[real])                            # repeated words add up
         return {"vectors": d_vectors}
 
     def keyed_vectors(self):

@@ -21,7 +21,7 @@ backward function; the ones written inline below, used over and over::
 
     linear       z = a W + b     =>  da = dz W^T,  dW = a^T dz,  db = sum_rows dz
     residual     z = a + g(a)    =>  da = dz + (gradient through g)
-    gather       x = E[ids]      =>  dE[ids[i]] += dx[i]                (np.add.at: repeats add up)
+    gather       x = E[ids]      =>  dE[ids[i]] += dx[i]                (repeats add up: sparse.add_rows)
 
 Training (the loop, masking, checkpoints: :mod:`minembed.mlm`) is BERT's masked language model: 15% of the real tokens are chosen, and of those
 80% become ``<mask>``, 10% a random word, 10% stay as they are; the loss asks the model to
@@ -51,6 +51,7 @@ import numpy as np
 
 from .fileio import load_npz, save_npz
 from .layers import ACTIVATIONS, cross_entropy, layer_norm, layer_norm_backward, softmax, softmax_backward
+from .sparse import add_rows
 from .mlm import (MaskedLMTraining, TrainingDiverged, make_sequences, mask_tokens,  # noqa: F401 (re-exported)
                   sample_candidates)
 from .tokenize import Tokenizer
@@ -290,7 +291,7 @@ class AttentionEncoder(MaskedLMTraining):
         grads["pos_emb"][:T] = dx.reshape(B, T, d).sum(axis=0)
         if d_tok_emb is None:
             d_tok_emb = np.zeros_like(p["tok_emb"])
-        np.add.at(d_tok_emb, c["ids"].reshape(-1), dx)                      # the lookup's share
+        add_rows(d_tok_emb, c["ids"].reshape(-1), dx)                       # the lookup's share (np.add.at)
         grads["tok_emb"] = d_tok_emb
         return grads
 

@@ -82,7 +82,7 @@ def shared_tables(model, names):
             setattr(model, name, np.array(getattr(model, name)))
 
 
-def train_chunks(model, chunks, padded_ids, padded_doc, epoch, interrupt, bar):
+def train_chunks(model, chunks, stream, stream_offsets, epoch, interrupt, bar):
     """Train every chunk of one epoch in its own process; True if all finished, False if
     Ctrl-C (``interrupt.requested``) stopped them. ``chunks`` is updated in place."""
     context = multiprocessing.get_context("fork")
@@ -92,7 +92,7 @@ def train_chunks(model, chunks, padded_ids, padded_doc, epoch, interrupt, bar):
     stop_flag = shared_array((1,), np.int8)
     results = context.Queue()
     processes = [context.Process(target=_worker_main, daemon=True,
-                                 args=(model, chunk_index, chunk, padded_ids, padded_doc, epoch, chunk_progress,
+                                 args=(model, chunk_index, chunk, stream, stream_offsets, epoch, chunk_progress,
                                        stop_flag, os.getpid(), results))
                  for chunk_index, chunk in enumerate(chunks)]
     reports, shown = {}, 0
@@ -187,7 +187,7 @@ def _stop_tqdm_monitor(bar):
         bar_class.monitor = None
 
 
-def _worker_main(model, chunk_index, chunk, padded_ids, padded_doc, epoch, chunk_progress, stop_flag,
+def _worker_main(model, chunk_index, chunk, stream, stream_offsets, epoch, chunk_progress, stop_flag,
                  parent_pid, results):
     """Body of one child: train one chunk, then put (chunk_index, chunk, finished, error) on
     ``results``. Stops early when the parent sets ``stop_flag`` or has died."""
@@ -206,7 +206,7 @@ def _worker_main(model, chunk_index, chunk, padded_ids, padded_doc, epoch, chunk
 
     finished, error = False, None
     try:
-        finished = model._train_chunk(chunk_index, chunk, padded_ids, padded_doc, epoch, stop_requested,
+        finished = model._train_chunk(chunk_index, chunk, stream, stream_offsets, epoch, stop_requested,
                                       after_batch)
     except BaseException as exception:               # sent as text: any exception travels that way
         error = (type(exception).__name__, str(exception), traceback.format_exc())

@@ -12,6 +12,26 @@ Example: ``[[0, 2, 0], [1, 0, 3]]`` is ``indptr=[0, 1, 3]``, ``indices=[1, 0, 2]
 import numpy as np
 
 
+def add_rows(table, row_ids, updates):
+    """``table[row_ids] += updates`` in place, with the updates of repeated ids summed (as ``np.add.at``).
+
+    ``table[row_ids] += updates`` alone would keep only the last update of an id that repeats
+    (fancy-index assignment is not accumulating), and ``np.add.at(table, row_ids, updates)`` sums
+    them but walks a 2-D table one row at a time, slowly. Here the table is seen as one flat array
+    and every single number gets its own index, ``row * d + column``: that 1-D form of
+    ``np.add.at`` has a fast path in NumPy (>= 1.25) and is 3-4x faster on a word2vec batch. The
+    hot path of word2vec's and the encoder's embedding updates.
+
+    >>> t = np.zeros((3, 2)); add_rows(t, np.array([2, 0, 2]), np.ones((3, 2))); t[:, 0]
+    array([1., 0., 2.])
+    """
+    if not table.flags.c_contiguous:
+        raise ValueError("add_rows needs a C-contiguous table")
+    dim = table.shape[1]
+    flat_index = (np.asarray(row_ids, dtype=np.intp)[:, None] * dim + np.arange(dim)).ravel()   # (n * d,)
+    np.add.at(table.reshape(-1), flat_index, np.asarray(updates, dtype=table.dtype).reshape(-1))
+
+
 class CSRMatrix:
     """Compressed sparse row matrix with the handful of operations minembed needs."""
 

@@ -74,6 +74,7 @@ from tqdm.auto import tqdm
 from .corpus import EncodedCorpus, encode_corpus
 from . import hogwild
 from .fileio import load_npz, save_npz
+from .sparse import add_rows
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
 
@@ -171,10 +172,8 @@ class Word2Vec:
         """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
         self._wv = None                                           # the exported table goes stale
         # Generators derived from the seed (one per epoch here, one per chunk below): same seed, same run.
-        stream, stream_doc = self._subsample(np.random.default_rng(self._seed_key(1, epoch)))  # (n,) ids, docs
-        n_kept, w = len(stream), self.window
-        padded_ids = np.concatenate([np.zeros(w, np.int32), stream, np.zeros(w, np.int32)])
-        padded_doc = np.concatenate([np.full(w, -1), stream_doc, np.full(w, -1)])
+        stream, stream_offsets = self._subsample(np.random.default_rng(self._seed_key(1, epoch)))
+        n_kept = len(stream)
         state = self._resume_at or {"seconds": 0.0, "chunks": self._split_epoch(n_kept)}
         chunks = state["chunks"]
         started = time.perf_counter() - state["seconds"]
@@ -182,10 +181,10 @@ class Word2Vec:
                    unit_scale=True, disable=not progress, desc=f"word2vec epoch {epoch + 1}/{self.epochs}")
         try:
             if self.workers == 1:
-                finished = self._train_chunk(0, chunks[0], padded_ids, padded_doc, epoch,
+                finished = self._train_chunk(0, chunks[0], stream, stream_offsets, epoch,
                                              lambda: interrupt.requested, _bar_updater(bar))
             else:
-                finished = hogwild.train_chunks(self, chunks, padded_ids, padded_doc, epoch, interrupt, bar)
+                finished = hogwild.train_chunks(self, chunks, stream, stream_offsets, epoch, interrupt, bar)
         finally:
             bar.close()                                           # ends its line, also before an error
         seconds = time.perf_counter() - started
@@ -212,7 +211,7 @@ class Word2Vec:
         return [{"first": int(first), "position": int(first), "stop": int(stop), "loss_sum": 0.0, "pairs": 0,
                  "rng_state": None} for first, stop in zip(bounds[:-1], bounds[1:])]
 
-    def _train_chunk(self, chunk_index, chunk, padded_ids, padded_doc, epoch, stop_requested, after_batch):
+    def _train_chunk(self, chunk_index, chunk, stream, stream_offsets, epoch, stop_requested, after_batch):
         """Train the centres ``chunk["position"]:chunk["stop"]`` batch by batch, updating ``chunk``
         and calling ``after_batch(n_centres, chunk, lr)`` after each batch (to move a progress bar);
         False if ``stop_requested()`` came true first (then ``chunk`` says where to go on)."""
@@ -229,8 +228,8 @@ class Word2Vec:
             # epoch run side by side, so each counts its own way through the epoch)
             epoch_position = epoch + (start - first) / max(stop - first, 1)      # e.g. 2.5: half of epoch 3
             lr = self.alpha - (self.alpha - self.min_alpha) * epoch_position / self.epochs
-            batch_loss, batch_pairs = self._train_batch(
-                padded_ids[start:end + 2 * w], padded_doc[start:end + 2 * w], lr, rng)
+            batch_loss, batch_pairs = self._train_batch(*batch_window(stream, stream_offsets, start, end, w),
+                                                        lr, rng)
             if not np.isfinite(batch_loss):
                 raise FloatingPointError(
                     f"the loss became {batch_loss} in epoch {epoch + 1}: the learning rate alpha={self.alpha} "
@@ -241,11 +240,23 @@ class Word2Vec:
         chunk.update(position=stop, rng_state=rng.bit_generator.state)
         return True
 
-    def _subsample(self, rng):
-        """Drop each token with probability ``1 - keep_probs[id]`` (word2vec.c's subsampling)."""
-        ids = self.corpus.ids
-        kept = rng.random(len(ids)) < self.keep_probs[ids]
-        return ids[kept], self.corpus.doc_ids()[kept]
+    def _subsample(self, rng, block=1 << 20):
+        """Drop each token with probability ``1 - keep_probs[id]`` (word2vec.c's subsampling).
+
+        Returns the kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs + 1,):
+        document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made a
+        block of tokens at a time, in float32, so memory stays at one bool per corpus token
+        beyond the stream itself (a float64 draw for every token would be 8 bytes each)."""
+        ids, keep_probs = self.corpus.ids, self.keep_probs.astype(np.float32)
+        kept = np.empty(len(ids), dtype=bool)                               # (n_tokens,)
+        for start in range(0, len(ids), block):
+            chunk = ids[start:start + block]
+            kept[start:start + block] = rng.random(len(chunk), dtype=np.float32) < keep_probs[chunk]
+        kept_before = np.cumsum(kept, dtype=np.int32 if len(ids) < 2**31 else np.int64)   # kept up to each position
+        ends = self.corpus.offsets[1:]                                      # (n_docs,) each document's end
+        stream_offsets = np.zeros(len(ends) + 1, dtype=np.int64)
+        stream_offsets[1:] = np.where(ends > 0, kept_before[np.maximum(ends - 1, 0)], 0)
+        return ids[kept], stream_offsets
 
     def _train_batch(self, window_ids, window_doc, lr, rng):
         """One SGD step for the centres ``window_ids[w:-w]``; returns (loss sum, pair count).
@@ -314,6 +325,25 @@ def _bar_updater(bar, every=20):
     return after_batch
 
 
+def batch_window(stream, stream_offsets, start, end, window):
+    """The ids and documents of the stream positions ``start - window`` to ``end + window``.
+
+    Returns ``window_ids`` (N+2w,) int32 and ``window_doc`` (N+2w,): the document of each
+    position (found by binary search in ``stream_offsets``), -1 (and id 0) past either end of the
+    stream. The centres are ``window_ids[w:-w]``.
+
+    >>> batch_window(np.array([7, 8, 9], np.int32), np.array([0, 2, 3]), 0, 2, 1)
+    (array([0, 7, 8, 9], dtype=int32), array([-1,  0,  0,  1]))
+    """
+    positions = np.arange(start - window, end + window)                    # (N+2w,)
+    inside = (positions >= 0) & (positions < len(stream))
+    window_ids = np.zeros(len(positions), dtype=np.int32)
+    window_ids[inside] = stream[positions[inside]]
+    window_doc = np.searchsorted(stream_offsets, positions, side="right") - 1
+    window_doc[~inside] = -1
+    return window_ids, window_doc
+
+
 def context_mask(window_doc, reduced, window):
     """Which of the 2w+1 positions around each centre are its context words.
 
@@ -346,19 +376,25 @@ def sgns_step(in_vectors, out_vectors, window_ids, real, in_window, target_ids, 
     """
     n_centres, n_targets = target_ids.shape
     dim = in_vectors.shape[1]
-    labels = np.zeros(n_targets, in_vectors.dtype)
-    labels[0] = 1.0                                                        # the centre is the true word
     target_mask = np.ones(target_ids.shape, bool)
     target_mask[:, 1:] = target_ids[:, 1:] != target_ids[:, :1]            # skip negative == centre
     mask = in_window[:, :, None] & target_mask[:, None, :]                 # (N, 2w+1, K+1)
 
     window_vectors = in_vectors[window_ids]                                # (N+2w, d)
     span = in_window.shape[1]                                              # 2w+1
-    X = sliding_window_view(window_vectors, (span, dim))[:, 0]             # (N, 2w+1, d) view
+    X = np.ascontiguousarray(sliding_window_view(window_vectors, (span, dim))[:, 0])   # (N, 2w+1, d)
     Y = out_vectors[target_ids]                                            # (N, K+1, d)
-    scores = X @ Y.transpose(0, 2, 1)                                      # (N, 2w+1, K+1)
-    probs = _sigmoid(scores)
-    G = lr * (labels - probs) * mask                                       # (N, 2w+1, K+1)
+    error = X @ Y.transpose(0, 2, 1)                                       # (N, 2w+1, K+1) scores s
+    error = _sigmoid(error, out=error)                                     # sigma(s)
+    np.negative(error, out=error)
+    error[:, :, 0] += 1.0                                                  # label - sigma(s): 1 for the centre
+    error *= mask                                                          # 0 where no pair
+    # loss: the probability of the right answer is sigma(s) for the centre, 1 - sigma(s) for a
+    # negative; both are 1 - |label - sigma(s)| (and 1, adding nothing, where masked)
+    right = 1.0 - np.abs(error)
+    loss = -float(np.sum(np.log(np.maximum(right, 1e-12)), dtype=np.float64))
+    G = error
+    G *= lr                                                                # (N, 2w+1, K+1)
     dX = G @ Y                                                             # (N, 2w+1, d)
     dY = G.transpose(0, 2, 1) @ X                                          # (N, K+1, d)
 
@@ -368,24 +404,7 @@ def sgns_step(in_vectors, out_vectors, window_ids, real, in_window, target_ids, 
         d_window[j:j + n_centres] += dX[:, j]
     add_rows(in_vectors, window_ids[real], d_window[real])
     add_rows(out_vectors, target_ids.ravel(), dY.reshape(-1, dim))
-    log_likelihood = np.where(labels > 0, np.log(probs + 1e-12), np.log(1 - probs + 1e-12))
-    return -float(np.sum(log_likelihood * mask, dtype=np.float64)), int(in_window.sum())
-
-
-def add_rows(table, row_ids, updates):
-    """``table[row_ids] += updates``, summing rows whose ids repeat (like ``np.add.at``, faster).
-
-    ``np.unique`` numbers the distinct ids; ``np.bincount`` then sums each group, one
-    embedding dimension at a time (a loop over ``d`` columns, never over rows).
-
-    >>> t = np.zeros((3, 2)); add_rows(t, np.array([2, 0, 2]), np.ones((3, 2))); t[:, 0]
-    array([1., 0., 2.])
-    """
-    unique_ids, group = np.unique(row_ids, return_inverse=True)
-    sums = np.empty((updates.shape[1], len(unique_ids)))                      # (d, U) float64
-    for dim, column in enumerate(updates.T):
-        sums[dim] = np.bincount(group.ravel(), weights=column, minlength=len(unique_ids))
-    table[unique_ids] += sums.T.astype(table.dtype)
+    return loss, int(in_window.sum())
 
 
 @contextlib.contextmanager
@@ -413,9 +432,13 @@ def _deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _sigmoid(x):
-    """1 / (1 + e^-x), written with tanh so it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+def _sigmoid(x, out=None):
+    """1 / (1 + e^-x), written with tanh so it never overflows (in place with ``out=x``)."""
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 def _check(condition, message):
