@@ -49,6 +49,7 @@ from .optim import Adam, clip_grad_norm
 from .sparse import add_rows
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
+from .vocab import Vocabulary
 
 POOLINGS = ("mean", "max")
 
@@ -84,20 +85,36 @@ def pool_backward(dz, shape, cache):
 class PooledClassifier:
     """A softmax head on pooled token vectors, and its training (see the module docstring).
 
-    A subclass says what the token vectors are: ``_token_ids(texts)`` (one id array per text),
-    ``_pad_id``, ``_body_params()`` (the pretrained arrays), ``_token_vectors(ids)`` -> (H, cache)
-    and ``_body_backward(dH, cache)`` -> the pretrained arrays' gradients.
+    Parameters
+    ----------
+    freeze : train the head only (True) or every pretrained weight too (False).
+    pooling : ``"mean"`` or ``"max"`` over a text's tokens.
+    dropout : share of the pooled vector's entries zeroed while training.
+    lr, body_lr : Adam learning rates of the head and of the pretrained weights.
+    weight_decay, clip_norm : AdamW decay of the matrices; the global gradient-norm limit (0 = none).
+    batch_size, max_epochs, patience, validation_fraction : see the module docstring.
+    new_words : when fine-tuning, words of the training texts the pretrained model lacks and seen
+        at least this often get vectors of their own (:meth:`_add_new_words`); 0 = none.
+    seed : seeds the split, the batches, dropout and the new words' vectors.
+    progress : show a tqdm bar with the live loss and validation accuracy.
+
+    A subclass says what the token vectors are: ``_tokens(text, i)``, ``_token_ids(texts)`` (one id
+    array per text), ``_pad_id``, ``_body_params()`` (the pretrained arrays), ``_token_vectors(ids)``
+    -> (H, cache), ``_body_backward(dH, cache)`` -> the pretrained arrays' gradients, and for new
+    words ``_knows(token)``, ``_embedding_table()``, ``_extend(words, counts, rows)``.
     """
 
     def __init__(self, freeze=False, pooling="mean", dropout=0.1, lr=3e-3, body_lr=3e-4, weight_decay=0.01,
-                 batch_size=32, max_epochs=10, patience=2, validation_fraction=0.1, clip_norm=1.0, seed=1,
-                 progress=True):
+                 batch_size=32, max_epochs=10, patience=2, validation_fraction=0.1, clip_norm=1.0, new_words=2,
+                 seed=1, progress=True):
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         if not 0 <= validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+        if not (isinstance(new_words, (int, np.integer)) and new_words >= 0):
+            raise ValueError(f"new_words must be an integer >= 0 (0 = none), got {new_words!r}")
         for name, value in (("batch_size", batch_size), ("max_epochs", max_epochs), ("patience", patience)):
             if not (isinstance(value, (int, np.integer)) and value > 0):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -108,6 +125,8 @@ class PooledClassifier:
         self.lr, self.body_lr, self.weight_decay, self.clip_norm = lr, body_lr, weight_decay, clip_norm
         self.batch_size, self.max_epochs, self.patience = int(batch_size), int(max_epochs), int(patience)
         self.validation_fraction, self.seed, self.progress = float(validation_fraction), seed, progress
+        self.new_words = int(new_words)
+        self.added_words = []                # words given a vector of their own by fit (see new_words)
         self.head = None                     # {"W": (d, K), "b": (K,)} once fitted
         self.classes_ = None
         self.history = []                    # one {"epoch", "loss", "val_accuracy"} per epoch
@@ -166,6 +185,8 @@ class PooledClassifier:
         if len(self.classes_) < 2:
             raise ValueError(f"the labels have {len(self.classes_)} class(es); a classifier needs at least two")
         rng = np.random.default_rng(self.seed)
+        if self.new_words and not self.freeze:
+            self._add_new_words(texts, rng)
         token_ids = self._token_ids(texts)
         train, val = _stratified_holdout(label_ids, self.validation_fraction, rng)
         dim = self._dim()
@@ -221,6 +242,27 @@ class PooledClassifier:
         self._restore(best)
         return self
 
+    def _add_new_words(self, texts, rng):
+        """Give every word of ``texts`` that the pretrained model lacks, seen at least ``new_words``
+        times, a vector of its own: random (the size of the table's rows), then learned by fine-tuning.
+
+        Kim (2014) does this for the words word2vec lacks. It matters: a model pretrained on
+        Wikipedia misses much of a review's vocabulary (on rt-polarity, 8% of the tokens, among
+        them 'hilarious', 'terrific', 'pretentious', 'bland', 'unfunny'), and those are the words
+        that carry the sentiment. ``freeze=True`` adds none: frozen vectors cannot learn."""
+        counts = {}
+        for i, text in enumerate(texts):
+            for token in self._tokens(text, i):
+                if not self._knows(token):
+                    counts[token] = counts.get(token, 0) + 1
+        new = sorted((word for word, n in counts.items() if n >= self.new_words), key=lambda w: (-counts[w], w))
+        if new:
+            table = self._embedding_table()
+            scale = float(np.sqrt(np.mean(table.astype(np.float64) ** 2)))
+            rows = (rng.standard_normal((len(new), table.shape[1])) * scale).astype(table.dtype)   # (n_new, d)
+            self._extend(new, np.array([counts[w] for w in new]), rows)
+        self.added_words += new
+
     def _snapshot(self):
         arrays = {f"head/{name}": value.copy() for name, value in self.head.items()}
         if not self.freeze:
@@ -261,7 +303,7 @@ class PooledClassifier:
     def _settings(self):
         return {name: getattr(self, name) for name in
                 ("freeze", "pooling", "dropout", "lr", "body_lr", "weight_decay", "batch_size", "max_epochs",
-                 "patience", "validation_fraction", "clip_norm", "seed")}
+                 "patience", "validation_fraction", "clip_norm", "new_words", "seed")}
 
     def save(self, path):
         """One ``.npz``: the head, the classes, the settings and the (fine-tuned) pretrained model."""
@@ -304,8 +346,9 @@ class EncoderClassifier(PooledClassifier):
     """A classifier on an :class:`AttentionEncoder`'s pooled contextual vectors, frozen or fine-tuned.
 
     ``encoder`` is copied (the caller's stays unchanged); texts longer than its ``max_len`` are
-    truncated (one warning); words outside its vocabulary are read as ``<unk>``. Other arguments:
-    see :class:`PooledClassifier` and the module docstring.
+    truncated (one warning); words outside its vocabulary are read as ``<unk>``, except those that
+    fine-tuning adds (``new_words``: they extend the copy's vocabulary). Other arguments: see
+    :class:`PooledClassifier` and the module docstring.
 
     >>> clf = EncoderClassifier(encoder, freeze=False).fit(texts, labels)   # doctest: +SKIP
     >>> clf.predict(["a gripping, funny film"])                              # doctest: +SKIP
@@ -327,10 +370,30 @@ class EncoderClassifier(PooledClassifier):
     def _body_params(self):
         return self.encoder.params
 
+    def _tokens(self, text, i):
+        return self.encoder._tokens_of(text, i)
+
+    def _knows(self, token):
+        return token in self.encoder.vocab.stoi
+
+    def _embedding_table(self):
+        return self.encoder.params["tok_emb"]
+
+    def _extend(self, words, counts, rows):
+        """The encoder's vocabulary, ``tok_emb`` and ``out_bias`` grow by ``words`` (ids after the old ones)."""
+        enc, vocab = self.encoder, self.encoder.vocab
+        n = len(vocab.specials)
+        enc.vocab = Vocabulary(vocab.itos[n:] + list(words), np.concatenate([vocab.counts[n:], counts]),
+                               specials=vocab.specials)
+        p = enc.params
+        p["tok_emb"] = np.concatenate([p["tok_emb"], rows])
+        p["out_bias"] = np.concatenate([p["out_bias"], np.full(len(words), p["out_bias"].min(), p["out_bias"].dtype)])
+        enc.config["vocab_size"] = len(enc.vocab)
+
     def _token_ids(self, texts):
         max_len, too_long, rows = self.encoder.config["max_len"], 0, []
         for i, text in enumerate(texts):
-            ids = self.encoder.vocab.encode(self.encoder._tokens_of(text, i))
+            ids = self.encoder.vocab.encode(self._tokens(text, i))
             if len(ids) == 0:
                 raise ValueError(f"text {i} ({str(text)[:40]!r}) has no tokens; give every text at least one word")
             too_long += len(ids) > max_len
@@ -365,7 +428,8 @@ class WordVectorClassifier(PooledClassifier):
 
     Kim (2014) calls the two "static" and "non-static". ``vectors`` is a :class:`KeyedVectors`
     (e.g. ``Word2Vec.wv``), copied; words without a vector are skipped (a text with none pools
-    to 0). Other arguments: see :class:`PooledClassifier` and the module docstring.
+    to 0), except those that fine-tuning adds (``new_words``). Other arguments: see
+    :class:`PooledClassifier` and the module docstring.
     """
 
     def __init__(self, vectors, freeze=False, tokenizer=None, **settings):
@@ -384,15 +448,28 @@ class WordVectorClassifier(PooledClassifier):
     def _body_params(self):
         return self.params
 
+    def _tokens(self, text, i):
+        if isinstance(text, str):
+            return self.tokenizer.tokenize(text)
+        return [t.lower() for t in text] if self.tokenizer.lowercase else list(text)     # already tokenized
+
+    def _knows(self, token):
+        return token in self.key_to_index
+
+    def _embedding_table(self):
+        return self.params["vectors"]
+
+    def _extend(self, words, counts, rows):
+        """New rows after the old ones; the padding id moves one past the new end."""
+        self.key_to_index.update({word: len(self.words) + i for i, word in enumerate(words)})
+        self.words += list(words)
+        self.params["vectors"] = np.concatenate([self.params["vectors"], rows])
+        self._pad_id = len(self.words)
+
     def _token_ids(self, texts):
-        lookup, rows = self.key_to_index, []
-        for i, text in enumerate(texts):
-            if isinstance(text, str):
-                tokens = self.tokenizer.tokenize(text)
-            else:                                                           # already tokenized
-                tokens = [t.lower() for t in text] if self.tokenizer.lowercase else list(text)
-            rows.append(np.array([lookup[w] for w in tokens if w in lookup], dtype=np.int32))
-        return rows
+        lookup = self.key_to_index
+        return [np.array([lookup[w] for w in self._tokens(text, i) if w in lookup], dtype=np.int32)
+                for i, text in enumerate(texts)]
 
     def _token_vectors(self, ids):
         real = ids != self._pad_id

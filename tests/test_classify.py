@@ -216,3 +216,34 @@ def test_save_load_round_trip_predicts_the_same(vocab, tmp_path, kind):
     other = WordVectorClassifier if kind == "encoder" else EncoderClassifier
     with pytest.raises(ValueError, match=f"not a {other.__name__}"):
         other.load(path)
+
+
+# ---------------------------------------------------------------------------- words the pretrained model lacks
+NEW_TEXTS = ["a zany good film", "zany and great", "a drab bad film", "drab and dull", "the gloopy story"]
+NEW_LABELS = ["pos", "pos", "neg", "neg", "neg"]
+
+
+@pytest.mark.parametrize("kind", ["encoder", "vectors"])
+def test_fine_tuning_gives_frequent_new_words_vectors_of_their_own(vocab, tmp_path, kind):
+    body = encoder_of(vocab) if kind == "encoder" else word_vectors(vocab)
+    make = EncoderClassifier if kind == "encoder" else WordVectorClassifier
+    clf = make(body, new_words=2, batch_size=2, max_epochs=2, validation_fraction=0.0, progress=False)
+    clf.fit(NEW_TEXTS, NEW_LABELS)
+    assert clf.added_words == ["drab", "zany"]                      # twice each; "gloopy" once: left out
+    ids = clf._token_ids(["zany drab gloopy"])[0]
+    if kind == "encoder":
+        assert clf.encoder.vocab.decode(ids) == ["zany", "drab", "<unk>"]
+        assert clf.encoder.params["tok_emb"].shape[0] == len(vocab) + 2 == len(clf.encoder.vocab)
+        assert len(body.vocab) == len(vocab)                        # the caller's encoder is unchanged
+    else:
+        assert [clf.words[i] for i in ids] == ["zany", "drab"]
+        assert clf.params["vectors"].shape[0] == len(body) + 2
+    path = tmp_path / "clf.npz"
+    clf.save(path)
+    np.testing.assert_array_equal(make.load(path).predict_proba(NEW_TEXTS), clf.predict_proba(NEW_TEXTS))
+
+
+def test_frozen_classifiers_add_no_words(vocab):
+    clf = WordVectorClassifier(word_vectors(vocab), freeze=True, new_words=1, max_epochs=1, progress=False)
+    clf.fit(NEW_TEXTS, NEW_LABELS)
+    assert clf.added_words == [] and clf.params["vectors"].shape[0] == len(vocab) - len(vocab.specials)
