@@ -1,7 +1,8 @@
 """minembed: how text becomes vectors, four classic ways, in plain NumPy.
 
 Read in this order: tokenize -> vocab -> corpus -> sparse -> onehot -> countvec -> tfidf -> word2vec
--> encoder (with optim, then mlm: its training) -> vectors / evaluate / incontext / viz / probe.
+-> encoder (with optim, then mlm: its training) -> vectors / evaluate / incontext / viz / probe
+-> classify (frozen vs fine-tuned classifiers on word2vec or the encoder).
 """
 from .tokenize import Tokenizer, tokenize
 from .vocab import Vocabulary
@@ -13,5 +14,6 @@ from .tfidf import TfidfVectorizer
 from .word2vec import Word2Vec
 from .encoder import AttentionEncoder
 from .vectors import KeyedVectors
+from .classify import EncoderClassifier, WordVectorClassifier
 
 __version__ = "0.1.0"
