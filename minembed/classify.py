@@ -91,6 +91,8 @@ class PooledClassifier:
     pooling : ``"mean"`` or ``"max"`` over a text's tokens.
     dropout : share of the pooled vector's entries zeroed while training.
     lr, body_lr : Adam learning rates of the head and of the pretrained weights.
+    embedding_lr : the word-vector table's own learning rate (None: ``body_lr``). Word vectors are
+        what a task changes most (and the new words start random), the encoder's block least.
     weight_decay, clip_norm : AdamW decay of the matrices; the global gradient-norm limit (0 = none).
     batch_size, max_epochs, patience, validation_fraction : see the module docstring.
     new_words : when fine-tuning, words of the training texts the pretrained model lacks and seen
@@ -104,8 +106,8 @@ class PooledClassifier:
     words ``_knows(token)``, ``_embedding_table()``, ``_extend(words, counts, rows)``.
     """
 
-    def __init__(self, freeze=False, pooling="mean", dropout=0.1, lr=3e-3, body_lr=3e-4, weight_decay=0.01,
-                 batch_size=32, max_epochs=10, patience=2, validation_fraction=0.1, clip_norm=1.0, new_words=2,
+    def __init__(self, freeze=False, pooling="mean", dropout=0.1, lr=3e-3, body_lr=3e-4, embedding_lr=None,
+                 weight_decay=0.01, batch_size=32, max_epochs=10, patience=2, validation_fraction=0.1, clip_norm=1.0, new_words=2,
                  seed=1, progress=True):
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
@@ -118,11 +120,12 @@ class PooledClassifier:
         for name, value in (("batch_size", batch_size), ("max_epochs", max_epochs), ("patience", patience)):
             if not (isinstance(value, (int, np.integer)) and value > 0):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        for name, value in (("lr", lr), ("body_lr", body_lr)):
+        for name, value in (("lr", lr), ("body_lr", body_lr), ("embedding_lr", embedding_lr or body_lr)):
             if not value > 0:
                 raise ValueError(f"{name} must be > 0, got {value}")
         self.freeze, self.pooling, self.dropout = bool(freeze), pooling, float(dropout)
-        self.lr, self.body_lr, self.weight_decay, self.clip_norm = lr, body_lr, weight_decay, clip_norm
+        self.lr, self.body_lr, self.embedding_lr = lr, body_lr, embedding_lr
+        self.weight_decay, self.clip_norm = weight_decay, clip_norm
         self.batch_size, self.max_epochs, self.patience = int(batch_size), int(max_epochs), int(patience)
         self.validation_fraction, self.seed, self.progress = float(validation_fraction), seed, progress
         self.new_words = int(new_words)
@@ -193,9 +196,12 @@ class PooledClassifier:
         dtype = self._body_params()[next(iter(self._body_params()))].dtype
         self.head = {"W": np.zeros((dim, len(self.classes_)), dtype), "b": np.zeros(len(self.classes_), dtype)}
         head_opt = Adam(self.head, lr=self.lr, weight_decay=self.weight_decay, decay=["W"])
-        body = self._body_params()
-        body_opt = None if self.freeze else Adam(body, lr=self.body_lr, weight_decay=self.weight_decay,
-                                                 decay=[name for name, value in body.items() if value.ndim == 2])
+        body, table = self._body_params(), self._embedding_name
+        body_opts = []                                   # (optimizer, names): the table, then the rest
+        for lr, names in ((self.embedding_lr or self.body_lr, [table]), (self.body_lr, [n for n in body if n != table])):
+            if names and not self.freeze:
+                body_opts.append((Adam({n: body[n] for n in names}, lr=lr, weight_decay=self.weight_decay,
+                                       decay=[n for n in names if body[n].ndim == 2]), names))
         features = self._pooled(token_ids) if self.freeze else None         # frozen: pool once
         best, best_accuracy, waited = None, -1.0, 0
         steps_per_epoch = math.ceil(len(train) / self.batch_size)
@@ -219,8 +225,8 @@ class PooledClassifier:
                     if self.clip_norm:
                         clip_grad_norm(grads, self.clip_norm)
                     head_opt.step({name: grads[f"head/{name}"] for name in self.head})
-                    if body_opt is not None:
-                        body_opt.step({name: grads[f"body/{name}"] for name in body})
+                    for optimizer, names in body_opts:
+                        optimizer.step({name: grads[f"body/{name}"] for name in names})
                     losses.append(loss)
                     bar.update(1)
                     bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)
@@ -302,7 +308,7 @@ class PooledClassifier:
     # ------------------------------------------------------------------ save / load
     def _settings(self):
         return {name: getattr(self, name) for name in
-                ("freeze", "pooling", "dropout", "lr", "body_lr", "weight_decay", "batch_size", "max_epochs",
+                ("freeze", "pooling", "dropout", "lr", "body_lr", "embedding_lr", "weight_decay", "batch_size", "max_epochs",
                  "patience", "validation_fraction", "clip_norm", "new_words", "seed")}
 
     def save(self, path):
@@ -363,6 +369,8 @@ class EncoderClassifier(PooledClassifier):
         self.encoder.__dict__.update(encoder.__dict__, _workspace=None, history={"loss": [], "eval": []},
                                      params={name: value.copy() for name, value in encoder.params.items()})
         self._pad_id = encoder.vocab.pad_id
+
+    _embedding_name = "tok_emb"
 
     def _dim(self):
         return self.encoder.config["dim"]
@@ -441,6 +449,8 @@ class WordVectorClassifier(PooledClassifier):
         self.key_to_index = dict(vectors.key_to_index)
         self.params = {"vectors": vectors.vectors.copy()}                   # (V, d) float32
         self._pad_id = len(self.words)                                      # one past the table: never looked up
+
+    _embedding_name = "vectors"
 
     def _dim(self):
         return self.params["vectors"].shape[1]

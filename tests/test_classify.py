@@ -247,3 +247,11 @@ def test_frozen_classifiers_add_no_words(vocab):
     clf = WordVectorClassifier(word_vectors(vocab), freeze=True, new_words=1, max_epochs=1, progress=False)
     clf.fit(NEW_TEXTS, NEW_LABELS)
     assert clf.added_words == [] and clf.params["vectors"].shape[0] == len(vocab) - len(vocab.specials)
+
+
+def test_the_embedding_table_has_its_own_learning_rate(vocab):
+    encoder = encoder_of(vocab)
+    clf = EncoderClassifier(encoder, lr=0.05, body_lr=3e-3, embedding_lr=1e-9, batch_size=4, max_epochs=3,
+                            validation_fraction=0.0, progress=False).fit(TEXTS, LABELS)
+    assert np.abs(clf.encoder.params["tok_emb"] - encoder.params["tok_emb"]).max() < 1e-6     # ~ 1e-9 a step
+    assert np.abs(clf.encoder.params["W_q"] - encoder.params["W_q"]).max() > 1e-3
