@@ -847,14 +847,16 @@ def add_finetune_args(parser):
     parser.add_argument("--lr", type=float, default=3e-3, help="the head's Adam learning rate (default: %(default)s)")
     parser.add_argument("--body-lr", type=float, default=3e-4,
                         help="the pretrained weights' learning rate (default: %(default)s)")
-    parser.add_argument("--dropout", type=float, default=0.1, help="on the pooled vector (default: %(default)s)")
+    parser.add_argument("--embedding-lr", type=float, default=1e-2,
+                        help="the word-vector table's learning rate (default: %(default)s)")
+    parser.add_argument("--dropout", type=float, default=0.3, help="on the pooled vector (default: %(default)s)")
     parser.add_argument("--validation-fraction", type=float, default=0.1,
                         help="share of the examples held out for early stopping (default: %(default)s)")
 
 
 def run_finetune(args):
     """Fine-tune a trained encoder (or word vectors) on labelled texts and save the classifier."""
-    check_positive(args, "epochs", "patience", "batch_size", "lr", "body_lr")
+    check_positive(args, "epochs", "patience", "batch_size", "lr", "body_lr", "embedding_lr")
     if not 0 <= args.dropout < 1:
         raise UsageError(f"--dropout must be in [0, 1), got {args.dropout}")
     if not 0 <= args.validation_fraction < 1:
@@ -862,7 +864,8 @@ def run_finetune(args):
     check_files_exist(args, "encoder", "vectors", "data")
     texts, labels = read_labelled_texts(args.data)
     settings = dict(freeze=args.freeze, pooling=args.pooling, max_epochs=args.epochs, patience=args.patience,
-                    batch_size=args.batch_size, lr=args.lr, body_lr=args.body_lr, dropout=args.dropout,
+                    batch_size=args.batch_size, lr=args.lr, body_lr=args.body_lr, embedding_lr=args.embedding_lr,
+                    dropout=args.dropout,
                     validation_fraction=args.validation_fraction, seed=args.seed)
     if args.encoder:
         encoder = AttentionEncoder.load(args.encoder)

@@ -19,6 +19,19 @@ cross-validation, the same folds for every row -- on a different sentence repres
   lines of the Wikipedia corpus (features standardized on the training fold);
 * encoder: the mean of the encoder's contextual vectors, trained on the same lines for
   ``--encoder-minutes`` (standardized likewise).
+
+Then the same pretrained word2vec and encoder as classifiers of their own (:mod:`minembed.classify`),
+each fitted on the training fold (10% of it held out for early stopping) and scored on the test fold:
+
+* frozen: a softmax head on the pooled vectors, the pretrained weights fixed;
+* fine-tuned: the same, with the gradient flowing into every pretrained weight (Kim 2014's
+  "non-static"; BERT-style fine-tuning for the encoder).
+
+``--pretrained DIR`` takes word2vec and the encoder from a ``bench_context.py --out DIR`` run
+(``DIR/word2vec/vectors.txt``, ``DIR/encoder/encoder.npz``: the whole enwiki extract) instead of
+training them here on ``--max-lines`` lines::
+
+    flock /tmp/minembed-bench.lock python3 benchmarks/bench_sentiment.py --pretrained runs/context
 """
 import argparse
 import csv
@@ -49,6 +62,9 @@ def parse_args():
     parser.add_argument("--w2v-epochs", type=int, default=3)
     parser.add_argument("--encoder-minutes", type=float, default=3.0, help="encoder training budget")
     parser.add_argument("--skip-embeddings", action="store_true", help="only the bag-of-words and TF-IDF rows")
+    parser.add_argument("--pretrained", metavar="DIR", help="word2vec/vectors.txt and encoder/encoder.npz from "
+                                                            "a bench_context.py --out DIR run")
+    parser.add_argument("--epochs", type=int, default=10, help="classifiers: at most this many epochs")
     return parser.parse_args()
 
 
@@ -116,7 +132,7 @@ def word2vec_row(corpus, texts, labels, args):
     note = (f"word2vec: dim 100, window 5, negative 5, min_count 5, {args.w2v_epochs} epochs on "
             f"{corpus.n_tokens:,} tokens ({train_seconds:.0f} s); vocabulary {len(model.wv):,} words covers "
             f"{coverage:.1%} of the snippets' tokens")
-    return ("word2vec, mean word vector", result["folds"], seconds, features.shape), note
+    return ("word2vec, mean word vector", result["folds"], seconds, features.shape), note, model.wv
 
 
 def encoder_row(corpus, texts, labels, args):
@@ -134,7 +150,52 @@ def encoder_row(corpus, texts, labels, args):
     note = (f"encoder: dim 64, ff 256, max_len 64, {steps:,} steps of 32 x 64 tokens ({train_seconds:.0f} s), "
             f"vocabulary {len(corpus.vocab):,}; held-out masked-token accuracy {final['accuracy']:.1%} "
             f"(most frequent token: {encoder.history['baseline_accuracy']:.1%})")
-    return ("encoder, mean contextual vector", result["folds"], seconds, features.shape), note
+    return ("encoder, mean contextual vector", result["folds"], seconds, features.shape), note, encoder
+
+
+def pretrained_rows(folder, texts, labels, args):
+    """The probe rows for models trained elsewhere (bench_context.py's OUT)."""
+    from minembed import AttentionEncoder, KeyedVectors
+    vectors = KeyedVectors.load_word2vec_format(os.path.join(folder, "word2vec", "vectors.txt"))
+    encoder = AttentionEncoder.load(os.path.join(folder, "encoder", "encoder.npz"))
+    rows = []
+    for name, features in (("word2vec, mean word vector", mean_vector_features(texts, vectors)),
+                           ("encoder, mean contextual vector", encoder_features(texts, encoder))):
+        result, seconds = timed(cross_val_accuracy, features, labels, k=args.folds, seed=args.seed, standardize=True)
+        rows.append((name, result["folds"], seconds, features.shape))
+    note = (f"word2vec ({len(vectors):,} words, dim {vectors.vector_size}; covers "
+            f"{token_coverage(texts, vectors):.1%} of the snippets' tokens) and encoder (vocabulary "
+            f"{len(encoder.vocab):,}, dim {encoder.config['dim']}) from {folder}")
+    return rows, note, vectors, encoder
+
+
+def classifier_rows(vectors, encoder, texts, labels, args):
+    """Frozen and fine-tuned classifiers on the same folds: (rows, seconds per fold of each)."""
+    from minembed.classify import EncoderClassifier, WordVectorClassifier
+    makers = [
+        ("word2vec, frozen: head on the mean vector", lambda: WordVectorClassifier(vectors, freeze=True, **W2V_SETTINGS)),
+        ("word2vec, fine-tuned (non-static)", lambda: WordVectorClassifier(vectors, freeze=False, **W2V_SETTINGS)),
+        ("encoder, frozen: head on the mean output", lambda: EncoderClassifier(encoder, freeze=True, **ENC_SETTINGS)),
+        ("encoder, fine-tuned", lambda: EncoderClassifier(encoder, freeze=False, **ENC_SETTINGS)),
+    ]
+    documents = np.array(texts, dtype=object)
+    rows = []
+    for name, make in makers:
+        folds, started = [], time.perf_counter()
+        for train, test in stratified_kfold(labels, args.folds, args.seed):
+            classifier = make()
+            classifier.max_epochs = args.epochs
+            classifier.fit(documents[train], labels[train])
+            folds.append(classifier.score(documents[test], labels[test]))
+        seconds = time.perf_counter() - started
+        rows.append((name, folds, seconds, None))
+        print(f"  {name}: {np.mean(folds):.2%} ({seconds / args.folds:.1f} s per fold)", flush=True)
+    return rows
+
+
+# the classifiers' defaults (dropout 0.3, embedding_lr 1e-2, body_lr 3e-4) were chosen on the first two
+# of these folds: see the README's fine-tuning table
+W2V_SETTINGS = ENC_SETTINGS = dict(progress=False)
 
 
 def token_coverage(texts, keyed_vectors):
@@ -166,25 +227,33 @@ def main():
     if not reference:
         notes.append("scikit-learn is not installed: no reference row")
 
-    if not args.skip_embeddings:
+    vectors = encoder = None
+    if args.pretrained:
+        probe_rows, note, vectors, encoder = pretrained_rows(args.pretrained, texts, labels, args)
+        rows += probe_rows
+        notes.append(note)
+    elif not args.skip_embeddings:
         w2v_corpus, encoder_corpus = wikipedia_corpus(args.data, args.max_lines)
         if w2v_corpus is None:
             notes.append("corpora/enwiki-2015-aa.txt.gz not found: no word2vec / encoder rows")
         else:
             notes.append(f"embeddings trained on the first {args.max_lines:,} lines of enwiki-2015-aa.txt.gz "
                          f"({w2v_corpus.n_tokens:,} tokens)")
-            for row_function, corpus in ((word2vec_row, w2v_corpus), (encoder_row, encoder_corpus)):
-                row, note = row_function(corpus, texts, labels, args)
-                rows.append(row)
-                notes.append(note)
-                print(f"  {row[0]}: {np.mean(row[1]):.2%}", flush=True)
+            (w2v_row, note, vectors), (enc_row, enc_note, encoder) = (
+                word2vec_row(w2v_corpus, texts, labels, args), encoder_row(encoder_corpus, texts, labels, args))
+            rows += [w2v_row, enc_row]
+            notes += [note, enc_note]
+    for name, folds, _, _ in rows[-2:] if vectors is not None else []:
+        print(f"  {name}: {np.mean(folds):.2%}", flush=True)
+    if vectors is not None:
+        rows += classifier_rows(vectors, encoder, texts, labels, args)
 
-    print(f"\n| features | {args.folds}-fold accuracy | ± std | features shape | seconds |")
-    print("|---|---:|---:|---|---:|")
+    print(f"\n| features | {args.folds}-fold accuracy | ± std | features shape | seconds | per fold |")
+    print("|---|---:|---:|---|---:|---:|")
     for name, folds, seconds, shape in rows:
         shape_text = f"{shape[0]:,} x {shape[1]:,}" if shape else ""
         std = f"{np.std(folds):.2%}" if len(folds) > 1 else ""
-        print(f"| {name} | {np.mean(folds):.2%} | {std} | {shape_text} | {seconds:.1f} |")
+        print(f"| {name} | {np.mean(folds):.2%} | {std} | {shape_text} | {seconds:.1f} | {seconds / len(folds):.1f} |")
     by_name = {name: np.mean(folds) for name, folds, _, _ in rows}
     if reference:
         gap = by_name["TF-IDF (minembed)"] - by_name[reference[0][0]]
