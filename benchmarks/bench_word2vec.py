@@ -16,6 +16,11 @@ Two parts:
 2. **Speed.** Effective (after subsampling) words per second on one core (N with ``--workers N``), measured on
    the first ``--speed-lines`` lines: minembed and gensim alternate in one process, 3 rounds,
    best of 3 each, and the ratio is printed.
+3. **Whole process** (``--process-rounds R``): what a user waits for and the memory it takes, from
+   the command to the vectors on disk, 1 epoch of the whole extract: ``python train.py word2vec``
+   against a gensim script doing the same (stream the file, minembed's tokenizer so the words are
+   the same, ``Word2Vec(sg=1)``, ``save_word2vec_format``). The two alternate, R rounds, best wall time
+   and peak RSS (``wait4``) of each, ratios printed.
 
 With ``--workers N`` both libraries train with N workers (minembed: N processes on shared
 tables; gensim: N threads), still one BLAS thread per process; the two quality runs then go
@@ -155,6 +160,73 @@ def speed_rounds(max_lines, workers, rounds=3):
     return best
 
 
+class TokenizedLines:
+    """The corpus file as token lists, re-read on every pass (what gensim's LineSentence does)."""
+
+    def __iter__(self):
+        from minembed.corpus import iter_documents
+        from minembed.tokenize import Tokenizer
+        tokenizer = Tokenizer()
+        for line in iter_documents(CORPUS):
+            tokens = tokenizer.tokenize(line)
+            for start in range(0, len(tokens), 10_000):        # gensim's and word2vec.c's longest sentence
+                yield tokens[start:start + 10_000]
+
+
+def gensim_process(epochs, workers, out):
+    """The gensim side of the whole-process row (run as its own process)."""
+    from gensim.models import Word2Vec as GensimWord2Vec
+    model = GensimWord2Vec(TokenizedLines(), vector_size=SETTINGS["dim"], window=SETTINGS["window"],
+                           negative=SETTINGS["negative"], min_count=SETTINGS["min_count"], sample=SETTINGS["sample"],
+                           alpha=SETTINGS["alpha"], min_alpha=SETTINGS["min_alpha"], sg=1, hs=0, workers=workers,
+                           seed=1, epochs=epochs)
+    model.wv.save_word2vec_format(os.path.join(out, "vectors.txt"))
+
+
+def timed_process(command):
+    """(wall seconds, peak RSS in MB) of one child process, which must succeed."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    import tempfile
+    with tempfile.TemporaryFile() as log:            # (a pipe nobody reads fills up and stalls the child)
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            log.seek(0)
+            raise SystemExit(f"{command[:3]} failed:\n{log.read().decode()[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def whole_process_rounds(workers, rounds):
+    """train.py word2vec vs the gensim script, 1 epoch of the whole extract, alternating; best of ``rounds``."""
+    import tempfile
+    best = {}
+    with tempfile.TemporaryDirectory() as out:
+        commands = {"minembed": [sys.executable, os.path.join(HERE, "..", "train.py"), "word2vec", "--corpus", CORPUS,
+                                 "--epochs", "1", "--workers", str(workers), "--out", os.path.join(out, "m"),
+                                 "--overwrite"],
+                    "gensim": [sys.executable, __file__, "--gensim-process", out, "--epochs", "1",
+                               "--workers", str(workers)]}
+        for round_no in range(rounds):
+            for library, command in commands.items():
+                seconds, peak_mb = timed_process(command)
+                print(f"  whole process round {round_no + 1}: {library:8s} {seconds:6.1f} s, peak RSS {peak_mb:5.0f} MB",
+                      flush=True)
+                old = best.get(library, (1e9, 1e9))
+                best[library] = (min(old[0], seconds), min(old[1], peak_mb))
+        from minembed.vectors import KeyedVectors
+        quality = {library: {"scores": scores(KeyedVectors.load_word2vec_format(os.path.join(out, folder, "vectors.txt")))}
+                   for library, folder in (("minembed", "m"), ("gensim", "."))}
+    print("  quality of the last round's vectors (1 epoch):")
+    first = quality["minembed"]["scores"]
+    for test in first:
+        metric = "accuracy" if "accuracy" in first[test] else "spearman"
+        values = [quality[library]["scores"][test][metric] for library in quality]
+        print(f"    {test:10s} {metric:9s} minembed {values[0]:.4f}  gensim {values[1]:.4f}  difference {values[0] - values[1]:+.4f}")
+    return best
+
+
 def gensim_available():
     try:
         import gensim  # noqa: F401
@@ -171,7 +243,10 @@ def main():
     parser.add_argument("--skip-quality", action="store_true", help="only the speed rounds")
     parser.add_argument("--workers", type=int, default=1,
                         help="workers for both libraries (minembed: processes, gensim: threads)")
+    parser.add_argument("--process-rounds", type=int, default=0,
+                        help="whole-process rounds, train.py against a gensim script (0 = skip; 3 for the figure)")
     parser.add_argument("--worker", choices=("minembed", "gensim"), help=argparse.SUPPRESS)
+    parser.add_argument("--gensim-process", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not os.path.exists(CORPUS):
         print(f"bench_word2vec: the corpus {CORPUS} is missing (set MINEMBED_DATA to the shared/data folder); "
@@ -179,6 +254,8 @@ def main():
         return
     if args.worker:
         return worker(args.worker, args.max_lines, args.epochs, args.workers)
+    if args.gensim_process:
+        return gensim_process(args.epochs, args.workers, args.gensim_process)
 
     libraries = ["minembed"] + (["gensim"] if gensim_available() else [])
     if len(libraries) == 1:
@@ -204,6 +281,14 @@ def main():
             print(f"  best {library:8s} {rate / 1e3:7.1f}k effective words/s")
         if "gensim" in best:
             print(f"  speed ratio minembed / gensim: {best['minembed'] / best['gensim']:.2f}x")
+    if args.process_rounds and gensim_available():
+        print(f"whole process: 1 epoch of the whole extract, {args.workers} worker(s), alternating, "
+              f"best of {args.process_rounds}")
+        best = whole_process_rounds(args.workers, args.process_rounds)
+        (our_s, our_mb), (their_s, their_mb) = best["minembed"], best["gensim"]
+        print(f"  best minembed {our_s:.1f} s, {our_mb:.0f} MB; gensim {their_s:.1f} s, {their_mb:.0f} MB")
+        print(f"  whole-process time minembed / gensim: {our_s / their_s:.2f}x (goal <= 1.0); "
+              f"peak RSS: {our_mb / their_mb:.2f}x (goal <= 1.0)")
 
 
 def print_quality(rows):
