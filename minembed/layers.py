@@ -58,7 +58,7 @@ def erf(x):
     """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt``, elementwise.
 
     >>> [round(float(value), 10) for value in erf(np.array([0.0, 0.5, -3.0]))]
-    [0.0, 0.5204998778, -0.999977909]
+    [0.0, 0.5204998778, -0.9999779095]
     """
     x = np.asarray(x)
     return _erf_float32(x) if x.dtype == np.float32 else _erf_cody(x)
