@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary
-from minembed.classify import EncoderClassifier
+from minembed.classify import EncoderClassifier, WordVectorClassifier
 from minembed.corpus import encode_corpus, iter_token_lists
 from minembed.evaluate import evaluate_analogies
 from minembed.vocab import MASK, PAD, UNK
@@ -329,6 +329,17 @@ def finetune_reads_its_own_classifier(d):
     assert set(classifier.predict(["the cat sat", "the dog sat"])) <= {"pos", "neg"}
 
 
+def finetune_from_word_vectors(d):
+    """finetune --vectors: a mean-of-word-vectors classifier from a vectors.txt, saved and loaded."""
+    finetune_files(d)
+    (d / "v.txt").write_text("3 2\nthe 0.1 0.2\ncat 0.3 -0.1\ndog -0.2 0.4\n")
+    argv = ["finetune", "--vectors", str(d / "v.txt"), "--data", str(d / "labelled.tsv"), "--out", str(d / "wv"),
+            "--epochs", "2"]
+    assert train.main(argv) == 0
+    classifier = WordVectorClassifier.load(d / "wv" / "classifier.npz")
+    assert list(classifier.predict(["the cat sat"])) in (["pos"], ["neg"])
+
+
 W2V = "word2vec --corpus {d}/ok.txt --out {d}/run"
 ENC = "encoder --corpus {d}/ok.txt --out {d}/run --min-count 1"
 
@@ -628,6 +639,7 @@ CATALOGUE = [
     cli("finetune with --dropout 1", FT + "labelled.tsv --dropout 1", r"--dropout must be in \[0, 1\)",
         setup=finetune_files),
     works("finetune writes a classifier that loads", finetune_reads_its_own_classifier),
+    works("finetune --vectors writes a word-vector classifier that loads", finetune_from_word_vectors),
     lib("Tokenizer with an unknown normal form", lambda d: Tokenizer(normalize="nfc"), ValueError,
         r"normalize must be one of"),
 ]
