@@ -892,7 +892,8 @@ def run_finetune(args):
     started = time.perf_counter()
     classifier.fit(texts, labels)
     seconds = time.perf_counter() - started
-    best = max(classifier.history, key=lambda h: h["val_accuracy"]) if args.validation_fraction else None
+    best = max(classifier.history, key=lambda h: h["val_accuracy"]) if args.validation_fraction else None  # (fit
+    # refuses a validation_fraction that leaves no validation text, so best is never NaN)
     kind = "head only (frozen)" if args.freeze else "fine-tuned"
     if best:
         print(f"{kind}: best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']} "

@@ -28,7 +28,7 @@ and its gradient, the chain rule read backwards::
 table (``sparse.add_rows``, an ``np.add.at``); for the encoder, :meth:`AttentionEncoder.backward`
 through its whole block.
 
-Training: Adam (AdamW decay on matrices) in minibatches, with one learning rate for the new head
+Training: Adam (AdamW decay on every 2-D array, the embedding tables included) in minibatches, with one learning rate for the new head
 (``lr``) and a smaller one for the pretrained weights (``body_lr``), so fine-tuning adjusts them
 instead of overwriting what pretraining put there. A stratified ``validation_fraction`` of the
 training texts is held out; after each epoch its accuracy is measured, the weights of the best
@@ -61,7 +61,7 @@ def pool(H, real, how):
     A text without any real token pools to 0."""
     n_real = real.sum(axis=1)                                           # (B,)
     if how == "mean":
-        z = (H * real[..., None]).sum(axis=1) / np.maximum(n_real, 1)[:, None]
+        z = (H * real[..., None]).sum(axis=1) / np.maximum(n_real, 1).astype(H.dtype)[:, None]   # (stays float32)
         return z, (real, n_real, None)
     masked = np.where(real[..., None], H, -np.inf)                      # (B, T, d)
     winner = masked.argmax(axis=1)                                      # (B, d): the token of each maximum
@@ -74,7 +74,7 @@ def pool_backward(dz, shape, cache):
     """dz (B, d) -> dH (B, T, d), the gradient at each token vector (see the module docstring)."""
     real, n_real, winner = cache
     if winner is None:                                                  # mean
-        return real[..., None] * (dz / np.maximum(n_real, 1)[:, None])[:, None, :]
+        return real[..., None] * (dz / np.maximum(n_real, 1).astype(dz.dtype)[:, None])[:, None, :]
     dH = np.zeros(shape, dtype=dz.dtype)
     np.put_along_axis(dH, winner[:, None, :], dz[:, None, :], axis=1)
     dH[n_real == 0] = 0.0
@@ -104,8 +104,10 @@ class PooledClassifier:
 
     A subclass says what the token vectors are: ``_tokens(text, i)``, ``_token_ids(texts)`` (one id
     array per text), ``_pad_id``, ``_body_params()`` (the pretrained arrays), ``_token_vectors(ids)``
-    -> (H, cache), ``_body_backward(dH, cache)`` -> the pretrained arrays' gradients, and for new
-    words ``_knows(token)``, ``_embedding_table()``, ``_extend(words, counts, rows)``.
+    -> (H, cache), ``_body_backward(dH, cache)`` -> the pretrained arrays' gradients, ``_dim()``,
+    ``_reset_body()`` (a fresh copy of the pretrained model), for new words ``_knows(token)``,
+    ``_embedding_name``, ``_embedding_table()``, ``_extend(words, counts, rows)``, and for files
+    ``_body_arrays()`` / ``_body_from_arrays(arrays, path)``.
     """
 
     def __init__(self, freeze=False, pooling="mean", dropout=0.3, lr=3e-3, body_lr=3e-4, embedding_lr=1e-2,
@@ -122,7 +124,7 @@ class PooledClassifier:
         for name, value in (("batch_size", batch_size), ("max_epochs", max_epochs), ("patience", patience)):
             if not (isinstance(value, (int, np.integer)) and value > 0):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        for name, value in (("lr", lr), ("body_lr", body_lr), ("embedding_lr", embedding_lr or body_lr)):
+        for name, value in (("lr", lr), ("body_lr", body_lr), ("embedding_lr", body_lr if embedding_lr is None else embedding_lr)):
             if not value > 0:
                 raise ValueError(f"{name} must be > 0, got {value}")
         self.freeze, self.pooling, self.dropout = bool(freeze), pooling, float(dropout)
@@ -140,7 +142,7 @@ class PooledClassifier:
     def _head_loss(self, z, label_ids, keep=None):
         """Head forward and backward: z (B, d) -> (loss, {"W", "b"} grads, dz (B, d))."""
         W, b = self.head["W"], self.head["b"]
-        scale = 1.0 if keep is None else keep / (1.0 - self.dropout)       # (B, d) or 1
+        scale = 1.0 if keep is None else keep.astype(z.dtype) / z.dtype.type(1.0 - self.dropout)   # (B, d) or 1
         z_dropped = z * scale
         logits = z_dropped @ W + b                                           # (B, K)
         loss, dlogits = cross_entropy(logits, label_ids)                    # dlogits: (B, K), mean over B
@@ -190,17 +192,26 @@ class PooledClassifier:
         if len(self.classes_) < 2:
             raise ValueError(f"the labels have {len(self.classes_)} class(es); a classifier needs at least two")
         rng = np.random.default_rng(self.seed)
+        self._reset_body()                        # a second fit starts afresh, as in scikit-learn
+        self.added_words = []
         if self.new_words and not self.freeze:
             self._add_new_words(texts, rng)
         token_ids = self._token_ids(texts)
         train, val = _stratified_holdout(label_ids, self.validation_fraction, rng)
+        if not len(train) or (self.validation_fraction and not len(val)):
+            raise ValueError(f"{len(texts)} texts are too few for validation_fraction={self.validation_fraction:g} "
+                             f"({len(train)} left to train on, {len(val)} to validate on); give more texts or "
+                             "set validation_fraction=0 (no early stopping)")
         dim = self._dim()
-        dtype = self._body_params()[next(iter(self._body_params()))].dtype
+        dtype = self._embedding_table().dtype
+        # the head starts at 0 (a convex softmax regression needs no random start); so the first step sends
+        # no gradient into the pretrained weights (dz = dlogits W^T = 0), the following ones do
         self.head = {"W": np.zeros((dim, len(self.classes_)), dtype), "b": np.zeros(len(self.classes_), dtype)}
         head_opt = Adam(self.head, lr=self.lr, weight_decay=self.weight_decay, decay=["W"])
-        body, table = self._body_params(), self._embedding_name
+        body, table_name = self._body_params(), self._embedding_name
+        table_lr = self.body_lr if self.embedding_lr is None else self.embedding_lr
         body_opts = []                                   # (optimizer, names): the table, then the rest
-        for lr, names in ((self.embedding_lr or self.body_lr, [table]), (self.body_lr, [n for n in body if n != table])):
+        for lr, names in ((table_lr, [table_name]), (self.body_lr, [n for n in body if n != table_name])):
             if names and not self.freeze:
                 body_opts.append((Adam({n: body[n] for n in names}, lr=lr, weight_decay=self.weight_decay,
                                        decay=[n for n in names if body[n].ndim == 2]), names))
@@ -236,9 +247,9 @@ class PooledClassifier:
                     val_features = features[val] if self.freeze else self._pooled([token_ids[i] for i in val])
                     accuracy = float(np.mean(self._scores(val_features).argmax(axis=1) == label_ids[val]))
                 else:
-                    accuracy = float("nan")
+                    accuracy = None                                 # (no validation split: no early stopping)
                 self.history.append({"epoch": epoch, "loss": float(np.mean(losses)), "val_accuracy": accuracy})
-                bar.set_postfix(loss=f"{np.mean(losses):.3f}", val_acc=f"{accuracy:.3f}")
+                bar.set_postfix(loss=f"{np.mean(losses):.3f}", val_acc="-" if accuracy is None else f"{accuracy:.3f}")
                 if not len(val) or accuracy > best_accuracy:
                     best, best_accuracy, waited = self._snapshot(), accuracy, 0
                 else:
@@ -318,6 +329,7 @@ class PooledClassifier:
         self._check_fitted()
         save_npz(path, kind=np.array(type(self).__name__), settings=np.array(json.dumps(self._settings())),
                  classes=np.array(json.dumps(self.classes_.tolist())),
+                 fitted=np.array(json.dumps({"added_words": self.added_words, "history": self.history})),
                  **{f"head/{name}": value for name, value in self.head.items()},
                  **{f"body/{name}": value for name, value in self._body_arrays().items()})
 
@@ -331,6 +343,9 @@ class PooledClassifier:
         body = {key[5:]: value for key, value in data.items() if key.startswith("body/")}
         classifier = cls(**cls._body_from_arrays(body, path), **json.loads(str(data["settings"])), progress=False)
         classifier.classes_ = np.array(json.loads(str(data["classes"])))
+        if "fitted" in data:
+            fitted = json.loads(str(data["fitted"]))
+            classifier.added_words, classifier.history = fitted["added_words"], fitted["history"]
         classifier.head = {"W": data["head/W"], "b": data["head/b"]}
         if classifier.head["W"].shape != (classifier._dim(), len(classifier.classes_)):
             raise ValueError(f"{path}: head/W is {classifier.head['W'].shape}, but the model has dim "
@@ -339,11 +354,14 @@ class PooledClassifier:
 
 
 def _stratified_holdout(label_ids, fraction, rng):
-    """(train, validation) index arrays; each class gives ``fraction`` of its texts (rounded) to validation."""
+    """(train, validation) index arrays; each class gives ``fraction`` of its texts (rounded, at least one
+    when it has two or more) to validation."""
     train, val = [], []
     for c in range(label_ids.max() + 1):
         members = rng.permutation(np.flatnonzero(label_ids == c))
         n_val = int(round(fraction * len(members)))
+        if fraction and n_val == 0 and len(members) >= 2:
+            n_val = 1                                   # a small class still gets one validation text
         val.append(members[:n_val])
         train.append(members[n_val:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
@@ -367,10 +385,18 @@ class EncoderClassifier(PooledClassifier):
         if not isinstance(encoder, AttentionEncoder):
             raise TypeError(f"EncoderClassifier needs an AttentionEncoder, got {type(encoder).__name__}")
         super().__init__(freeze=freeze, **settings)
-        self.encoder = AttentionEncoder.__new__(AttentionEncoder)
-        self.encoder.__dict__.update(encoder.__dict__, _workspace=None, history={"loss": [], "eval": []},
-                                     params={name: value.copy() for name, value in encoder.params.items()})
+        self._pretrained = encoder
+        self._reset_body()
         self._pad_id = encoder.vocab.pad_id
+
+    def _reset_body(self):
+        """A fresh copy of the pretrained encoder (its arrays and config; the vocabulary object is shared
+        until new words replace it), so that every ``fit`` starts from the pretrained weights."""
+        source = self._pretrained
+        self.encoder = AttentionEncoder.__new__(AttentionEncoder)
+        self.encoder.__dict__.update(source.__dict__, _workspace=None, history={"loss": [], "eval": []},
+                                     config=dict(source.config),
+                                     params={name: value.copy() for name, value in source.params.items()})
 
     _embedding_name = "tok_emb"
 
@@ -390,7 +416,8 @@ class EncoderClassifier(PooledClassifier):
         return self.encoder.params["tok_emb"]
 
     def _extend(self, words, counts, rows):
-        """The encoder's vocabulary, ``tok_emb`` and ``out_bias`` grow by ``words`` (ids after the old ones)."""
+        """The encoder's vocabulary, ``tok_emb`` and ``out_bias`` grow by ``words`` (ids after the old ones;
+        so the extended vocabulary is no longer ordered by corpus frequency, and its new counts are the task's)."""
         enc, vocab = self.encoder, self.encoder.vocab
         n = len(vocab.specials)
         enc.vocab = Vocabulary(vocab.itos[n:] + list(words), np.concatenate([vocab.counts[n:], counts]),
@@ -447,9 +474,14 @@ class WordVectorClassifier(PooledClassifier):
             raise TypeError(f"WordVectorClassifier needs KeyedVectors (e.g. word2vec.wv), got {type(vectors).__name__}")
         super().__init__(freeze=freeze, **settings)
         self.tokenizer = tokenizer or Tokenizer()
-        self.words = list(vectors.index_to_key)
-        self.key_to_index = dict(vectors.key_to_index)
-        self.params = {"vectors": vectors.vectors.copy()}                   # (V, d) float32
+        self._pretrained = vectors
+        self._reset_body()
+
+    def _reset_body(self):
+        """A fresh copy of the pretrained vectors, so that every ``fit`` starts from them."""
+        self.words = list(self._pretrained.index_to_key)
+        self.key_to_index = dict(self._pretrained.key_to_index)
+        self.params = {"vectors": self._pretrained.vectors.copy()}          # (V, d) float32
         self._pad_id = len(self.words)                                      # one past the table: never looked up
 
     _embedding_name = "vectors"

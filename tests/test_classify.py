@@ -244,7 +244,8 @@ def test_fine_tuning_gives_frequent_new_words_vectors_of_their_own(vocab, tmp_pa
 
 
 def test_frozen_classifiers_add_no_words(vocab):
-    clf = WordVectorClassifier(word_vectors(vocab), freeze=True, new_words=1, max_epochs=1, progress=False)
+    clf = WordVectorClassifier(word_vectors(vocab), freeze=True, new_words=1, max_epochs=1, validation_fraction=0.0,
+                               progress=False)
     clf.fit(NEW_TEXTS, NEW_LABELS)
     assert clf.added_words == [] and clf.params["vectors"].shape[0] == len(vocab) - len(vocab.specials)
 
@@ -255,3 +256,29 @@ def test_the_embedding_table_has_its_own_learning_rate(vocab):
                             validation_fraction=0.0, progress=False).fit(TEXTS, LABELS)
     assert np.abs(clf.encoder.params["tok_emb"] - encoder.params["tok_emb"]).max() < 1e-6     # ~ 1e-9 a step
     assert np.abs(clf.encoder.params["W_q"] - encoder.params["W_q"]).max() > 1e-3
+
+
+def test_a_second_fit_starts_from_the_pretrained_model_and_leaves_the_caller_alone(vocab, tmp_path):
+    encoder = encoder_of(vocab)
+    settings = dict(new_words=2, batch_size=2, max_epochs=2, validation_fraction=0.0, progress=False)
+    once = EncoderClassifier(encoder, **settings).fit(NEW_TEXTS, NEW_LABELS)
+    twice = EncoderClassifier(encoder, **settings).fit(NEW_TEXTS, NEW_LABELS).fit(NEW_TEXTS, NEW_LABELS)
+    np.testing.assert_array_equal(once.predict_proba(NEW_TEXTS), twice.predict_proba(NEW_TEXTS))
+    assert twice.added_words == ["drab", "zany"]
+    assert encoder.config["vocab_size"] == len(encoder.vocab) == len(vocab)        # the caller's config too
+    once.save(tmp_path / "c.npz")
+    loaded = EncoderClassifier.load(tmp_path / "c.npz")
+    assert loaded.added_words == once.added_words and loaded.history == once.history
+
+
+def test_too_few_texts_for_the_validation_split_is_a_clear_error(vocab):
+    with pytest.raises(ValueError, match="too few for validation_fraction=0.1"):
+        WordVectorClassifier(word_vectors(vocab), progress=False).fit(["good", "bad"], ["pos", "neg"])
+
+
+def test_dropout_keeps_float32_training_in_float32(vocab):
+    clf = EncoderClassifier(encoder_of(vocab), dropout=0.3, progress=False)
+    clf.classes_, clf.head = np.array(["a", "b"]), {"W": np.ones((8, 2), np.float32), "b": np.zeros(2, np.float32)}
+    ids = batch_of(clf, ["a good film"])
+    _, grads = clf.loss_and_grads(ids, np.array([1]), np.ones((1, 8), bool))
+    assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
