@@ -38,6 +38,7 @@ The caller's model is never changed: the classifier trains its own copy.
 import json
 import math
 import warnings
+from collections import Counter
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -269,11 +270,8 @@ class PooledClassifier:
         Wikipedia misses much of a review's vocabulary (on rt-polarity, 8% of the tokens, among
         them 'hilarious', 'terrific', 'pretentious', 'bland', 'unfunny'), and those are the words
         that carry the sentiment. ``freeze=True`` adds none: frozen vectors cannot learn."""
-        counts = {}
-        for i, text in enumerate(texts):
-            for token in self._tokens(text, i):
-                if not self._knows(token):
-                    counts[token] = counts.get(token, 0) + 1
+        counts = Counter(token for i, text in enumerate(texts) for token in self._tokens(text, i)
+                         if not self._knows(token))                        # once per fit, not per step
         new = sorted((word for word, n in counts.items() if n >= self.new_words), key=lambda w: (-counts[w], w))
         if new:
             table = self._embedding_table()

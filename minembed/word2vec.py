@@ -374,8 +374,7 @@ def sgns_step(in_vectors, out_vectors, window_ids, real, in_window, target_ids, 
     (a negative equal to its centre word is skipped), and each table row moves by
     ``-lr * d loss / d row``, gradients of repeated rows summed.
     """
-    n_centres, n_targets = target_ids.shape
-    dim = in_vectors.shape[1]
+    n_centres, dim = len(target_ids), in_vectors.shape[1]
     target_mask = np.ones(target_ids.shape, bool)
     target_mask[:, 1:] = target_ids[:, 1:] != target_ids[:, :1]            # skip negative == centre
     mask = in_window[:, :, None] & target_mask[:, None, :]                 # (N, 2w+1, K+1)
@@ -393,8 +392,8 @@ def sgns_step(in_vectors, out_vectors, window_ids, real, in_window, target_ids, 
     # negative; both are 1 - |label - sigma(s)| (and 1, adding nothing, where masked)
     right = 1.0 - np.abs(error)
     loss = -float(np.sum(np.log(np.maximum(right, 1e-12)), dtype=np.float64))
-    G = error
-    G *= lr                                                                # (N, 2w+1, K+1)
+    error *= lr
+    G = error                         # lr * (label - sigma(s)) * mask, in the same array: (N, 2w+1, K+1)
     dX = G @ Y                                                             # (N, 2w+1, d)
     dY = G.transpose(0, 2, 1) @ X                                          # (N, K+1, d)
 
