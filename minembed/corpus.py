@@ -223,7 +223,7 @@ def without_specials(corpus):
 
 
 def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None, specials=(),
-                  max_tokens=MAX_TOKENS, errors="strict"):
+                  max_tokens=MAX_TOKENS, errors="strict", max_final_vocab=None):
     """Tokenize and encode a corpus in **one pass**, building the vocabulary on the way.
 
     Each token gets a provisional "raw" id in order of first appearance. Documents are
@@ -255,7 +255,7 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
     if vocab is None:
         counts = np.bincount(raw_ids, minlength=len(raw_tokens))
         vocab = Vocabulary.from_counts(dict(zip(raw_tokens, counts.tolist())), min_count=min_count,
-                                       max_size=max_size, specials=specials)
+                                       max_size=max_size, specials=specials, max_final_vocab=max_final_vocab)
     missing = -1 if vocab.unk_id is None else vocab.unk_id
     raw_to_id = np.fromiter(map(vocab.stoi.get, raw_tokens, itertools.repeat(missing)),
                             np.int64, len(raw_tokens)).astype(np.int32)

@@ -82,8 +82,11 @@ class Vocabulary:
         return cls.from_counts(counter, min_count=min_count, max_size=max_size, specials=specials)
 
     @classmethod
-    def from_counts(cls, counter, min_count=1, max_size=None, specials=()):
-        """Build from a ``{token: count}`` mapping (see :meth:`build` for the rules)."""
+    def from_counts(cls, counter, min_count=1, max_size=None, specials=(), max_final_vocab=None):
+        """Build from a ``{token: count}`` mapping (see :meth:`build` for the rules).
+
+        ``max_final_vocab`` is gensim's cap: ``min_count`` is raised until at most that many words
+        are left, so words tied at the cut all go (``max_size`` keeps the alphabetically first)."""
         if min_count < 1:
             raise ValueError(f"min_count must be >= 1, got {min_count}")
         if max_size is not None and max_size < 1:
@@ -91,6 +94,10 @@ class Vocabulary:
         if not counter:
             raise ValueError("the corpus has no tokens: it is empty, whitespace-only, or the "
                              "tokenizer pattern matched nothing. Check the corpus path and pattern.")
+        if max_final_vocab is not None and len(counter) > max_final_vocab:
+            counts = sorted((n for token, n in counter.items() if token not in specials), reverse=True)
+            if len(counts) > max_final_vocab:
+                min_count = max(min_count, counts[max_final_vocab] + 1)      # gensim's calc_min_count
         kept = [(token, n) for token, n in counter.items() if n >= min_count and token not in specials]
         if not kept:
             raise ValueError(

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from minembed.corpus import encode_corpus
-from minembed.word2vec import Word2Vec, add_rows, context_mask, sgns_step
+from minembed.sparse import add_rows
+from minembed.word2vec import Word2Vec
+from minembed.word2vec_objectives import context_mask, sgd_step
 
 
 # ---------------------------------------------------------------------------- the SGNS step
@@ -22,7 +24,7 @@ def _random_batch(rng, n_words=7, dim=4, window=2, n_centres=5, negative=3):
 
 
 def _loss(in_vectors, out_vectors, batch):
-    return sgns_step(in_vectors.copy(), out_vectors.copy(), *batch, lr=0.0)[0]
+    return sgd_step(in_vectors.copy(), out_vectors.copy(), *batch, lr=0.0)[0]
 
 
 def test_sgns_step_loss_matches_pairwise_formula():
@@ -38,7 +40,7 @@ def test_sgns_step_loss_matches_pairwise_formula():
         expected -= log_sigmoid(v @ out_vectors[centre])
         expected -= sum(log_sigmoid(-v @ out_vectors[neg]) for neg in target_ids[n, 1:] if neg != centre)
         pairs += 1
-    loss, n_pairs = sgns_step(in_vectors, out_vectors, *batch, lr=0.0)
+    loss, n_pairs = sgd_step(in_vectors, out_vectors, *batch, lr=0.0)
     assert n_pairs == pairs > 0
     assert loss == pytest.approx(expected, rel=1e-9)
 
@@ -48,7 +50,7 @@ def test_sgns_step_is_minus_lr_times_finite_difference_gradient():
     in_vectors, out_vectors, batch = _random_batch(rng)
     lr = 1.0
     new_in, new_out = in_vectors.copy(), out_vectors.copy()
-    sgns_step(new_in, new_out, *batch, lr=lr)
+    sgd_step(new_in, new_out, *batch, lr=lr)
     analytic = {"in": -(new_in - in_vectors) / lr, "out": -(new_out - out_vectors) / lr}
     eps = 1e-6
     for name, table in (("in", in_vectors), ("out", out_vectors)):
