@@ -33,7 +33,18 @@ def add_rows(table, row_ids, updates):
 
 
 class CSRMatrix:
-    """Compressed sparse row matrix with the handful of operations minembed needs."""
+    """Compressed sparse row matrix with the handful of operations minembed needs.
+
+    **Handing it to SciPy and scikit-learn.** Both recognise a sparse matrix only by its class
+    (``scipy.sparse.issparse`` is an ``isinstance`` check), so no pure-NumPy class can pass as
+    one. What they accept from anything else is NumPy's ``__array__`` protocol, and this class
+    speaks it: ``np.asarray(X)`` is ``X.toarray()``, so ``scipy.sparse.csr_matrix(X)`` and
+    ``LogisticRegression().fit(X, y)`` work, **through the dense matrix** (n_rows x n_cols
+    cells: fine for a teaching corpus, far too big for 100k documents). To stay sparse, pass
+    ``X.to_scipy()``, or build the vectorizer with ``output="scipy"``: that is the path for real
+    sizes. ``X[rows]`` (and ``X[rows, ...]``) selects rows, as scikit-learn's cross-validation
+    splitters index their inputs; columns are selected with :meth:`keep_columns`.
+    """
 
     def __init__(self, data, indices, indptr, shape):
         self.data = np.asarray(data)
@@ -242,10 +253,60 @@ class CSRMatrix:
         positions = np.repeat(self.indptr[rows] - indptr[:-1], lengths) + np.arange(indptr[-1])
         return CSRMatrix(self.data[positions], self.indices[positions], indptr, (len(rows), self.shape[1]))
 
+    def __getitem__(self, key):
+        """Rows ``X[rows]``: an int (a 1-row matrix, as scipy.sparse.csr_matrix), a slice, an int
+        array or a boolean mask; ``X[rows, ...]`` and ``X[rows, :]`` too (how scikit-learn indexes)."""
+        if isinstance(key, tuple):
+            columns = key[1] if len(key) == 2 else None
+            if not (columns is Ellipsis or (isinstance(columns, slice) and columns == slice(None))):
+                raise IndexError("a CSRMatrix selects whole rows only (X[rows] or X[rows, :]); "
+                                 "for columns use X.keep_columns(mask)")
+            key = key[0]
+        if isinstance(key, slice):
+            return self.take_rows(np.arange(self.shape[0])[key])
+        rows = np.asarray(key)
+        if rows.dtype == bool:
+            if rows.shape != (self.shape[0],):
+                raise IndexError(f"boolean mask of shape {rows.shape} for {self.shape[0]} rows")
+            rows = np.flatnonzero(rows)
+        elif rows.dtype.kind not in "iu" and rows.size:                # X[[]] is an empty selection
+            raise IndexError(f"rows must be ints, a slice or a boolean mask, got {rows.dtype}")
+        rows = np.where(rows < 0, rows + self.shape[0], rows)
+        if rows.size and (rows.min() < 0 or rows.max() >= self.shape[0]):
+            raise IndexError(f"row index out of range for shape {self.shape}")   # also ends `for row in X`
+        return self.take_rows(rows)
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(X)``: the dense ``(n_rows, n_cols)`` array (NumPy's protocol, which SciPy's
+        constructors and scikit-learn's ``check_array`` use). Always a new array."""
+        if copy is False:
+            raise ValueError("a CSRMatrix has no dense array to share: np.asarray(X) must copy")
+        dense = self.toarray()
+        return dense if dtype is None else dense.astype(dtype, copy=False)
+
     def to_scipy(self):
-        """A ``scipy.sparse.csr_matrix`` (only if SciPy happens to be installed)."""
+        """A ``scipy.sparse.csr_matrix`` (only if SciPy happens to be installed), without a dense copy.
+        The way to hand a big matrix to scikit-learn."""
         import scipy.sparse
         return scipy.sparse.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
     def __repr__(self):
         return f"CSRMatrix(shape={self.shape}, nnz={self.nnz}, dtype={self.data.dtype})"
+
+
+def as_csr(matrix):
+    """A :class:`CSRMatrix` of a CSRMatrix (itself), a SciPy sparse matrix or array (via its
+    ``tocsr()``, values kept in their stored order), or a 2-D array-like (its non-zeros).
+
+    >>> as_csr([[0, 5], [7, 0]]).indices.tolist()
+    [1, 0]
+    """
+    if isinstance(matrix, CSRMatrix):
+        return matrix
+    if hasattr(matrix, "tocsr"):                                  # scipy.sparse, without importing it
+        csr = matrix.tocsr()
+        return CSRMatrix(csr.data, csr.indices, csr.indptr, csr.shape)
+    dense = np.asarray(matrix)
+    if dense.ndim != 2:
+        raise ValueError(f"expected a 2-D matrix (documents x terms), got shape {dense.shape}")
+    return CSRMatrix.from_dense(dense)

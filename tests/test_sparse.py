@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from minembed import CSRMatrix
+from minembed.sparse import as_csr
 
 
 def test_layout_of_the_docstring_example():
@@ -119,6 +120,81 @@ def test_to_scipy_agrees():
     A = np.array([[0, 1.5, 0], [2, 0, 0], [0, 0, 0]])
     S = CSRMatrix.from_dense(A).to_scipy()
     np.testing.assert_array_equal(S.toarray(), A)
+
+
+# ---------------------------------------------------------------------------- NumPy, SciPy and scikit-learn take it
+def test_asarray_is_the_dense_matrix():
+    X = CSRMatrix.from_dense(np.array([[0, 2, 0], [1, 0, 3]], dtype=np.int64))
+    dense = np.asarray(X)
+    assert type(dense) is np.ndarray and dense.dtype == np.int64
+    np.testing.assert_array_equal(dense, X.toarray())
+    assert np.asarray(X, dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(np.ones(2) @ X, [1, 2, 3])               # NumPy densifies it when it must
+    with pytest.raises(ValueError, match="must copy"):
+        np.asarray(X, copy=False)
+
+
+def test_rows_by_index_slice_and_mask():
+    A = np.array([[1, 0], [0, 2], [3, 0], [0, 0]])
+    X = CSRMatrix.from_dense(A)
+    for key in ([2, 0], np.array([3, 1, 1]), slice(1, None), slice(None, None, -2),
+                np.array([True, False, True, False]), [-1], []):
+        np.testing.assert_array_equal(X[key].toarray(), A[key].reshape(-1, 2))
+        np.testing.assert_array_equal(X[key, ...].toarray(), X[key, :].toarray())
+    assert X[1].shape == (1, 2) and X[1].toarray().tolist() == [[0, 2]]    # as scipy.sparse.csr_matrix
+    assert [row.toarray().tolist() for row in X] == [[[1, 0]], [[0, 2]], [[3, 0]], [[0, 0]]]   # ends at IndexError
+    for key in ((slice(None), 0), 4, -5, np.array([True]), 0.5):
+        with pytest.raises(IndexError):
+            X[key]
+
+
+def test_as_csr_takes_dense_and_csr():
+    X = CSRMatrix.from_dense([[0, 5], [7, 0]])
+    assert as_csr(X) is X
+    Y = as_csr([[0, 5], [7, 0]])
+    assert Y.indptr.tolist() == [0, 1, 2] and Y.indices.tolist() == [1, 0] and Y.data.tolist() == [5, 7]
+    with pytest.raises(ValueError, match="expected a 2-D matrix"):
+        as_csr([1, 2, 3])
+
+
+def test_scipy_constructors_take_it():
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    X = CSRMatrix.from_coo([0, 0, 2], [3, 1, 0], [1.5, -2.0, 4.0], (3, 4))
+    for S in (scipy_sparse.csr_matrix(X), scipy_sparse.csr_array(X)):
+        expected = X.to_scipy()
+        assert S.shape == expected.shape and S.dtype == expected.dtype and (S != expected).nnz == 0
+        np.testing.assert_array_equal(S.indptr, expected.indptr)
+        np.testing.assert_array_equal(S.indices, expected.indices)
+    for S in (X.to_scipy(), X.to_scipy().tocoo(), X.to_scipy().tocsc(), scipy_sparse.csr_array(X)):   # back again
+        Y = as_csr(S)
+        np.testing.assert_array_equal(Y.indptr, X.indptr)
+        np.testing.assert_array_equal(Y.indices, X.indices)
+        np.testing.assert_array_equal(Y.data, X.data)
+
+
+def test_scikit_learn_estimators_take_it_as_they_take_scipys():
+    pytest.importorskip("scipy")
+    pytest.importorskip("sklearn")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(60, 8)) * (rng.random((60, 8)) < 0.3)          # (60, 8), ~70% zeros
+    y = (dense[:, 0] + dense[:, 1] - dense[:, 2] > 0).astype(int)
+    X = CSRMatrix.from_dense(dense)
+    ours, theirs = LogisticRegression().fit(X, y), LogisticRegression().fit(X.to_scipy(), y)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X.to_scipy()))
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X.to_scipy()), atol=1e-6)
+    np.testing.assert_allclose(cross_val_score(LogisticRegression(), X, y, cv=3),        # splits with X[rows, ...]
+                               cross_val_score(LogisticRegression(), X.to_scipy(), y, cv=3))
+
+
+def test_importing_minembed_imports_neither_scipy_nor_scikit_learn():
+    import subprocess
+    import sys
+    code = ("import sys, minembed; loaded = {m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn'}; "
+            "print(sorted(loaded))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"
 
 
 @st.composite
