@@ -8,6 +8,7 @@ from .tokenize import Tokenizer, tokenize
 from .vocab import Vocabulary
 from .corpus import EncodedCorpus, encode_corpus, iter_documents, iter_token_lists
 from .sparse import CSRMatrix
+from .estimator import NotFittedError
 from .onehot import OneHotEncoder
 from .countvec import CountVectorizer
 from .tfidf import TfidfVectorizer

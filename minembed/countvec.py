@@ -30,7 +30,8 @@ import numbers
 
 import numpy as np
 
-from .sparse import CSRMatrix
+from .estimator import Estimator, NotFittedError  # noqa: F401 (NotFittedError re-exported)
+from .sparse import CSRMatrix, as_csr
 from .tokenize import SKLEARN_PATTERN, Tokenizer
 
 # scikit-learn's default pattern runs as r"\w\w+": it finds exactly the same tokens (scanning
@@ -39,11 +40,7 @@ from .tokenize import SKLEARN_PATTERN, Tokenizer
 _SAME_MATCHES_FASTER = {SKLEARN_PATTERN: r"\w\w+"}
 
 
-class NotFittedError(ValueError, AttributeError):
-    """A fitted attribute was used before ``fit`` (same bases as scikit-learn's)."""
-
-
-class CountVectorizer:
+class CountVectorizer(Estimator):
     """Documents -> document-term matrix of counts, with scikit-learn's parameters and protocol.
 
     Parameters (names, defaults and meanings as ``sklearn.feature_extraction.text.CountVectorizer``)
@@ -55,25 +52,29 @@ class CountVectorizer:
     max_features : int or None   keep the most frequent terms (by total count) after min/max_df
     binary : bool   1/0 instead of a count
     output : ``"minembed"`` (default) returns a :class:`~minembed.sparse.CSRMatrix`, the small sparse
-        matrix a reader can follow; ``"scipy"`` returns ``scipy.sparse.csr_matrix`` (SciPy must be
-        installed), which scikit-learn estimators take: use it in a ``Pipeline``.
+        matrix a reader can follow; scikit-learn estimators take it too, as a dense array (see
+        CSRMatrix). ``"scipy"`` returns ``scipy.sparse.csr_matrix`` (SciPy must be installed), which
+        they take as it is, sparse: the setting for a ``Pipeline`` on a real corpus.
 
-    scikit-learn's estimator protocol: ``get_params(deep)``, ``set_params(**params)``,
-    ``fit(X, y=None)``, ``fit_transform(X, y=None)``, ``transform``, ``get_feature_names_out``, so
-    ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` work (the tests check them
-    against scikit-learn when it is installed). Nothing here imports scikit-learn.
+    scikit-learn's estimator protocol (:mod:`minembed.estimator`): ``get_params(deep)``,
+    ``set_params(**params)``, ``fit(X, y=None)``, ``fit_transform(X, y=None)``, ``transform``,
+    ``inverse_transform``, ``get_feature_names_out``, ``NotFittedError`` before ``fit``, so ``clone``,
+    ``Pipeline``, ``cross_val_score``, ``GridSearchCV`` and ``check_is_fitted`` work (the tests check
+    them against scikit-learn when it is installed). Nothing here imports scikit-learn.
 
     Attributes after ``fit``: ``vocabulary_`` (term -> column). Counts are int64, as scikit-learn's.
     """
 
     PARAM_NAMES = ("lowercase", "token_pattern", "ngram_range", "max_df", "min_df", "max_features",
                    "binary", "output")
+    FITTED = "vocabulary_"
+    INPUT_TAGS = {"string": True, "two_d_array": False}                # a list of str, as scikit-learn's
 
     def __init__(self, *, lowercase=True, token_pattern=SKLEARN_PATTERN, ngram_range=(1, 1),
                  max_df=1.0, min_df=1, max_features=None, binary=False, output="minembed"):
         self.lowercase = lowercase
         self.token_pattern = token_pattern
-        self.ngram_range = tuple(ngram_range)
+        self.ngram_range = ngram_range
         self.max_df = max_df
         self.min_df = min_df
         self.max_features = max_features
@@ -87,33 +88,10 @@ class CountVectorizer:
         return Tokenizer(pattern=_SAME_MATCHES_FASTER.get(self.token_pattern, self.token_pattern),
                          lowercase=self.lowercase, normalize=None)      # as scikit-learn: no normalization
 
-    def get_params(self, deep=True):
-        """The constructor settings as a dict (scikit-learn's protocol; written to config.json).
-        ``deep`` is accepted for scikit-learn: this estimator holds no other estimator."""
-        return {name: getattr(self, name) for name in self.PARAM_NAMES}
-
-    def set_params(self, **params):
-        """Change constructor settings, as scikit-learn's ``GridSearchCV`` and ``clone`` do. Returns self.
-
-        >>> CountVectorizer().set_params(min_df=2).min_df
-        2
-        """
-        unknown = sorted(set(params) - set(self.PARAM_NAMES))
-        if unknown:
-            raise ValueError(f"invalid parameter {unknown[0]!r} for {type(self).__name__}; valid parameters "
-                             f"are {list(self.PARAM_NAMES)}")
-        previous = self.get_params()
-        for name, value in params.items():
-            setattr(self, name, tuple(value) if name == "ngram_range" else value)
-        try:
-            self._check_params()
-        except ValueError:
-            for name, value in previous.items():               # refused: keep the old settings
-                setattr(self, name, value)
-            raise
-        return self
-
     def _check_params(self):
+        """Refuse a bad setting with a ValueError; ``ngram_range`` is kept as a tuple."""
+        if isinstance(self.ngram_range, list):
+            self.ngram_range = tuple(self.ngram_range)
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
             is_count = isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -132,7 +110,8 @@ class CountVectorizer:
                 import scipy.sparse  # noqa: F401
             except ImportError:
                 raise ValueError("output='scipy' needs SciPy: pip install scipy") from None
-        if (len(self.ngram_range) != 2 or not all(isinstance(n, numbers.Integral) for n in self.ngram_range)
+        if (not isinstance(self.ngram_range, tuple) or len(self.ngram_range) != 2
+                or not all(isinstance(n, numbers.Integral) for n in self.ngram_range)
                 or not 1 <= self.ngram_range[0] <= self.ngram_range[1]):
             raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n, "
                              f"got {self.ngram_range!r}")
@@ -163,6 +142,30 @@ class CountVectorizer:
         """(n_terms,) object array of the terms, in column (alphabetical) order."""
         self._fitted("vocabulary_")
         return np.array(self._terms, dtype=object)
+
+    def inverse_transform(self, X):
+        """The terms with a non-zero entry in each row of ``X``, as scikit-learn's: a list of ``n_rows``
+        arrays of str (NumPy's ``<U`` dtype), a row's terms in the order its values are stored (by
+        column, so alphabetical, for what ``transform`` returns; a dense row: by column).
+
+        ``X`` is (n_docs, n_terms): a CSRMatrix, a SciPy sparse matrix or a dense array. Unlike
+        scikit-learn, a matrix with another number of columns is refused (it would name wrong terms).
+
+        >>> bag = CountVectorizer().fit(["the cat sat", "the dog"])
+        >>> [terms.tolist() for terms in bag.inverse_transform(bag.transform(["the dog and a cat", "no"]))]
+        [['cat', 'dog', 'the'], []]
+        """
+        self._fitted("vocabulary_")
+        terms = np.array(self._terms)                            # (n_terms,) column -> term, as str
+        X = as_csr(X)
+        if X.shape[1] != len(terms):
+            raise ValueError(f"X has {X.shape[1]} columns, but this {type(self).__name__} has {len(terms)} "
+                             "terms: was X made by another vectorizer?")
+        stored = X.data != 0                                     # (nnz,) an explicit 0 is no term
+        found = terms[X.indices[stored]]                         # (nnz',) every row's terms, row after row
+        ends = np.cumsum(np.bincount(X.row_ids()[stored], minlength=X.shape[0]))   # (n_rows,)
+        starts = np.concatenate([[0], ends[:-1]])
+        return [found[start:end] for start, end in zip(starts.tolist(), ends.tolist())]
 
     def _fit_counts(self, documents):
         """Count every document's terms, prune the columns, set ``vocabulary_``: the float64 counts."""
@@ -253,12 +256,6 @@ class CountVectorizer:
                              f"(min_df={self.min_df!r}, max_df={self.max_df!r}, {n_docs} documents, "
                              f"{n_terms} terms, largest document frequency {df.max()})")
         return keep
-
-    def _fitted(self, name):
-        if not hasattr(self, name):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(documents) or "
-                                 "fit_transform(documents) first")
-        return getattr(self, name)
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -21,12 +21,13 @@ import itertools
 
 import numpy as np
 
-from .sparse import CSRMatrix
+from .estimator import Estimator, NotFittedError
+from .sparse import CSRMatrix, as_csr
 from .tokenize import Tokenizer
 from .vocab import Vocabulary
 
 
-class OneHotEncoder:
+class OneHotEncoder(Estimator):
     """One-hot rows and bag-of-words matrices over a fixed :class:`~minembed.vocab.Vocabulary`.
 
     >>> enc = OneHotEncoder(Vocabulary.build([["a", "b", "a"]]))
@@ -34,22 +35,28 @@ class OneHotEncoder:
     array([[0., 1.],
            [1., 0.]])
 
-    scikit-learn's protocol too: without a ``vocab``, :meth:`fit` learns one (words by frequency)
-    from token lists or texts; :meth:`transform` turns tokens into rows; ``get_feature_names_out``,
-    ``get_params`` / ``set_params`` (``vocab``, ``tokenizer``, ``handle_unknown``).
+    scikit-learn's protocol too (:mod:`minembed.estimator`): without a ``vocab``, :meth:`fit` learns
+    one (words by frequency) from token lists or texts; :meth:`transform` turns tokens into rows
+    and :meth:`inverse_transform` rows back into tokens; ``get_feature_names_out`` (the words, not
+    scikit-learn's ``"x0_word"``), ``get_params`` / ``set_params`` (``vocab``, ``tokenizer``,
+    ``handle_unknown``), ``NotFittedError`` before ``fit``.
 
-    >>> OneHotEncoder(handle_unknown="ignore").fit([["a", "b", "a"]]).transform(["b", "zebra"]).toarray()
+    >>> enc = OneHotEncoder(handle_unknown="ignore").fit([["a", "b", "a"]])
+    >>> enc.transform(["b", "zebra"]).toarray()
     array([[0., 1.],
            [0., 0.]])
+    >>> enc.inverse_transform(enc.transform(["b", "zebra"])).tolist()
+    [['b'], [None]]
     """
 
     PARAM_NAMES = ("vocab", "tokenizer", "handle_unknown")
+    INPUT_TAGS = {"categorical": True, "string": True}               # an (n, 1) column of tokens, as sklearn's
 
     def __init__(self, vocab=None, tokenizer=None, handle_unknown="error"):
-        _check_handle_unknown(handle_unknown)
         self.vocab = vocab
         self.tokenizer = tokenizer
         self.handle_unknown = handle_unknown
+        self._check_params()
 
     @property
     def vocabulary(self):
@@ -57,8 +64,8 @@ class OneHotEncoder:
         if self.vocab is not None:
             return self.vocab
         if not hasattr(self, "vocabulary_"):
-            raise ValueError("this OneHotEncoder has no vocabulary: give one (OneHotEncoder(vocab)) or call "
-                             "fit(documents) first")
+            raise NotFittedError("this OneHotEncoder has no vocabulary: give one (OneHotEncoder(vocab)) or "
+                                 "call fit(documents) first")
         return self.vocabulary_
 
     @property
@@ -66,18 +73,11 @@ class OneHotEncoder:
         return len(self.vocabulary)
 
     # ------------------------------------------------------------------ scikit-learn's protocol
-    def get_params(self, deep=True):
-        return {name: getattr(self, name) for name in self.PARAM_NAMES}
+    def _check_params(self):
+        _check_handle_unknown(self.handle_unknown)
 
-    def set_params(self, **params):
-        unknown = sorted(set(params) - set(self.PARAM_NAMES))
-        if unknown:
-            raise ValueError(f"invalid parameter {unknown[0]!r} for OneHotEncoder; valid parameters are "
-                             f"{list(self.PARAM_NAMES)}")
-        _check_handle_unknown(params.get("handle_unknown", self.handle_unknown))
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
+    def __sklearn_is_fitted__(self):
+        return self.vocab is not None or hasattr(self, "vocabulary_")
 
     def fit(self, documents, y=None):
         """Learn the vocabulary (every word seen, most frequent first) from texts or token lists;
@@ -111,6 +111,30 @@ class OneHotEncoder:
     def get_feature_names_out(self, input_features=None):
         """(V,) object array: the word of each column."""
         return np.array(self.vocabulary.itos, dtype=object)
+
+    def inverse_transform(self, X):
+        """(n, V) one-hot rows -> (n, 1) object array of their tokens, as scikit-learn's OneHotEncoder.
+
+        A row's token is the word of its largest value (the first column on ties: for the rows
+        :meth:`transform` makes, the one 1). A row that sums to 0, an unknown token's row, gives None
+        with ``handle_unknown="ignore"`` and is refused with ``"error"``. ``X`` is a CSRMatrix, a SciPy
+        sparse matrix or a dense array.
+        """
+        words = np.array(self.vocabulary.itos, dtype=object)             # (V,) column -> word
+        X = as_csr(X)
+        if X.shape[1] != len(words):
+            raise ValueError(f"X has {X.shape[1]} columns, but this OneHotEncoder has {len(words)} words")
+        row_of = X.row_ids()                                             # (nnz,)
+        by_row_then_value = np.lexsort((X.indices, -X.data.astype(np.float64), row_of))
+        nonempty = np.flatnonzero(np.diff(X.indptr))                     # rows with a stored value
+        tokens = np.full(X.shape[0], None, dtype=object)                 # (n,)
+        tokens[nonempty] = words[X.indices[by_row_then_value[X.indptr[nonempty]]]]   # each row's largest
+        zero = np.bincount(row_of, weights=X.data, minlength=X.shape[0]) == 0
+        if zero.any() and self.handle_unknown == "error":
+            raise ValueError(f"rows {np.flatnonzero(zero)[:10].tolist()} are all zeros and cannot be inverted "
+                             "with handle_unknown='error'; use handle_unknown='ignore' to get None for them")
+        tokens[zero] = None
+        return tokens.reshape(-1, 1)
 
     def transform_ids(self, ids):
         """(n,) ids -> (n, V) CSR matrix whose row ``r`` is ``e_{ids[r]}``."""

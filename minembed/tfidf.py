@@ -61,8 +61,9 @@ class TfidfVectorizer(CountVectorizer):
     norm : "l2", "l1" or None
     use_idf, smooth_idf, sublinear_tf : bool, defaults True, True, False
 
-    It speaks scikit-learn's estimator protocol as CountVectorizer does (``tests/test_tfidf.py`` checks
-    ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` with ``output="scipy"``).
+    It speaks scikit-learn's estimator protocol as CountVectorizer does, ``inverse_transform`` included
+    (``tests/test_tfidf.py`` checks ``clone``, ``Pipeline``, ``cross_val_score``, ``GridSearchCV`` and
+    ``check_is_fitted`` against scikit-learn's TfidfVectorizer, with either ``output``).
 
     Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,) (also
     computed when ``use_idf=False``, then just not applied), ``df_`` (n_terms,) document

@@ -4,8 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from minembed import OneHotEncoder, Tokenizer, Vocabulary, encode_corpus
-from minembed.onehot import sparsity
+from minembed import CSRMatrix, OneHotEncoder, Tokenizer, Vocabulary, encode_corpus
+from minembed.onehot import NotFittedError, sparsity
 from minembed.tokenize import LETTERS
 from minembed.vocab import UNK
 
@@ -138,9 +138,37 @@ def test_fit_learns_a_vocabulary_and_transform_keeps_one_row_per_token():
     assert OneHotEncoder(VOCAB).fit(["zzz"]).get_feature_names_out().tolist() == VOCAB.itos   # a given vocab stays
 
 
+def test_inverse_transform_gives_back_the_tokens():
+    enc = OneHotEncoder(VOCAB)                                   # the 0, cat 1, dog 2, sat 3
+    tokens = enc.inverse_transform(enc.transform(["dog", "the", "dog"]))
+    assert tokens.shape == (3, 1) and tokens.dtype == object and tokens.ravel().tolist() == ["dog", "the", "dog"]
+    assert enc.inverse_transform([[0, 0.2, 0.7, 0.7]]).tolist() == [["dog"]]     # largest value, first column on ties
+    assert enc.inverse_transform(CSRMatrix.from_dense(np.eye(4)[[3, 1]])).ravel().tolist() == ["sat", "cat"]
+    with pytest.raises(ValueError, match=r"rows \[1\] are all zeros and cannot be inverted"):
+        enc.inverse_transform([[1, 0, 0, 0], [0, 0, 0, 0]])
+    ignoring = OneHotEncoder(VOCAB, handle_unknown="ignore")
+    assert ignoring.inverse_transform(ignoring.transform(["cat", "zebra"])).tolist() == [["cat"], [None]]
+    with pytest.raises(ValueError, match="X has 3 columns, but this OneHotEncoder has 4 words"):
+        enc.inverse_transform(np.eye(3))
+
+
+def test_protocol_without_scikit_learn():
+    enc = OneHotEncoder(handle_unknown="ignore")
+    twin = type(enc)(**enc.get_params(deep=False))                             # what sklearn.base.clone does
+    assert twin.get_params(deep=True) == {"vocab": None, "tokenizer": None, "handle_unknown": "ignore"}
+    assert not enc.__sklearn_is_fitted__() and enc.fit([["a"]]).__sklearn_is_fitted__()
+    assert OneHotEncoder(VOCAB).__sklearn_is_fitted__()                        # a given vocabulary: nothing to fit
+    with pytest.raises(ValueError, match="handle_unknown must be"):
+        enc.set_params(handle_unknown="drop", vocab=VOCAB)
+    assert enc.handle_unknown == "ignore" and enc.vocab is None                 # refused: nothing changed
+
+
 def test_protocol_errors_are_clear():
-    with pytest.raises(ValueError, match="has no vocabulary: give one"):
-        OneHotEncoder().transform(["cat"])
+    for use in (lambda enc: enc.transform(["cat"]), lambda enc: enc.get_feature_names_out(),
+                lambda enc: enc.inverse_transform([[1]])):
+        with pytest.raises(NotFittedError, match="has no vocabulary: give one") as error:
+            use(OneHotEncoder())
+        assert isinstance(error.value, ValueError) and isinstance(error.value, AttributeError)   # as sklearn's
     with pytest.raises(ValueError, match="handle_unknown must be 'error' or 'ignore'"):
         OneHotEncoder(handle_unknown="drop")
     with pytest.raises(ValueError, match="invalid parameter 'categories' for OneHotEncoder"):
@@ -161,3 +189,33 @@ def test_transform_equals_scikit_learns_one_hot_encoder_up_to_column_order():
     np.testing.assert_array_equal(ours.transform(new).toarray()[:, order],
                                   theirs.transform(np.array(new)[:, None]).toarray())
     assert clone(ours).get_params() == {"vocab": None, "tokenizer": None, "handle_unknown": "ignore"}
+    encoded = np.array(new)[:, None]
+    np.testing.assert_array_equal(ours.inverse_transform(ours.transform(new)),
+                                  theirs.inverse_transform(theirs.transform(encoded)).astype(object))
+    np.testing.assert_array_equal(ours.inverse_transform(X), np.array(tokens, dtype=object)[:, None])
+
+
+def test_drops_into_a_scikit_learn_pipeline():
+    pytest.importorskip("scipy")
+    pytest.importorskip("sklearn")
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError as SkNotFittedError
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder as SkOneHot
+    from sklearn.utils.validation import check_is_fitted
+    tokens = np.array("good fine great fun bad awful dull poor good great bad dull".split() * 3)[:, None]   # (36, 1)
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0] * 3)
+    ours = Pipeline([("onehot", OneHotEncoder(handle_unknown="ignore")), ("clf", LogisticRegression())])
+    theirs = Pipeline([("onehot", SkOneHot(handle_unknown="ignore")), ("clf", LogisticRegression())])
+    with pytest.raises(SkNotFittedError):
+        check_is_fitted(clone(ours).named_steps["onehot"])
+    new = np.array([["fun"], ["zebra"], ["poor"]])
+    np.testing.assert_allclose(ours.fit(tokens, labels).predict_proba(new),             # columns in another order:
+                               theirs.fit(tokens, labels).predict_proba(new), atol=1e-6)   # the same model
+    check_is_fitted(ours)
+    np.testing.assert_allclose(cross_val_score(ours, tokens, labels, cv=3), cross_val_score(theirs, tokens, labels, cv=3))
+    vocab = Vocabulary.build([tokens.ravel().tolist()]).with_specials((UNK,))
+    search = GridSearchCV(ours, {"onehot__vocab": [None, vocab]}, cv=3).fit(tokens, labels)
+    assert search.cv_results_["mean_test_score"].shape == (2,) and search.best_score_ == pytest.approx(1.0)

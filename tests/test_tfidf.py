@@ -12,6 +12,7 @@ from minembed import TfidfVectorizer
 from minembed.sparse import CSRMatrix
 from minembed.tfidf import NotFittedError, count_matrix, inverse_document_frequency, word_ngrams
 from minembed.tokenize import SKLEARN_PATTERN
+from test_countvec import assert_same_inverse      # inverse_transform against scikit-learn's, every input kind
 
 CATS = ["the cat sat", "the dog sat", "the cat ran"]      # the docstring's example
 # columns: cat dog ran sat the;  df = 2 1 1 2 3;  n = 3
@@ -205,10 +206,19 @@ def test_contradictory_min_df_max_df(min_df, max_df):
 def test_not_fitted():
     tfidf = TfidfVectorizer()
     for use in (lambda: tfidf.transform(["aa"]), tfidf.get_feature_names_out, lambda: tfidf.top_terms(0),
-                lambda: tfidf.similar_terms("aa")):
+                lambda: tfidf.similar_terms("aa"), lambda: tfidf.inverse_transform([[1.0]])):
         with pytest.raises(NotFittedError, match="not fitted yet"):
             use()
-    assert issubclass(NotFittedError, ValueError)
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)   # as sklearn's
+    assert not tfidf.__sklearn_is_fitted__() and tfidf.fit(CATS).__sklearn_is_fitted__()
+
+
+def test_inverse_transform_names_the_weighted_terms():
+    tfidf = TfidfVectorizer()
+    X = tfidf.fit_transform(CATS)
+    assert [terms.tolist() for terms in tfidf.inverse_transform(X)] == [["cat", "sat", "the"], ["dog", "sat", "the"],
+                                                                        ["cat", "ran", "the"]]
+    assert [terms.tolist() for terms in tfidf.inverse_transform(tfidf.transform(["zebra dog", "zebra"]))] == [["dog"], []]
 
 
 @pytest.mark.parametrize("kwargs, word", [
@@ -354,7 +364,9 @@ def test_equals_sklearn(kwargs, source):
     docs = random_documents(300, seed=1) if source == "random" else real_documents(300)
     new_docs = random_documents(50, seed=2) if source == "random" else real_documents(350)[300:]
     ours, theirs = TfidfVectorizer(**kwargs), sklearn_text.TfidfVectorizer(**kwargs)
-    assert_same_as_sklearn(ours, theirs, ours.fit_transform(docs), theirs.fit_transform(docs))
+    X, Y = ours.fit_transform(docs), theirs.fit_transform(docs)
+    assert_same_as_sklearn(ours, theirs, X, Y)
+    assert_same_inverse(ours, theirs, X, Y)
     assert_same_as_sklearn(ours, theirs, ours.transform(new_docs), theirs.transform(new_docs))
 
 
@@ -391,23 +403,36 @@ def test_get_and_set_params_follow_scikit_learns_protocol():
         TfidfVectorizer(output="dense")
 
 
-def test_a_scipy_output_drops_into_a_scikit_learn_pipeline_with_the_same_predictions():
+@pytest.mark.parametrize("output", ["minembed", "scipy"])     # a CSRMatrix reaches LogisticRegression densified
+def test_drops_into_a_scikit_learn_pipeline_with_the_same_predictions(output):
     pytest.importorskip("scipy")
     pytest.importorskip("sklearn")
     from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError as SkNotFittedError
     from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, cross_val_score
     from sklearn.pipeline import Pipeline
-    ours = Pipeline([("tfidf", TfidfVectorizer(output="scipy")), ("clf", LogisticRegression())])
+    from sklearn.utils import get_tags
+    from sklearn.utils.validation import check_is_fitted
+    ours = Pipeline([("tfidf", TfidfVectorizer(output=output)), ("clf", LogisticRegression())])
     theirs = Pipeline([("tfidf", SkTfidf()), ("clf", LogisticRegression())])
-    assert clone(ours).get_params()["tfidf__output"] == "scipy"
+    assert clone(ours).get_params(deep=True)["tfidf__output"] == output
+    assert get_tags(ours.named_steps["tfidf"]).input_tags.string                         # a list of str, as sklearn's
+    with pytest.raises(SkNotFittedError):
+        check_is_fitted(ours.named_steps["tfidf"])
     X = ours.named_steps["tfidf"].fit_transform(PROTOCOL_TEXTS)
-    assert type(X).__module__.startswith("scipy.sparse")
+    assert type(X).__module__.startswith("scipy.sparse" if output == "scipy" else "minembed")
     np.testing.assert_allclose(ours.fit(PROTOCOL_TEXTS, PROTOCOL_LABELS).predict_proba(PROTOCOL_TEXTS),
                                theirs.fit(PROTOCOL_TEXTS, PROTOCOL_LABELS).predict_proba(PROTOCOL_TEXTS),
-                               atol=1e-10)
+                               atol=1e-6 if output == "minembed" else 1e-10)              # dense vs sparse lbfgs
+    np.testing.assert_array_equal(ours.predict(PROTOCOL_TEXTS[::5]), theirs.predict(PROTOCOL_TEXTS[::5]))
+    assert ours[:-1].get_feature_names_out().tolist() == theirs[:-1].get_feature_names_out().tolist()
     scores = cross_val_score(ours, PROTOCOL_TEXTS, PROTOCOL_LABELS, cv=3)
     np.testing.assert_allclose(scores, cross_val_score(theirs, PROTOCOL_TEXTS, PROTOCOL_LABELS, cv=3))
-    search = GridSearchCV(ours, {"tfidf__min_df": [1, 2], "tfidf__ngram_range": [(1, 1), (1, 2)]}, cv=3)
-    assert search.fit(PROTOCOL_TEXTS, PROTOCOL_LABELS).best_score_ == pytest.approx(1.0)
+    grid = {"tfidf__min_df": [1, 2], "tfidf__ngram_range": [(1, 1), (1, 2)], "tfidf__sublinear_tf": [False, True]}
+    search = GridSearchCV(ours, grid, cv=3, scoring="neg_log_loss").fit(PROTOCOL_TEXTS, PROTOCOL_LABELS)
+    their_search = GridSearchCV(theirs, grid, cv=3, scoring="neg_log_loss").fit(PROTOCOL_TEXTS, PROTOCOL_LABELS)
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], their_search.cv_results_["mean_test_score"],
+                               rtol=1e-5)
+    assert search.best_params_ == their_search.best_params_
