@@ -4,8 +4,9 @@
     python train.py MODEL --corpus PATH --out DIR [options]     # MODEL: see --help
     python train.py finetune --encoder runs/all/encoder/encoder.npz --data labelled.tsv --out DIR
 
-Every run writes into DIR: config.json (every setting, the seed, versions), vocab.tsv,
-the model's artifacts and metrics.json. Mistakes in the input (a missing file, an empty
+Every run writes into DIR: config.json (every setting, the seed, versions), vocab.tsv
+(token<TAB>count lines, which gensim reads as fvocab; the special tokens are named in
+config.json), the model's artifacts and metrics.json. Mistakes in the input (a missing file, an empty
 corpus, a bad option) end with a one-line message and exit code 2, not a traceback
 (set MINEMBED_DEBUG=1 to see the traceback anyway).
 
@@ -39,6 +40,7 @@ from minembed.fileio import LockHeld, atomic_write, lock_file, read_labelled_tex
 from minembed.hogwild import WorkerKilled
 from minembed.onehot import sparsity
 from minembed.viz import attention_svg, pca, scatter_svg
+from minembed.word2vec_objectives import OBJECTIVES
 from minembed.vocab import MASK, PAD, UNK
 from minembed.word2vec import Word2Vec
 
@@ -181,11 +183,16 @@ def load_corpus(args, tokenizer=None, specials=()):
     return corpus
 
 
-def write_config(out, args, tokenizer, **extra):
+def write_config(out, args, tokenizer, vocab=None, **extra):
+    """config.json, and with ``vocab`` also vocab.tsv: ``token<TAB>count`` lines without a header,
+    so that gensim reads it as ``fvocab``; its special tokens are named in config.json."""
     settings = {key: value for key, value in vars(args).items() if key != "func"}
+    specials = {} if vocab is None else {"vocab_specials": list(vocab.specials)}
     write_json(os.path.join(out, "config.json"),
                {"model": args.model, "settings": settings, "seed": args.seed,
-                "tokenizer": tokenizer.config(), **extra, "versions": versions()})
+                "tokenizer": tokenizer.config(), **specials, **extra, "versions": versions()})
+    if vocab is not None:
+        vocab.save(os.path.join(out, "vocab.tsv"), header=False)
 
 
 # ============================================================================ onehot
@@ -211,8 +218,7 @@ def run_onehot(args):
                "oov_rate": corpus.oov_rate, "top_words": top,
                "bag_of_words": {"shape": list(bow.shape), "nnz": bow.nnz, "sparsity": sparsity(bow)},
                "seconds": seconds}
-    write_config(out, args, tokenizer)
-    corpus.vocab.save(os.path.join(out, "vocab.tsv"))
+    write_config(out, args, tokenizer, corpus.vocab)
     write_json(os.path.join(out, "metrics.json"), metrics)
     return {"model": "onehot", "out": out, "vocab": corpus.vocab, "metrics": metrics}
 
@@ -288,9 +294,8 @@ def run_tfidf(args):
     metrics = {"n_documents": X.shape[0], "n_terms": X.shape[1], "nnz": X.nnz, "sparsity": sparsity(X),
                "seconds": seconds, "idf_min": float(tfidf.idf_.min()), "idf_max": float(tfidf.idf_.max()),
                "top_terms": {str(i): top_terms[i] for i in shown}, "similar_terms": similar}
-    write_config(out, args, tfidf.tokenizer, tfidf=tfidf.get_params(),
-                 vocab_counts="document frequency (number of documents containing the term)")
-    Vocabulary(terms.tolist(), tfidf.df_).save(os.path.join(out, "vocab.tsv"))   # column order
+    write_config(out, args, tfidf.tokenizer, Vocabulary(terms.tolist(), tfidf.df_), tfidf=tfidf.get_params(),
+                 vocab_counts="document frequency (number of documents containing the term)")   # column order
     save_npy(os.path.join(out, "idf.npy"), tfidf.idf_)             # row i = vocab.tsv term i
     write_json(os.path.join(out, "metrics.json"), metrics)
     return {"model": "tfidf", "out": out, "vectorizer": tfidf, "metrics": metrics}
@@ -315,20 +320,38 @@ def add_word2vec_args(parser):
                                             "questions-words.txt)")
     parser.add_argument("--pairs", help="word-similarity file to evaluate on (e.g. ../shared/data/similarity/"
                                         "wordsim353.tsv)")
+    parser.add_argument("--objective", choices=sorted(OBJECTIVES), default="skipgram",
+                        help="skipgram (gensim's sg=1), cbow (sg=0: the mean of the context predicts the "
+                             "centre) or cbow_sum (the sum; cbow_mean=0) (default: %(default)s)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from DIR/checkpoint.npz (same settings) instead of starting afresh")
+    parser.add_argument("--save-model", action="store_true",
+                        help="also write DIR/model.npz, the whole model (Word2Vec.load it to train on)")
+    add_binary_arg(parser)
     parser.set_defaults(min_count=5)
 
 
+def add_binary_arg(parser):
+    parser.add_argument("--binary", action="store_true",
+                        help="write the vectors in word2vec's binary format, DIR/vectors.bin, instead of "
+                             "DIR/vectors.txt (word2vec.c's -binary 1; gensim: binary=True)")
+
+
+def save_vectors(vectors, out, args):
+    """vectors.txt, or with --binary vectors.bin (both the standard word2vec formats)."""
+    name = "vectors.bin" if args.binary else "vectors.txt"
+    vectors.save_word2vec_format(os.path.join(out, name), binary=args.binary)
+
+
 def run_word2vec(args):
-    """Skip-gram word2vec with negative sampling (vectorized NumPy SGD)."""
+    """word2vec with negative sampling, skip-gram or CBOW (vectorized NumPy SGD)."""
     check_positive(args, "dim", "window", "epochs", "batch_size", "alpha", "workers")
     check_evaluation_files(args)
     tokenizer = Tokenizer()
     model = Word2Vec(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,
                      max_vocab=args.max_vocab, sample=args.sample, alpha=args.alpha, min_alpha=args.min_alpha,
                      epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, workers=args.workers,
-                     tokenizer=tokenizer)          # checks every setting before anything is read or written
+                     objective=args.objective, tokenizer=tokenizer)          # checks every setting before anything is read or written
     out, checkpoint = prepare_resumable_out_dir(args)
     corpus = load_corpus(args, tokenizer)
     started = time.perf_counter()
@@ -340,9 +363,10 @@ def run_word2vec(args):
                "history": model.history, "seconds": seconds,
                "effective_words_per_sec": sum(h["effective_words"] for h in model.history) / seconds,
                **evaluate_vectors(vectors, args)}
-    write_config(out, args, tokenizer, word2vec=model.config())
-    corpus.vocab.save(os.path.join(out, "vocab.tsv"))
-    vectors.save_word2vec_format(os.path.join(out, "vectors.txt"))
+    write_config(out, args, tokenizer, corpus.vocab, word2vec=model.config())
+    save_vectors(vectors, out, args)
+    if args.save_model:
+        model.save(os.path.join(out, "model.npz"))
     write_pca(vectors, os.path.join(out, "pca.svg"), "word2vec")
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: vectors.txt holds the result
@@ -457,6 +481,7 @@ def add_encoder_args(parser):
                         help="write DIR/checkpoint.npz every N steps (default: %(default)s)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from DIR/checkpoint.npz (same settings) instead of starting afresh")
+    add_binary_arg(parser)
     parser.add_argument("--position-init", choices=("sinusoid", "random"), default="sinusoid",
                         help="how the position embeddings start (default: %(default)s)")
     parser.add_argument("--sampled-softmax", type=int, default=0, metavar="S",
@@ -507,10 +532,9 @@ def run_encoder(args):
                "baseline_token": history["baseline_token"], "eval_history": history["eval"],
                "loss_curve": history["loss"], "seconds": seconds,
                "tokens_per_second": args.steps * args.batch_size * args.max_len / seconds}
-    write_config(out, args, tokenizer, encoder=encoder.config)
-    corpus.vocab.save(os.path.join(out, "vocab.tsv"))
+    write_config(out, args, tokenizer, corpus.vocab, encoder=encoder.config)
     encoder.save(os.path.join(out, "encoder.npz"))
-    vectors.save_word2vec_format(os.path.join(out, "vectors.txt"))
+    save_vectors(vectors, out, args)
     write_pca(vectors, os.path.join(out, "pca.svg"), "encoder input embeddings")
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: encoder.npz holds the result

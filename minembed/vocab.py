@@ -181,36 +181,52 @@ class Vocabulary:
         return weights / weights.sum()
 
     # ------------------------------------------------------------------ save / load
-    def save(self, path):
-        """Write ``token<TAB>count`` lines in id order (most frequent first for a built vocabulary)
-        behind one header line.
+    def save(self, path, header=True):
+        """Write ``token<TAB>count`` lines in id order (most frequent first for a built vocabulary),
+        behind one header line naming the special tokens; ``header=False`` leaves it out, which
+        makes the file gensim's ``fvocab`` (``load_word2vec_format(..., fvocab=path)``).
 
         Tabs, newlines and backslashes inside tokens are escaped, so any token round-trips.
         """
         with atomic_write(path) as f:
-            f.write(_HEADER + "\t".join(_escape(s) for s in self.specials) + "\n")
+            if header:
+                f.write(_HEADER + "\t".join(_escape(s) for s in self.specials) + "\n")
             for token, count in zip(self.itos, self.counts.tolist()):
                 f.write(f"{_escape(token)}\t{count}\n")
 
     @classmethod
-    def load(cls, path):
-        """Read a file written by :meth:`save`."""
+    def load(cls, path, specials=None):
+        """Read a file written by :meth:`save`, with or without its header.
+
+        Without a header, ``specials`` names the special tokens (train.py records them in
+        config.json); by default they are the leading rows of count 0 that are minembed's own
+        specials (``<pad>``, ``<unk>``, ``<mask>``), which a counted word never is."""
         with open(path, encoding="utf-8", newline="\n") as f, naming_decode_errors(path):
-            header = f.readline().rstrip("\n")
-            if not header.startswith(_HEADER):
-                raise ValueError(f"{path} is not a minembed vocabulary file "
-                                 f"(first line should start with {_HEADER[:30]!r})")
-            specials = tuple(_unescape(s) for s in header[len(_HEADER):].split("\t") if s)
+            first = f.readline()
+            has_header = first.startswith(_HEADER)
+            if first.startswith("#") and not has_header:
+                raise ValueError(f"{path} is not a minembed vocabulary file (its first line is a comment "
+                                 f"other than {_HEADER[:30]!r}...)")
+            lines = itertools.chain([] if has_header else [first], f)
             tokens, counts = [], []
-            for line_no, line in enumerate(f, start=2):
+            for line_no, line in enumerate(lines, start=2 if has_header else 1):
                 token, sep, count = line.rstrip("\n").rpartition("\t")
+                if (not sep or not count.isdigit()) and line_no == 1:
+                    raise ValueError(f"{path} is not a minembed vocabulary file: its first line should be "
+                                     f"'token<TAB>count' (or minembed's header), got {line[:60]!r}")
                 if not sep or not count.isdigit():
                     raise ValueError(f"{path}, line {line_no}: expected 'token<TAB>count', got {line!r}")
                 tokens.append(_unescape(token))
                 counts.append(int(count))
+        if has_header:
+            specials = tuple(_unescape(s) for s in first.rstrip("\n")[len(_HEADER):].split("\t") if s)
+        elif specials is None:
+            leading = itertools.takewhile(lambda row: row[0] in (PAD, UNK, MASK) and row[1] == 0, zip(tokens, counts))
+            specials = tuple(token for token, _ in leading)
+        specials = tuple(specials)
         n = len(specials)
         if tuple(tokens[:n]) != specials:
-            raise ValueError(f"{path}: the header lists specials {specials} but the first rows are {tokens[:n]}")
+            raise ValueError(f"{path}: the specials are {specials} but the first rows are {tokens[:n]}")
         return cls(tokens[n:], counts[n:], specials=specials)
 
     def __repr__(self):

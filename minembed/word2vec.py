@@ -78,9 +78,9 @@ class Word2Vec(GensimInterface):
         dim, objective = from_gensim(gensim_names, dim, objective)
         _check(dim >= 1, f"dim must be >= 1, got {dim}")
         _check(window >= 1, f"window must be >= 1, got {window}")
-        _check(negative >= 1, "negative must be >= 1: minembed trains by negative sampling only, and with "
-               f"negative={negative} (and no hierarchical softmax) there is no training (gensim: 'When both "
-               "hs=0 and negative=0, there will be no training')")
+        _check(negative >= 1, f"negative must be >= 1, got {negative}: minembed trains by negative sampling "
+               "only, so without negatives (and with no hierarchical softmax) there is no training (gensim: "
+               "'When both hs=0 and negative=0, there will be no training')")
         _check(min_count >= 1, f"min_count must be >= 1, got {min_count}")
         _check(sample >= 0, f"sample must be >= 0 (0 disables subsampling), got {sample}")
         _check(alpha > 0 and 0 <= min_alpha <= alpha,
@@ -314,7 +314,7 @@ class Word2Vec(GensimInterface):
         self.save(path)
 
     def _load_checkpoint(self, path):
-        saved, state = read_model(path)
+        saved, state = read_model(path, "a word2vec checkpoint")
         # the worker count shapes only an unfinished epoch: at an epoch boundary it may change
         free = ("workers",) if state["resume_at"] is None else ()
         changed = [k for k, v in state["config"].items() if self.config().get(k) != v and k not in free]

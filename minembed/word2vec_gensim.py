@@ -150,8 +150,8 @@ class GensimInterface:
 WHITESPACE = Tokenizer(pattern=r"\S+", lowercase=False, normalize=None)   # gensim's LineSentence
 
 
-def read_model(path):
-    saved = load_npz(path, "a saved minembed Word2Vec model (Word2Vec.save)", ("state", "words", "in_vectors", "out_vectors"))
+def read_model(path, what="a saved minembed Word2Vec model (Word2Vec.save)"):
+    saved = load_npz(path, what, ("state", "words", "in_vectors", "out_vectors"))
     state = json.loads(str(saved["state"]))
     if "counts" not in saved:                                 # a checkpoint of an older minembed
         saved["counts"] = np.ones(len(saved["words"]), dtype=np.int64)

@@ -405,7 +405,8 @@ CATALOGUE = [
     *[lib(f"Word2Vec({key}={value!r})", lambda d, kw={key: value}: Word2Vec(**kw), ValueError, message)
       for key, value, message in [
           ("dim", 0, r"dim must be >= 1, got 0"), ("dim", -5, r"dim must be >= 1, got -5"),
-          ("window", 0, r"window must be >= 1"), ("negative", -1, r"negative must be >= 0"),
+          ("window", 0, r"window must be >= 1"), ("negative", -1, r"negative must be >= 1, got -1"),
+          ("negative", 0, r"negative must be >= 1, got 0: .*there will be no training"),
           ("min_count", 0, r"min_count must be >= 1"),
           ("sample", -1e-3, r"sample must be >= 0 \(0 disables subsampling\)"),
           ("alpha", 0.0, r"need alpha > 0"), ("alpha", float("nan"), r"need alpha > 0.*alpha=nan"),
@@ -454,7 +455,8 @@ CATALOGUE = [
       for option, value, message, own_process in [
           ("--dim", "0", r"--dim must be > 0, got 0", False), ("--dim", "-3", r"--dim must be > 0", False),
           ("--window", "0", r"--window must be > 0", False),
-          ("--negative", "-1", r"negative must be >= 0, got -1", False),
+          ("--negative", "-1", r"negative must be >= 1, got -1", False),
+          ("--negative", "0", r"negative must be >= 1, got 0: minembed trains by negative sampling only", False),
           ("--sample", "-0.001", r"sample must be >= 0 \(0 disables subsampling\), got -0.001", False),
           ("--alpha", "0", r"--alpha must be > 0", False), ("--alpha", "nan", r"--alpha must be > 0, got nan", False),
           ("--alpha", "inf", r"--alpha must be finite, got inf", False),

@@ -169,11 +169,24 @@ def test_load_keeps_unknown_escapes_as_written(tmp_path):
     assert Vocabulary.load(path).itos == ["a\\qb", "c\\"]
 
 
+def test_save_without_header_is_gensims_fvocab_and_loads_back(tmp_path):
+    vocab = Vocabulary.build(TOKEN_LISTS, specials=(PAD, UNK))
+    path = tmp_path / "vocab.tsv"
+    vocab.save(path, header=False)
+    assert path.read_text(encoding="utf-8").split("\n") == ["<pad>\t0", "<unk>\t0", "a\t3", "c\t2", "b\t1", "d\t1", ""]
+    assert_same(Vocabulary.load(path), vocab)                       # specials: the leading count-0 rows
+    assert Vocabulary.load(path, specials=()).itos == vocab.itos and Vocabulary.load(path, specials=()).specials == ()
+    # gensim's reader: one 'word count' per line, split on whitespace
+    assert dict(line.split() for line in path.read_text(encoding="utf-8").splitlines()) == \
+        {w: str(c) for w, c in zip(vocab.itos, vocab.counts)}
+
+
 def test_load_rejects_other_files(tmp_path):
     path = tmp_path / "v.tsv"
-    path.write_text("the\t3\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="not a minembed vocabulary"):
-        Vocabulary.load(path)
+    for text in ("the cat sat\n", "# some other header\nthe\t3\n", "the\tthree\n"):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match="not a minembed vocabulary"):
+            Vocabulary.load(path)
     Vocabulary(["x"], [1]).save(path)
     with path.open("a", encoding="utf-8") as f:
         f.write("broken line without count\n")

@@ -1,8 +1,12 @@
 """CBOW, the objective seam, and gensim's interface on Word2Vec (hand-made cases, then gensim itself)."""
+import json
+import os
+import sys
+
 import numpy as np
 import pytest
 
-from minembed import word2vec_objectives
+from minembed import KeyedVectors, word2vec_objectives
 from minembed.vocab import Vocabulary
 from minembed.word2vec import Word2Vec
 from minembed.word2vec_objectives import OBJECTIVES, cbow, cbow_sum, skipgram
@@ -304,3 +308,45 @@ def test_gensims_own_callback_class_works():
 
 def test_module_names_the_seam():
     assert set(word2vec_objectives.OBJECTIVES) >= {"skipgram", "cbow", "cbow_sum"}
+
+
+# ---------------------------------------------------------------------------- train.py: the files gensim reads
+def _cli_corpus(tmp_path):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import train                                                 # (train.py is at the repository root)
+    path = tmp_path / "corpus.txt"
+    rng = np.random.default_rng(1)
+    words = [a + b for a in "bcdfg" for b in "aeiouxyz"]           # 40 words the default tokenizer keeps
+    path.write_text("\n".join(" ".join(rng.choice(words, size=15)) for _ in range(80)) + "\n", encoding="utf-8")
+    return train, path
+
+
+def test_cli_binary_vectors_cbow_and_the_saved_model(tmp_path):
+    train, corpus = _cli_corpus(tmp_path)
+    out = tmp_path / "run"
+    assert train.main(["word2vec", "--corpus", str(corpus), "--out", str(out), "--dim", "8", "--epochs", "1",
+                       "--objective", "cbow", "--binary", "--save-model"]) == 0
+    assert {"vectors.bin", "model.npz", "vocab.tsv", "config.json"} <= set(p.name for p in out.iterdir())
+    assert not (out / "vectors.txt").exists()
+    vectors = KeyedVectors.load_word2vec_format(out / "vectors.bin", binary=True)
+    model = Word2Vec.load(out / "model.npz")
+    assert model.objective == "cbow" and model.vocab.itos == vectors.index_to_key
+    np.testing.assert_array_equal(model.in_vectors, vectors.vectors)
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert config["vocab_specials"] == [] and config["word2vec"]["objective"] == "cbow"
+    assert Vocabulary.load(out / "vocab.tsv").itos == vectors.index_to_key
+
+
+def test_gensim_reads_the_cli_vectors_with_vocab_tsv_as_fvocab(tmp_path):
+    gensim = pytest.importorskip("gensim")
+    train, corpus = _cli_corpus(tmp_path)
+    for binary in ([], ["--binary"]):
+        out = tmp_path / f"run{len(binary)}"
+        assert train.main(["word2vec", "--corpus", str(corpus), "--out", str(out), "--dim", "8", "--epochs", "1"]
+                          + binary) == 0
+        name = "vectors.bin" if binary else "vectors.txt"
+        theirs = gensim.models.KeyedVectors.load_word2vec_format(str(out / name), binary=bool(binary),
+                                                                 fvocab=str(out / "vocab.tsv"))
+        vocab = Vocabulary.load(out / "vocab.tsv")
+        assert theirs.index_to_key == vocab.itos
+        assert [theirs.get_vecattr(w, "count") for w in vocab.itos] == vocab.counts.tolist()
