@@ -50,6 +50,7 @@ HELD_OUT = {"msr": "analogy/msr-questions.txt", "simlex": "similarity/simlex999.
             "men": "similarity/EN-MEN-TR-3k.txt", "rw": "similarity/EN-RW-STANFORD.txt",
             "ws353-sim": "similarity/EN-WS-353-SIM.txt", "ws353-rel": "similarity/EN-WS-353-REL.txt"}
 SETTINGS = dict(dim=100, window=5, negative=5, min_count=5, sample=1e-3, alpha=0.025, min_alpha=0.0001)
+OBJECTIVE = {"sg": 1}      # --sg 0: CBOW in both libraries (gensim's sg=0, minembed's objective="cbow")
 
 
 def load_encoded(max_lines, min_count):
@@ -70,7 +71,7 @@ def token_lists(max_lines):
 
 def train_minembed(corpus, epochs, seed=1, workers=1):
     from minembed.word2vec import Word2Vec
-    model = Word2Vec(epochs=epochs, seed=seed, workers=workers, **SETTINGS)
+    model = Word2Vec(epochs=epochs, seed=seed, workers=workers, sg=OBJECTIVE["sg"], **SETTINGS)
     started = time.perf_counter()
     model.fit(corpus, progress=False)
     seconds = time.perf_counter() - started
@@ -83,7 +84,8 @@ def train_gensim(sentences, epochs, seed=1, workers=1):
     from minembed.vectors import KeyedVectors
     model = GensimWord2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                            min_count=SETTINGS["min_count"], sample=SETTINGS["sample"], alpha=SETTINGS["alpha"],
-                           min_alpha=SETTINGS["min_alpha"], sg=1, hs=0, workers=workers, seed=seed, epochs=epochs)
+                           min_alpha=SETTINGS["min_alpha"], sg=OBJECTIVE["sg"], hs=0, workers=workers, seed=seed,
+                           epochs=epochs)
     model.build_vocab(sentences)
     started = time.perf_counter()
     effective, _raw = model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
@@ -128,7 +130,8 @@ def worker(library, max_lines, epochs, workers):
 
 def start_worker(library, max_lines, epochs, workers):
     """Start one library's quality run in a child process (one BLAS thread each)."""
-    command = [sys.executable, __file__, "--worker", library, "--epochs", str(epochs), "--workers", str(workers)]
+    command = [sys.executable, __file__, "--worker", library, "--epochs", str(epochs), "--workers", str(workers),
+               "--sg", str(OBJECTIVE["sg"])]
     if max_lines:
         command += ["--max-lines", str(max_lines)]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -245,9 +248,12 @@ def main():
                         help="workers for both libraries (minembed: processes, gensim: threads)")
     parser.add_argument("--process-rounds", type=int, default=0,
                         help="whole-process rounds, train.py against a gensim script (0 = skip; 3 for the figure)")
+    parser.add_argument("--sg", type=int, choices=(0, 1), default=1,
+                        help="1 = skip-gram (default), 0 = CBOW, in both libraries (quality and speed rounds)")
     parser.add_argument("--worker", choices=("minembed", "gensim"), help=argparse.SUPPRESS)
     parser.add_argument("--gensim-process", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    OBJECTIVE["sg"] = args.sg
     if not os.path.exists(CORPUS):
         print(f"bench_word2vec: the corpus {CORPUS} is missing (set MINEMBED_DATA to the shared/data folder); "
               "nothing measured.")
@@ -263,8 +269,8 @@ def main():
     if args.skip_quality:
         libraries = []
     else:
-        print(f"quality: {args.epochs} epochs on {'all' if not args.max_lines else args.max_lines} lines of "
-              f"{CORPUS}, {args.workers} worker(s) each")
+        print(f"quality: {'skip-gram' if args.sg else 'CBOW'}, {args.epochs} epochs on "
+              f"{'all' if not args.max_lines else args.max_lines} lines of {CORPUS}, {args.workers} worker(s) each")
     if args.workers == 1:
         # the two quality runs go side by side, one core each (the speed rounds below are the fair timing)
         processes = {library: start_worker(library, args.max_lines, args.epochs, 1) for library in libraries}
