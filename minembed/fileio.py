@@ -49,6 +49,27 @@ def atomic_write(path, mode="w", encoding="utf-8", newline="\n"):
         raise
 
 
+@contextlib.contextmanager
+def compressed_by_name(raw, path):
+    """``raw`` (a bytes file open for writing) itself, or a gzip / bzip2 writer into it when
+    ``path`` ends in ``.gz`` / ``.bz2``::
+
+        with atomic_write("vectors.txt.gz", "wb") as raw, compressed_by_name(raw, "vectors.txt.gz") as f:
+            f.write(b"2 3\\n")
+    """
+    import bz2
+    import gzip
+    name = os.fspath(path)
+    if name.endswith(".gz"):
+        with gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) as f:   # mtime 0: same bytes each time
+            yield f
+    elif name.endswith(".bz2"):
+        with bz2.BZ2File(raw, "wb") as f:
+            yield f
+    else:
+        yield raw
+
+
 def _file_mode(path):
     """The permissions ``open(path, "w")`` would give: those of the file it replaces, else 0o666
     minus the umask (``os.umask`` can only be read by setting it, so it is set back at once)."""

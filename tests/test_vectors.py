@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import minembed.vectors as vectors_module
+import minembed.vectorfile as vectorfile_module
 from minembed.vectors import KeyedVectors
 
 SQRT2 = np.sqrt(2.0)
@@ -351,16 +351,16 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temp_file(tmp_path, monk
     old = KeyedVectors(["old"], [[1.0, 2.0]])
     old.save_word2vec_format(path, binary=binary)
     before = path.read_bytes()
-    real_atomic_write = vectors_module.atomic_write
+    real_atomic_write = vectorfile_module.atomic_write
 
     @contextlib.contextmanager
     def failing_atomic_write(target, *args, **kwargs):
         with real_atomic_write(target, *args, **kwargs) as f:
             yield FailingFile(f, fail_at=3)                            # header and a block get written
 
-    monkeypatch.setattr(vectors_module, "atomic_write", failing_atomic_write)
-    big = KeyedVectors([f"w{i}" for i in range(3 * vectors_module.ROWS_PER_BLOCK)],
-                       np.ones((3 * vectors_module.ROWS_PER_BLOCK, 2)))
+    monkeypatch.setattr(vectorfile_module, "atomic_write", failing_atomic_write)
+    big = KeyedVectors([f"w{i}" for i in range(3 * vectorfile_module.ROWS_PER_BLOCK)],
+                       np.ones((3 * vectorfile_module.ROWS_PER_BLOCK, 2)))
     with pytest.raises(OSError, match="No space left"):
         big.save_word2vec_format(path, binary=binary)           # fails after the first block of rows
     assert path.read_bytes() == before
