@@ -13,6 +13,7 @@ Some of these are also tested next to their module (test_corpus.py, test_vectors
 they are repeated here so that the catalogue is complete in one place.
 """
 import dataclasses
+import gzip
 import json
 import os
 import re
@@ -93,6 +94,14 @@ def load_text(d, data):
 
 def load_binary(d, data):
     KeyedVectors.load_word2vec_format(vector_file(d, data, "v.bin"), binary=True)
+
+
+def load_glove(d, data):
+    KeyedVectors.load_word2vec_format(vector_file(d, data), no_header=True)
+
+
+def load_with_fvocab(d, vocab):
+    KeyedVectors.load_word2vec_format(vector_file(d, b"2 1\na 1\nb 2\n"), fvocab=vector_file(d, vocab, "vocab.txt"))
 
 
 def binary_row(word, *values):
@@ -540,6 +549,27 @@ CATALOGUE = [
         .save_word2vec_format(d / "v.txt"), ValueError, r"word 'new york' is empty, not a string, or contains"),
     lib("saving NaN vectors", lambda d: KeyedVectors(["a"], [[np.nan]]).save_word2vec_format(d / "v.txt"),
         ValueError, r"cannot save .*v\.txt: the vector of 'a' contains NaN"),
+    lib("GloVe file (no_header) with ragged rows", lambda d: load_glove(d, b"a 1 2 3\nb 1 2\n"),
+        ValueError, r"v\.txt, line 2: expected a word and 3 numbers \(as on line 1\), got 2 numbers \(truncated row\?\)"),
+    lib("word2vec file read with no_header=True", lambda d: load_glove(d, b"2 3\na 1 2 3\nb 1 2 3\n"),
+        ValueError, r"line 2: expected a word and 1 numbers .*looks like a word2vec header.*no_header=False"),
+    lib("no_header=True for a binary file", lambda d: KeyedVectors.load_word2vec_format(
+        vector_file(d, b"a 1 2\n"), binary=True, no_header=True), ValueError, r"no_header=True reads text \(GloVe\)"),
+    lib("fvocab line without a count", lambda d: load_with_fvocab(d, b"a 5\nb\n"),
+        ValueError, r"vocab\.txt, line 2: expected 'word count' .*got 'b'"),
+    lib("fvocab count that is not a whole number", lambda d: load_with_fvocab(d, b"a 5\nb 2.5\n"),
+        ValueError, r"vocab\.txt, line 2: expected 'word count'"),
+    lib("fvocab of other vectors", lambda d: load_with_fvocab(d, b"a 5\nc 2\n"),
+        ValueError, r"vocab\.txt has no count for 1 of the 2 words, e\.g\. \['b'\]"),
+    lib("saving fvocab without counts", lambda d: table().save_word2vec_format(d / "v.txt", fvocab=d / "vocab.txt"),
+        ValueError, r"cannot write fvocab: this table has no counts"),
+    lib("compressed vector file cut short", lambda d: KeyedVectors.load_word2vec_format(
+        vector_file(d, gzip.compress(b"2 2\na 1 2\nb 3 4\n" * 50)[:40], "v.txt.gz")),
+        ValueError, r"v\.txt\.gz: the compressed file is damaged or cut short"),
+    lib("negative limit", lambda d: KeyedVectors.load_word2vec_format(vector_file(d, b"1 1\na 1\n"), limit=-1),
+        ValueError, r"limit must be None or >= 0, got -1"),
+    lib("KeyedVectors.load of a word2vec text file", lambda d: KeyedVectors.load(vector_file(d, b"1 1\na 1\n")),
+        ValueError, r"v\.txt is not a minembed KeyedVectors file \(word2vec .* load_word2vec_format\)"),
 
     # ------------------------------------------------------------ other files
     lib("vocabulary file of another kind", lambda d: Vocabulary.load(d / "ok.txt"),
