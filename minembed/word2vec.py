@@ -333,11 +333,12 @@ class Word2Vec(GensimInterface):
     # ------------------------------------------------------------------ results, and gensim's names for them
     @property
     def wv(self):
-        """The input vectors as :class:`KeyedVectors` (rows in descending frequency).
+        """The input vectors as :class:`KeyedVectors` (rows in descending frequency, with their
+        counts: ``wv.get_vecattr(word, "count")``, as gensim's).
 
         Built once and kept (its unit-length copy is cached); training again rebuilds it."""
         if self._wv is None:
-            self._wv = KeyedVectors(self.vocab.itos, self.in_vectors.copy())
+            self._wv = KeyedVectors(self.vocab.itos, self.in_vectors.copy(), counts=self.vocab.counts)
         return self._wv
 
 

@@ -1,0 +1,30 @@
+"""The examples in README.md and docs/*.md run, and print what the pages say they print.
+
+Each page is run as a doctest (its ``>>>`` lines) in a scratch directory that sees the shipped
+``corpora/``, so the examples can write files without touching the repository."""
+import doctest
+import glob
+import os
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAGES = [os.path.join(REPO, "README.md")] + sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))
+PEERS = {"sklearn": "scikit-learn", "gensim": "gensim", "scipy": "SciPy", "torch": "PyTorch"}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[os.path.relpath(p, REPO) for p in PAGES])
+def test_the_examples_of_a_page_run(page, tmp_path, monkeypatch):
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    for module, name in PEERS.items():                        # a page that uses a peer needs it
+        if f"import {module}" in text or f"from {module}" in text:
+            pytest.importorskip(module, reason=f"{os.path.basename(page)} uses {name}")
+    os.symlink(os.path.join(REPO, "corpora"), tmp_path / "corpora")
+    monkeypatch.chdir(tmp_path)
+    examples = doctest.DocTestParser().get_doctest(text, {}, os.path.basename(page), page, 0)
+    assert examples.examples, f"{page} has no examples to run"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = []
+    result = runner.run(examples, out=report.append)
+    assert result.failed == 0, "".join(report)
