@@ -46,7 +46,7 @@ from tqdm.auto import tqdm
 from .encoder import ENCODER_ARRAYS, AttentionEncoder
 from .fileio import load_npz, save_npz
 from .layers import cross_entropy, softmax
-from .optim import Adam, clip_grad_norm
+from .optim import Adam, clip_grad_norm, warmup_decay_lr
 from .sparse import add_rows
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
@@ -97,6 +97,9 @@ class PooledClassifier:
         The defaults (dropout 0.3, embedding_lr 1e-2, body_lr 3e-4) are the best of those tried on
         rt-polarity sentiment (README, "Fine-tuning versus frozen features").
     weight_decay, clip_norm : AdamW decay of the matrices; the global gradient-norm limit (0 = none).
+    lr_schedule, warmup : every learning rate is scaled by :func:`minembed.optim.warmup_decay_lr` over
+        the ``max_epochs`` epochs' steps: ``"constant"``, or a ``"linear"`` / ``"cosine"`` decay to 0
+        (BERT fine-tunes with linear decay), after a warm-up over the ``warmup`` share of the steps.
     batch_size, max_epochs, patience, validation_fraction : see the module docstring.
     new_words : when fine-tuning, words of the training texts the pretrained model lacks and seen
         at least this often get vectors of their own (:meth:`_add_new_words`); 0 = none.
@@ -113,11 +116,15 @@ class PooledClassifier:
 
     def __init__(self, freeze=False, pooling="mean", dropout=0.3, lr=3e-3, body_lr=3e-4, embedding_lr=1e-2,
                  weight_decay=0.01, batch_size=32, max_epochs=10, patience=2, validation_fraction=0.1, clip_norm=1.0, new_words=2,
-                 seed=1, progress=True):
+                 lr_schedule="constant", warmup=0.0, seed=1, progress=True):
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if lr_schedule not in ("constant", "linear", "cosine"):
+            raise ValueError(f"lr_schedule must be 'constant', 'linear' or 'cosine', got {lr_schedule!r}")
+        if not 0 <= warmup < 1:
+            raise ValueError(f"warmup is a share of the steps, in [0, 1); got {warmup}")
         if not 0 <= validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
         if not (isinstance(new_words, (int, np.integer)) and new_words >= 0):
@@ -134,6 +141,7 @@ class PooledClassifier:
         self.batch_size, self.max_epochs, self.patience = int(batch_size), int(max_epochs), int(patience)
         self.validation_fraction, self.seed, self.progress = float(validation_fraction), seed, progress
         self.new_words = int(new_words)
+        self.lr_schedule, self.warmup = lr_schedule, float(warmup)
         self.added_words = []                # words given a vector of their own by fit (see new_words)
         self.head = None                     # {"W": (d, K), "b": (K,)} once fitted
         self.classes_ = None
@@ -216,9 +224,12 @@ class PooledClassifier:
             if names and not self.freeze:
                 body_opts.append((Adam({n: body[n] for n in names}, lr=lr, weight_decay=self.weight_decay,
                                        decay=[n for n in names if body[n].ndim == 2]), names))
+        base_lrs = [head_opt.lr] + [optimizer.lr for optimizer, _ in body_opts]
         features = self._pooled(token_ids) if self.freeze else None         # frozen: pool once
         best, best_accuracy, waited = None, -1.0, 0
         steps_per_epoch = math.ceil(len(train) / self.batch_size)
+        total_steps, step = self.max_epochs * steps_per_epoch, 0
+        warmup_steps = int(self.warmup * total_steps)
         bar = tqdm(total=self.max_epochs * steps_per_epoch, disable=not self.progress, unit="batch",
                    desc="frozen" if self.freeze else "fine-tune")
         self.history = []
@@ -238,6 +249,11 @@ class PooledClassifier:
                                          f"lower lr={self.lr:g} / body_lr={self.body_lr:g}")
                     if self.clip_norm:
                         clip_grad_norm(grads, self.clip_norm)
+                    # every learning rate follows the schedule over max_epochs (BERT: warm-up, linear decay)
+                    scale = warmup_decay_lr(step, total_steps, 1.0, warmup_steps, self.lr_schedule)
+                    for optimizer, base_lr in zip([head_opt] + [o for o, _ in body_opts], base_lrs):
+                        optimizer.lr = base_lr * scale
+                    step += 1
                     head_opt.step({name: grads[f"head/{name}"] for name in self.head})
                     for optimizer, names in body_opts:
                         optimizer.step({name: grads[f"body/{name}"] for name in names})
@@ -320,7 +336,7 @@ class PooledClassifier:
     def _settings(self):
         return {name: getattr(self, name) for name in
                 ("freeze", "pooling", "dropout", "lr", "body_lr", "embedding_lr", "weight_decay", "batch_size", "max_epochs",
-                 "patience", "validation_fraction", "clip_norm", "new_words", "seed")}
+                 "patience", "validation_fraction", "clip_norm", "new_words", "lr_schedule", "warmup", "seed")}
 
     def save(self, path):
         """One ``.npz``: the head, the classes, the settings and the (fine-tuned) pretrained model."""

@@ -282,3 +282,30 @@ def test_dropout_keeps_float32_training_in_float32(vocab):
     ids = batch_of(clf, ["a good film"])
     _, grads = clf.loss_and_grads(ids, np.array([1]), np.ones((1, 8), bool))
     assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
+
+
+@pytest.mark.parametrize("schedule, warmup", [("constant", 0.0), ("linear", 0.0), ("linear", 0.25), ("cosine", 0.0)])
+def test_every_learning_rate_follows_the_schedule(vocab, monkeypatch, schedule, warmup):
+    from minembed import optim
+    seen = {}                                                   # optimizer's first name -> its lr at each step
+    original = optim.Adam.step
+
+    def recording_step(self, grads):
+        seen.setdefault(next(iter(self.params)), []).append(self.lr)
+        return original(self, grads)
+
+    monkeypatch.setattr(optim.Adam, "step", recording_step)
+    EncoderClassifier(encoder_of(vocab), lr=0.01, body_lr=1e-3, embedding_lr=1e-2, batch_size=4, max_epochs=2,
+                      validation_fraction=0.0, lr_schedule=schedule, warmup=warmup, progress=False).fit(TEXTS, LABELS)
+    total = 2 * 4                                               # 16 texts in batches of 4, 2 epochs
+    expected = [optim.warmup_decay_lr(step, total, 1.0, int(warmup * total), schedule) for step in range(total)]
+    for name, base in (("W", 0.01), ("tok_emb", 1e-2), ("pos_emb", 1e-3)):
+        np.testing.assert_allclose(seen[name], np.array(expected) * base)
+    assert (schedule == "constant") == (len(set(seen["W"])) == 1)
+
+
+def test_a_schedule_that_does_not_exist_is_refused(vocab):
+    with pytest.raises(ValueError, match="lr_schedule must be 'constant', 'linear' or 'cosine', got 'step'"):
+        EncoderClassifier(encoder_of(vocab), lr_schedule="step")
+    with pytest.raises(ValueError, match=r"warmup is a share of the steps, in \[0, 1\); got 2"):
+        EncoderClassifier(encoder_of(vocab), warmup=2)
