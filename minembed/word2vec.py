@@ -277,17 +277,18 @@ class Word2Vec(GensimInterface):
 
         Returns the kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs + 1,):
         document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made a
-        block of tokens at a time, in float32, so memory stays at one bool per corpus token
-        beyond the stream itself (a float64 draw for every token would be 8 bytes each)."""
+        block of tokens at a time, in float32, and the offsets come from one sum per document, so
+        memory stays at one bool per corpus token beyond the stream itself (a float64 draw for
+        every token would be 8 bytes each, a running count 4 or 8)."""
         ids, keep_probs = self.corpus.ids, self.keep_probs.astype(np.float32)
         kept = np.empty(len(ids), dtype=bool)                               # (n_tokens,)
         for start in range(0, len(ids), block):
             chunk = ids[start:start + block]
             kept[start:start + block] = rng.random(len(chunk), dtype=np.float32) < keep_probs[chunk]
-        kept_before = np.cumsum(kept, dtype=np.int32 if len(ids) < 2**31 else np.int64)   # kept up to each position
-        ends = self.corpus.offsets[1:]                                      # (n_docs,) each document's end
-        stream_offsets = np.zeros(len(ends) + 1, dtype=np.int64)
-        stream_offsets[1:] = np.where(ends > 0, kept_before[np.maximum(ends - 1, 0)], 0)
+        starts, lengths = self.corpus.offsets[:-1], np.diff(self.corpus.offsets)
+        kept_per_doc = np.zeros(len(lengths), dtype=np.int64)               # (n_docs,)
+        kept_per_doc[lengths > 0] = np.add.reduceat(kept, starts[lengths > 0], dtype=np.int64)
+        stream_offsets = np.concatenate([[0], np.cumsum(kept_per_doc)])
         return ids[kept], stream_offsets
 
     def _train_batch(self, window_ids, window_doc, lr, rng):
