@@ -864,7 +864,9 @@ def add_finetune_args(parser):
     parser.add_argument("--freeze", action="store_true",
                         help="train the classification head only; the pretrained weights stay as they are")
     parser.add_argument("--pooling", choices=POOLINGS, default="mean", help="(default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=10, help="at most this many epochs (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=5, help="at most this many epochs (default: %(default)s)")
+    parser.add_argument("--lr-schedule", choices=("linear", "cosine", "constant"), default="linear",
+                        help="every learning rate decays to 0 over --epochs, or stays (default: %(default)s)")
     parser.add_argument("--patience", type=int, default=2,
                         help="stop after this many epochs without a better validation accuracy (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=32, help="(default: %(default)s)")
@@ -889,7 +891,7 @@ def run_finetune(args):
     texts, labels = read_labelled_texts(args.data)
     settings = dict(freeze=args.freeze, pooling=args.pooling, max_epochs=args.epochs, patience=args.patience,
                     batch_size=args.batch_size, lr=args.lr, body_lr=args.body_lr, embedding_lr=args.embedding_lr,
-                    dropout=args.dropout,
+                    dropout=args.dropout, lr_schedule=args.lr_schedule,
                     validation_fraction=args.validation_fraction, seed=args.seed)
     if args.encoder:
         encoder = AttentionEncoder.load(args.encoder)
