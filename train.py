@@ -17,6 +17,7 @@ Two runs cannot write into the same --out at once: the second is refused (exit c
 the process that holds it.
 """
 import argparse
+import json
 import math
 import os
 import platform
@@ -39,6 +40,7 @@ from minembed.classify import POOLINGS, EncoderClassifier, WordVectorClassifier
 from minembed.fileio import LockHeld, atomic_write, lock_file, read_labelled_texts, save_npy, unlock_file, write_json
 from minembed.hogwild import WorkerKilled
 from minembed.onehot import sparsity
+from minembed.charts import curves_svg
 from minembed.viz import attention_svg, pca, scatter_svg
 from minembed.word2vec_objectives import OBJECTIVES
 from minembed.vocab import MASK, PAD, UNK
@@ -368,6 +370,7 @@ def run_word2vec(args):
     if args.save_model:
         model.save(os.path.join(out, "model.npz"))
     write_pca(vectors, os.path.join(out, "pca.svg"), "word2vec")
+    write_word2vec_curve(model.history, args, os.path.join(out, "loss.svg"))
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: vectors.txt holds the result
     return {"model": "word2vec", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}
@@ -440,10 +443,69 @@ def write_pca(vectors, path, method):
         words, pairs = vectors.index_to_key[:30], []
     if len(words) < 3:
         return
-    result = pca(vectors.normed[[vectors.index(w) for w in words]], n_components=2)
+    pca_picture(vectors.normed[[vectors.index(w) for w in words]], words, pairs, path, method)
+
+
+ARROW_LEGEND = "male → female (man → woman, king → queen, ...)"
+
+
+def pca_picture(unit_vectors, words, pairs, path, method):
+    """Draw ``unit_vectors`` (n, d), one row per word, on their first two principal components, with
+    arrows for ``pairs``, the axes named with their share of the variance and a caption that says
+    how much the picture shows (:func:`pca_verdict`). Returns ``(PC1 share, PC2 share)``."""
+    result = pca(unit_vectors, n_components=2)
     ratio = result.explained_variance_ratio
-    scatter_svg(result.projections, words, path, title=f"{method}: PCA of {len(words)} unit word vectors",
-                arrows=pairs, caption=f"PC1 {ratio[0]:.0%} and PC2 {ratio[1]:.0%} of the variance of these words")
+    n, d = unit_vectors.shape
+    share, even = ratio[0] + ratio[1], 2 / min(n - 1, d)
+    scatter_svg(result.projections, words, path, title=f"{method}: PCA of {n} unit word vectors", arrows=pairs,
+                xlabel=f"PC1: {ratio[0]:.0%} of the variance", ylabel=f"PC2: {ratio[1]:.0%} of the variance",
+                arrow_legend=ARROW_LEGEND, width=760, height=600,
+                caption=f"PC1 + PC2 hold {share:.0%} of the variance of these words (spread evenly over "
+                        f"their {min(n - 1, d)} directions, two would hold {even:.0%}):\n{pca_verdict(share, even)}")
+    return float(ratio[0]), float(ratio[1])
+
+
+def pca_verdict(share, even):
+    """What a PCA picture whose two axes hold ``share`` of the variance is worth, against the
+    ``even`` share two directions would hold if the variance were spread evenly."""
+    if share >= 0.5:
+        return "most of it, so the picture is a fair map of these words"
+    if share >= 1.5 * even:
+        return "a partial view; words close in the picture may be far apart in the full space"
+    return "hardly more than any two directions, so the picture says little about these words"
+
+
+def write_word2vec_curve(history, args, path):
+    """loss.svg: word2vec's mean loss per epoch, against (1+k)·ln 2, its value before training."""
+    start = (1 + args.negative) * math.log(2)
+    unit = "pair" if args.objective == "skipgram" else "centre word"
+    curves_svg(path, [{"xlabel": "epoch", "ylabel": f"loss per {unit}",
+                       "lines": [{"label": f"mean loss per {unit} in each epoch", "dots": True,
+                                  "x": [h["epoch"] for h in history], "y": [h["loss"] for h in history]}],
+                       "levels": [(start, f"before training: (1+k)·ln 2 = {start:.2f} (k = {args.negative} negatives)")]}],
+               title=f"word2vec ({args.objective}) training: loss per epoch")
+
+
+def write_encoder_curves(metrics, path, window=50):
+    """loss.svg: the encoder's masked-token loss per step (and its running mean) against ln V, and
+    its held-out accuracy against always guessing the most frequent token."""
+    losses = np.asarray(metrics["loss_curve"], dtype=np.float64)
+    steps = np.arange(1, len(losses) + 1)
+    running = np.convolve(losses, np.ones(window), "full")[:len(losses)] / np.minimum(steps, window)
+    every = max(1, len(losses) // 1000)                    # at most ~1,000 points of the raw curve
+    V = metrics["vocab_size"]
+    evals = metrics["eval_history"]
+    curves_svg(path, [
+        {"xlabel": "step", "ylabel": "cross-entropy per masked token",
+         "lines": [{"label": "each step (one batch)", "x": steps[::every], "y": losses[::every], "faint": True},
+                   {"label": f"mean of the last {window} steps", "x": steps, "y": running}],
+         "levels": [(math.log(V), f"a uniform guess: ln V = ln {V:,} = {math.log(V):.2f}")]},
+        {"xlabel": "step", "ylabel": "held-out accuracy, %",
+         "lines": [{"label": "masked tokens guessed right (held-out text)", "dots": True,
+                    "x": [e["step"] for e in evals], "y": [100 * e["accuracy"] for e in evals]}],
+         "levels": [(100 * metrics["baseline_accuracy"],
+                     f"always guessing {metrics['baseline_token']!r}: {metrics['baseline_accuracy']:.1%}")]}],
+        title="encoder training: masked-token loss and held-out accuracy")
 
 
 def evaluate_vectors(vectors, args):
@@ -536,6 +598,7 @@ def run_encoder(args):
     encoder.save(os.path.join(out, "encoder.npz"))
     save_vectors(vectors, out, args)
     write_pca(vectors, os.path.join(out, "pca.svg"), "encoder input embeddings")
+    write_encoder_curves(metrics, os.path.join(out, "loss.svg"))
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: encoder.npz holds the result
     return {"model": "encoder", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}
@@ -561,12 +624,11 @@ def run_all(args):
         model_parser = argparse.ArgumentParser(prog=f"train.py {name}")
         add_common_args(model_parser, name)
         add_args(model_parser)
-        model_args = model_parser.parse_args(
-            preset + ["--corpus", args.corpus, "--out", os.path.join(args.out, name),
-                      "--seed", str(args.seed)] + (["--overwrite"] if args.overwrite else [])
-            + static_start(name, model_parser, preset, results))
+        argv = (preset + ["--corpus", args.corpus, "--out", os.path.join(args.out, name), "--seed", str(args.seed)]
+                + (["--overwrite"] if args.overwrite else []) + static_start(name, model_parser, preset, results))
+        model_args = model_parser.parse_args(argv)
         model_args.model = name
-        results[name] = run(model_args)
+        results[name] = {**run(model_args), "argv": argv, "args": model_args}
     compare_models(args, results)
     return results
 
@@ -703,6 +765,9 @@ def sense_summary(context):
     if len(good) <= len(triples) / 3:
         text += (" That is no better than chance (a random pair is the closest 1 time in 3): on this small "
                  "corpus it has not learned these senses.")
+    else:
+        text += (f" Chance would do it for about {len(triples) / 3:.0f} of {len(triples)} (a random pair is the "
+                 "closest 1 time in 3).")
     return text
 
 
@@ -749,9 +814,10 @@ def print_contextual(context, static_methods):
 
 
 def draw_pictures(results, tables, context, out):
-    """pca.svg in each model's folder (one-hot has none: all its words are equidistant), and the
-    encoder's attention.svg. Returns ``{title: path relative to out}``."""
-    pictures = {}
+    """pca.svg in each model's folder (one-hot has none: all its words are equidistant), the
+    encoder's attention.svg, and the training curves (loss.svg) its run drew. Returns
+    ``({title: path relative to out}, {method: (PC1 share, PC2 share, n words, dim)})``."""
+    pictures, shares = {}, {}
     for name, (contains, _, unit_vectors) in tables.items():
         if unit_vectors is None:
             continue
@@ -760,32 +826,46 @@ def draw_pictures(results, tables, context, out):
         if len(words) < 3:
             print(f"{METHOD_TITLES[name]}: fewer than 3 of the picture's words are in the vocabulary; no pca.svg")
             continue
-        result = pca(unit_vectors(words), n_components=2)
-        ratio = result.explained_variance_ratio
         relative = os.path.join(name, "pca.svg")
-        scatter_svg(result.projections, words, os.path.join(out, relative),
-                    title=f"{METHOD_TITLES[name]}: PCA of {len(words)} unit word vectors", arrows=pairs,
-                    caption=f"PC1 {ratio[0]:.0%} and PC2 {ratio[1]:.0%} of the variance of these words")
+        vectors = unit_vectors(words)
+        shares[name] = (*pca_picture(vectors, words, pairs, os.path.join(out, relative), METHOD_TITLES[name]),
+                        *vectors.shape)
         pictures[f"{METHOD_TITLES[name]} (PCA)"] = relative
+    for name in ("word2vec", "encoder"):
+        relative = os.path.join(name, "loss.svg")
+        if name in results and os.path.exists(os.path.join(out, relative)):
+            pictures[f"{METHOD_TITLES[name]} (training curve)"] = relative
     if context is not None:
         relative = os.path.join("encoder", "attention.svg")
         attention_svg(context["attention"], context["attention_tokens"], os.path.join(out, relative),
                       title=f"encoder attention: \"{context['attention_sentence']}\"")
         pictures["encoder attention"] = relative
-    return pictures
+    return pictures, shares
 
 
-def write_report(out, args, results, rows, context, pictures):
-    """runs/<name>/report.md: what ran, the neighbour table, the contextual cosines, the pictures."""
+def write_report(out, args, results, rows, context, pictures, notes=()):
+    """runs/<name>/report.md: what ran, what the numbers say (``notes``: (topic, sentence) pairs),
+    the settings, the neighbour table, the contextual cosines, the pictures."""
     methods = list(rows[next(iter(rows))]) if rows else []
-    lines = ["# What each way of turning words into vectors learned", "",
-             f"`python train.py all --corpus {args.corpus} --out {args.out} --seed {args.seed}`", "",
+    lines = ["# What each way of turning words into vectors learned", "", report_command(args), "",
              "| model | what it learned (settings: `<model>/config.json`) | seconds |", "|---|---|---:|"]
     for name, result in results.items():
         metrics = result.get("metrics", {})
         seconds = metrics.get("seconds")
         lines.append(f"| {METHOD_TITLES.get(name, name)} | {model_summary(name, metrics)} (`{name}/metrics.json`) | "
                      f"{'' if seconds is None else f'{seconds:.1f}'} |")
+    if notes:
+        lines += ["", "## What the numbers say", ""] + [f"- **{topic}.** {sentence}" for topic, sentence in notes]
+    commands = {name: result["argv"] for name, result in results.items() if "argv" in result}
+    if commands:
+        lines += ["", "## The settings `all` used", "",
+                  "Each model ran as this command (its defaults otherwise: `python train.py MODEL --help`); "
+                  "every setting is also in `<model>/config.json`.", "",
+                  "| model | `all`'s preset | the command |", "|---|---|---|"]
+        for name, argv in commands.items():
+            preset = " ".join(MODELS[name][2]) if name in MODELS else ""
+            lines.append(f"| {METHOD_TITLES.get(name, name)} | {f'`{preset}`' if preset else '(the defaults)'} | "
+                         f"`{shown_command([name] + argv)}` |")
     lines += ["", "## 5 nearest neighbours (cosine)", "",
               "One-hot: every pair of distinct words has cosine 0, so it has no neighbours: that is the lesson. "
               "TF-IDF: terms weighted highly in the same documents. word2vec and the encoder's input "
@@ -818,6 +898,22 @@ def write_report(out, args, results, rows, context, pictures):
         f.write("\n".join(lines) + "\n")
 
 
+def shown_command(argv):
+    """``python train.py ...`` as a reader would type it here: absolute paths made relative to the
+    current directory, quoted for a POSIX shell."""
+    return shlex.join(["python", "train.py"] + [os.path.relpath(a) if os.path.isabs(a) else a for a in argv])
+
+
+def report_command(args):
+    """The report's first line: the command that was run and, if it was shorter, what it expanded to."""
+    full = shown_command(["all", "--corpus", args.corpus, "--out", args.out, "--seed", str(args.seed)]
+                         + (["--overwrite"] if args.overwrite else []))
+    given = getattr(args, "given", None)
+    if given is None or shown_command(given) == full:
+        return f"`{full}`"
+    return f"`{shown_command(given)}`, that is `{full}`"
+
+
 def model_summary(name, metrics):
     """One line of what a model's run produced, from its metrics.json (empty if unknown)."""
     try:
@@ -835,6 +931,133 @@ def model_summary(name, metrics):
     return ""
 
 
+# ---------------------------------------------------------------------------- all: what the numbers say
+def word2vec_loss_sentence(losses, negative, unit="(centre, context) pair"):
+    """What word2vec's loss per epoch (``losses``, the mean per ``unit``) started from and reached."""
+    start = (1 + negative) * math.log(2)
+    first, last, epochs = losses[0], losses[-1], len(losses)
+    text = (f"word2vec's loss is per {unit}: before training every score is 0, so each costs "
+            f"(1+k)·ln 2 = {start:.3f} with k = {negative} negatives (−ln σ(0) = ln 2 for the true context "
+            f"word and for each noise word).")
+    if epochs == 1:
+        return text + f" Its one epoch averaged {first:.3f}, {first / start:.0%} of that start."
+    if last < first:
+        return text + (f" It averaged {first:.3f} in epoch 1 and fell to {last:.3f} by epoch {epochs}, "
+                       f"{last / start:.0%} of the start.")
+    return text + (f" It did not fall: {first:.3f} in epoch 1, {last:.3f} in epoch {epochs}, so the vectors "
+                   "did not get better at telling true contexts from noise.")
+
+
+def encoder_loss_sentence(losses, vocab_size, from_vectors=False, window=50):
+    """What the encoder's masked-token loss (``losses``, one per step) started at and reached, against
+    ln V, the loss of a uniform guess over the ``vocab_size`` tokens."""
+    uniform = math.log(vocab_size)
+    first, last, n = losses[0], float(np.mean(losses[-window:])), min(window, len(losses))
+    text = (f"The encoder's loss is the cross-entropy of each masked token over its V = {vocab_size:,} tokens; "
+            f"a uniform guess scores ln V = {uniform:.2f}. Its first step scored {first:.2f}")
+    why = " (its token table started from word2vec's vectors)" if from_vectors else ""
+    if abs(first - uniform) <= 0.1 * uniform:
+        text += f", near ln V: it started knowing nothing{why}."
+    elif first > uniform:
+        text += f", above ln V: its first guesses were confidently wrong, worse than a uniform guess{why}."
+    else:
+        text += f", below ln V: it started better than a uniform guess{why}."
+    if last < first:
+        return text + (f" The mean of its last {n} steps is {last:.2f}: perplexity e^{last:.2f} ≈ {math.exp(last):,.0f}, "
+                       f"as unsure as a uniform choice among {math.exp(last):,.0f} tokens instead of {vocab_size:,}.")
+    return text + f" It did not fall: the mean of its last {n} steps is {last:.2f}."
+
+
+def pca_sentence(method, shares, n_words, dim):
+    """Whether a PCA picture means much, from the share of the variance its two axes hold."""
+    share, directions = shares[0] + shares[1], min(n_words - 1, dim)
+    even = 2 / directions
+    return (f"{method}: PC1 and PC2 hold {shares[0]:.0%} + {shares[1]:.0%} = {share:.0%} of the variance of "
+            f"its {n_words} unit word vectors (spread evenly over their {directions} directions, two would hold "
+            f"{even:.0%}): {pca_verdict(share, even)}.")
+
+
+def vocabulary_facts(results):
+    """Per method that ran, what decides its vocabulary: from its config.json (settings, tokenizer,
+    specials) and its run (size; for word2vec/encoder, how many one-hot words pass its --min-count)."""
+    facts, onehot = {}, results.get("onehot", {}).get("vocab")
+    for name, result in results.items():
+        if name not in METHOD_TITLES:
+            continue
+        with open(os.path.join(result["out"], "config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+        settings = config["settings"]
+        fact = {"size": result["metrics"].get("vocab_size", result["metrics"].get("n_terms")),
+                "tokenizer": config["tokenizer"], "specials": config.get("vocab_specials", []),
+                "min_count": settings.get("min_count")}
+        if name == "tfidf":
+            fact.update(min_df=settings["min_df"], n_documents=result["metrics"]["n_documents"],
+                        token_pattern=config["tfidf"]["token_pattern"])
+        elif onehot is not None and name != "onehot":
+            fact["onehot_words_kept"] = int(np.sum(onehot.counts >= fact["min_count"]))
+        facts[name] = fact
+    return facts
+
+
+SPECIALS_MEANING = {PAD: "padding", UNK: "words not in the vocabulary", MASK: "the blanks it learns to fill"}
+
+
+def vocabulary_story(facts):
+    """Why the methods' vocabularies differ in size, one sentence per method, from :func:`vocabulary_facts`."""
+    parts = []
+    same = [n for n in ("onehot", "word2vec", "encoder") if n in facts]
+    if len(same) > 1 and all(facts[n]["tokenizer"] == facts[same[0]]["tokenizer"] for n in same):
+        names = [METHOD_TITLES[n] if n != "encoder" else "the encoder" for n in same]
+        parts.append(f"{', '.join(names[:-1])} and {names[-1]} read the corpus with one tokenizer "
+                     f"(pattern {facts[same[0]]['tokenizer'].get('pattern', '?')}); they differ in the words they keep.")
+    for name in same:
+        fact = facts[name]
+        words = fact["size"] - len(fact["specials"])
+        times = "once" if fact["min_count"] == 1 else f"{fact['min_count']} times"
+        text = (f"{METHOD_TITLES[name] if name != 'encoder' else 'The encoder'} keeps the words seen at least "
+                f"{times} (--min-count {fact['min_count']}): {words:,}")
+        kept = fact.get("onehot_words_kept")
+        if kept is not None:
+            text += (", exactly the one-hot words seen that often" if kept == words
+                     else f", while one-hot has {kept:,} words seen that often")
+        if fact["specials"]:
+            meaning = ", ".join(f"{s} ({SPECIALS_MEANING.get(s, 'special')})" for s in fact["specials"])
+            text += f", plus {len(fact['specials'])} special tokens {meaning}: {fact['size']:,}"
+        parts.append(text + ".")
+    if "tfidf" in facts:
+        fact = facts["tfidf"]
+        min_df = fact["min_df"]
+        kept = (f"found in at least {min_df:,} of the {fact['n_documents']:,} documents" if isinstance(min_df, int)
+                else f"found in at least {min_df:.0%} of the {fact['n_documents']:,} documents")
+        parts.append(f"TF-IDF follows scikit-learn: its token pattern {fact['token_pattern']} keeps words of 2 or "
+                     f"more characters (so 'a' and 'i' are not terms) and --min-df {min_df} keeps the terms "
+                     f"{kept}: {fact['size']:,} terms.")
+    return " ".join(parts)
+
+
+def interpret(results, context, shares):
+    """The report's "what the numbers say": ``[(topic, sentence), ...]`` computed from this run."""
+    notes = []
+    if "word2vec" in results:
+        args = results["word2vec"]["args"]
+        losses = [h["loss"] for h in results["word2vec"]["metrics"]["history"]]
+        unit = "(centre, context) pair" if args.objective == "skipgram" else "centre word"
+        notes.append(("word2vec's loss", word2vec_loss_sentence(losses, args.negative, unit)))
+    if "encoder" in results:
+        metrics = results["encoder"]["metrics"]
+        notes.append(("The encoder's loss", encoder_loss_sentence(
+            metrics["loss_curve"], metrics["vocab_size"], bool(results["encoder"]["args"].init_from))))
+        if context and context.get("learned"):
+            notes.append(("What the encoder guesses", context["learned"]))
+    for name, (pc1, pc2, n, d) in shares.items():
+        notes.append((f"Is the {METHOD_TITLES[name]} PCA meaningful", pca_sentence(METHOD_TITLES[name], (pc1, pc2), n, d)))
+    if context:
+        notes.append(("Senses", sense_summary(context)))
+    if any(name in results for name in METHOD_TITLES):
+        notes.append(("Why the vocabularies differ in size", vocabulary_story(vocabulary_facts(results))))
+    return notes
+
+
 def compare_models(args, results):
     """Print the side-by-side comparison and write report.md + pictures into ``args.out``."""
     tables = word_tables(results)
@@ -845,8 +1068,12 @@ def compare_models(args, results):
     if context is not None:
         context["learned"] = learned_summary(results, context)
     print_contextual(context, [m for m in tables if m in ("onehot", "tfidf", "word2vec")])
-    pictures = draw_pictures(results, tables, context, args.out)
-    write_report(args.out, args, results, rows, context, pictures)
+    pictures, shares = draw_pictures(results, tables, context, args.out)
+    notes = interpret(results, context, shares)
+    print("\n===== what the numbers say =====")
+    for topic, sentence in notes:
+        print(f"- {topic}. {sentence}")
+    write_report(args.out, args, results, rows, context, pictures, notes)
     print(f"\nreport: {os.path.join(args.out, 'report.md')}")
 
 
@@ -968,12 +1195,15 @@ USER_ERRORS = (ValueError, OSError, ArithmeticError, MemoryError)
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
+    given = argv
     if not argv:                       # the front door: everything, on the shipped corpus
         argv = ["all", "--overwrite"]
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit:         # --help (0), or a mistake in the options (2), already printed
         return exit.code
+    if args.model == "all":
+        args.given = given             # what was typed, for the report's first line
     if args.model is None:
         build_parser().print_help()
         return 2

@@ -66,13 +66,35 @@ def test_all_trains_every_model_and_writes_the_report(tiny, tmp_path, capsys):
     assert "token embeddings start from" in printed                      # the encoder builds on word2vec
     pictures = [line.split("](")[1].rstrip(")") for line in report.splitlines() if line.startswith("![")]
     assert sorted(pictures) == sorted(["tfidf/pca.svg", "word2vec/pca.svg", "encoder/pca.svg",
-                                       "encoder/attention.svg"])
+                                       "encoder/attention.svg", "word2vec/loss.svg", "encoder/loss.svg"])
     for picture in pictures:
         root = ET.parse(out / picture).getroot()                         # well-formed SVG
         assert root.tag.endswith("svg")
     scatter = ET.parse(out / "word2vec" / "pca.svg").getroot()
     labels = [t.text for t in scatter.iter("{http://www.w3.org/2000/svg}text")]
     assert {"king", "queen", "man", "woman", "five"} <= set(labels)
+    assert any(label.startswith("PC1: ") and label.endswith("% of the variance") for label in labels)
+    assert "arrows: " + train.ARROW_LEGEND in labels
+
+    # the header is the command that ran; the numbers are interpreted; the presets are shown
+    typed = train.shown_command(["all", "--corpus", str(tiny), "--out", str(out)])
+    assert report.splitlines()[2] == f"`{typed}`, that is `{typed} --seed 1`"
+    assert "## What the numbers say" in report and "(1+k)·ln 2 = 4.159 with k = 5 negatives" in report
+    assert "a uniform guess scores ln V = " in report and "Is the word2vec PCA meaningful" in report
+    assert "Why the vocabularies differ in size" in report and "exactly the one-hot words seen that often" in report
+    assert "## The settings `all` used" in report
+    assert f"| word2vec | `{' '.join(TINY['word2vec'])}` | `python train.py word2vec " in report
+    assert "===== what the numbers say =====" in printed and "word2vec's loss is per (centre, context) pair" in printed
+
+
+def test_the_default_command_is_shown_as_typed_and_as_what_it_means(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    args = train.build_parser().parse_args(["all", "--overwrite"])
+    args.given = []
+    assert train.report_command(args) == ("`python train.py`, that is `python train.py all --corpus "
+                                          f"{os.path.relpath(train.DEFAULT_CORPUS)} --out runs/all --seed 1 --overwrite`")
+    args.given = ["all", "--out", "runs/all", "--overwrite", "--corpus", train.DEFAULT_CORPUS]
+    assert train.report_command(args).startswith("`python train.py all --out runs/all --overwrite --corpus ../")
 
 
 def test_contextual_cosines_are_measured_not_assumed(tiny, tmp_path, monkeypatch):
@@ -117,13 +139,14 @@ def test_the_sense_sentence_follows_the_cosines():
         return {"word": word, "cosines": [[1, ab, ac], [ab, 1, bc], [ac, bc, 1]], "separated": ac > max(ab, bc)}
     good = {"triples": [triple("kind", 0.9, 0.5, 0.6), triple("miss", 0.8, 0.7, 0.1), triple("case", 0.2, 0.9, 0.3)]}
     assert train.sense_summary(good) == ("The encoder puts the two same-sense uses closest for 2 of 3 words "
-                                         "(kind, miss); not for case.")
+                                         "(kind, miss); not for case. Chance would do it for about 1 of 3 (a "
+                                         "random pair is the closest 1 time in 3).")
     bad = {"triples": [triple("kind", 0.1, 0.5, 0.6), triple("miss", 0.8, 0.7, 0.1), triple("case", 0.2, 0.9, 0.3)]}
     summary = train.sense_summary(bad)
     assert summary.startswith("The encoder puts the two same-sense uses closest for 1 of 3 words (miss); "
                               "not for kind, case.")
     assert "no better than chance" in summary and "has not learned these senses" in summary
-    assert "chance" not in train.sense_summary(good)
+    assert "no better than chance" not in train.sense_summary(good)
 
 
 def test_encoder_init_from_needs_vectors_of_its_dim(tiny, tmp_path, capsys):
@@ -151,3 +174,65 @@ def test_what_the_encoder_learned_is_said_from_its_numbers():
     content = {"fill_mask": [("x [MASK]", [("door", 0.2), ("window", 0.1), ("the", 0.05)])]}
     assert "33% of its fill-in-the-blank guesses" in train.learned_summary(results, content)
     assert "the rest are rarer, content words" in train.learned_summary(results, content)
+
+
+# ---------------------------------------------------------------------------- the sentences follow the numbers
+def test_the_word2vec_loss_sentence_follows_the_losses():
+    text = train.word2vec_loss_sentence([3.1, 2.7, 2.469], negative=5)
+    assert "(1+k)·ln 2 = 4.159 with k = 5 negatives" in text
+    assert text.endswith("It averaged 3.100 in epoch 1 and fell to 2.469 by epoch 3, 59% of the start.")
+    assert "(1+k)·ln 2 = 2.079 with k = 2" in train.word2vec_loss_sentence([1.5, 1.2], negative=2)
+    flat = train.word2vec_loss_sentence([2.5, 2.6], negative=5)
+    assert "It did not fall: 2.500 in epoch 1, 2.600 in epoch 2" in flat and "fell" not in flat
+    assert train.word2vec_loss_sentence([3.0], 5).endswith("Its one epoch averaged 3.000, 72% of that start.")
+    assert "per centre word" in train.word2vec_loss_sentence([3.0], 5, unit="centre word")
+
+
+def test_the_encoder_loss_sentence_follows_the_losses():
+    ln_v = np.log(6702)                                               # 8.81
+    near = train.encoder_loss_sentence([8.9] + [5.0] * 99, 6702)
+    assert "V = 6,702 tokens; a uniform guess scores ln V = 8.81. Its first step scored 8.90, near ln V" in near
+    assert "The mean of its last 50 steps is 5.00: perplexity e^5.00 ≈ 148, as unsure as a uniform choice " \
+           "among 148 tokens instead of 6,702." in near
+    above = train.encoder_loss_sentence([12.0, 6.0], 6702, from_vectors=True)
+    assert ("12.00, above ln V: its first guesses were confidently wrong, worse than a uniform guess (its token "
+            "table started from word2vec's vectors).") in above
+    assert "The mean of its last 2 steps is 9.00" in above
+    below = train.encoder_loss_sentence([ln_v / 2, 3.0], 6702)
+    assert "below ln V: it started better than a uniform guess." in below
+    assert "It did not fall: the mean of its last 2 steps is 8.90." in train.encoder_loss_sentence([8.8, 9.0], 6702)
+
+
+def test_the_pca_sentence_says_whether_the_picture_means_much():
+    # 23 words in 64 dimensions: 22 directions, two of them would hold 2/22 = 9% if the variance were even
+    assert train.pca_sentence("word2vec", (0.41, 0.20), 23, 64) == (
+        "word2vec: PC1 and PC2 hold 41% + 20% = 61% of the variance of its 23 unit word vectors (spread evenly "
+        "over their 22 directions, two would hold 9%): most of it, so the picture is a fair map of these words.")
+    assert "a partial view" in train.pca_sentence("TF-IDF", (0.11, 0.08), 23, 9000)
+    assert "the picture says little" in train.pca_sentence("TF-IDF", (0.06, 0.05), 23, 9000)
+    assert "over their 5 directions" in train.pca_sentence("x", (0.3, 0.2), 30, 5)     # fewer dims than words
+
+
+def test_the_vocabulary_story_gives_each_size_its_reason():
+    tokenizer = {"pattern": "[a-z]+", "lowercase": True}
+    facts = {"onehot": {"size": 13783, "tokenizer": tokenizer, "specials": [], "min_count": 1},
+             "tfidf": {"size": 8790, "tokenizer": {}, "specials": [], "min_count": 1, "min_df": 2,
+                       "n_documents": 9876, "token_pattern": r"(?u)\b\w\w+\b"},
+             "word2vec": {"size": 6699, "tokenizer": tokenizer, "specials": [], "min_count": 3,
+                          "onehot_words_kept": 6699},
+             "encoder": {"size": 6702, "tokenizer": tokenizer, "specials": ["<pad>", "<unk>", "<mask>"],
+                         "min_count": 3, "onehot_words_kept": 6699}}
+    story = train.vocabulary_story(facts)
+    assert story.startswith("one-hot, word2vec and the encoder read the corpus with one tokenizer (pattern [a-z]+)")
+    assert "one-hot keeps the words seen at least once (--min-count 1): 13,783." in story
+    assert "word2vec keeps the words seen at least 3 times (--min-count 3): 6,699, exactly the one-hot words" in story
+    assert ("The encoder keeps the words seen at least 3 times (--min-count 3): 6,699, exactly the one-hot words seen "
+            "that often, plus 3 special tokens <pad> (padding), <unk> (words not in the vocabulary), <mask> "
+            "(the blanks it learns to fill): 6,702.") in story
+    assert ("--min-df 2 keeps the terms found in at least 2 of the 9,876 documents: 8,790 terms.") in story
+    # the opposite cases: another tokenizer, and a vocabulary that is not the one-hot words seen that often
+    facts["word2vec"].update(tokenizer={"pattern": "other"}, onehot_words_kept=7000)
+    facts["tfidf"]["min_df"] = 0.01
+    story = train.vocabulary_story(facts)
+    assert "one tokenizer" not in story and "6,699, while one-hot has 7,000 words seen that often" in story
+    assert "in at least 1% of the 9,876 documents" in story
