@@ -25,10 +25,8 @@ array([[1, 1, 0, 1],
 """
 import array
 import collections
-import functools
 import itertools
 import numbers
-import operator
 
 import numpy as np
 
@@ -133,8 +131,6 @@ class CountVectorizer(Estimator):
     def transform(self, documents):
         """Rows for new documents with the fitted vocabulary; unseen terms are ignored."""
         vocabulary = self._fitted("vocabulary_")
-        if self._byte_terms():                          # the analyzer gives UTF-8 bytes (see _analyzer)
-            vocabulary = {term.encode("utf-8"): column for term, column in vocabulary.items()}
         blocks = self._encode(               # unseen terms get id -1, then are skipped
             documents, lambda terms: map(vocabulary.get, terms, itertools.repeat(-1)))
         counts = count_matrix(blocks, len(vocabulary))
@@ -180,12 +176,10 @@ class CountVectorizer(Estimator):
             raise ValueError("empty vocabulary: no document contains a token matching token_pattern="
                              f"{self.token_pattern!r}; are the documents empty, or only punctuation "
                              "and one-letter words?")
-        terms = sorted(index)                          # columns are alphabetical (UTF-8 bytes sort the same)
+        terms = sorted(index)                          # columns are alphabetical
         raw_to_column = np.empty(len(terms), dtype=np.int32)   # raw id (first appearance) -> column
         raw_to_column[np.fromiter(map(index.__getitem__, terms), np.int64, len(terms))] = np.arange(len(terms))
         del index
-        if self._byte_terms():
-            terms = [term.decode("utf-8") for term in terms]
         counts = count_matrix(blocks, len(terms), relabel=raw_to_column)   # (n_docs, n_terms)
         if self.binary:
             counts.data[:] = 1.0
@@ -231,16 +225,12 @@ class CountVectorizer(Estimator):
         return blocks
 
     def _analyzer(self):
-        """The function document (str) -> list of terms (tokens, then n-grams if asked); with
-        scikit-learn's default pattern the terms are UTF-8 bytes (see :func:`ascii_words`)."""
-        tokenize = ascii_words(self.tokenizer) if self._byte_terms() else self.tokenizer.tokenize
+        """The function document (str) -> list of terms (tokens, then n-grams if asked)."""
+        tokenize = self.tokenizer.tokenize
         min_n, max_n = self.ngram_range
         if (min_n, max_n) == (1, 1):
             return tokenize
         return lambda doc: word_ngrams(tokenize(doc), min_n, max_n)
-
-    def _byte_terms(self):
-        return self.token_pattern == SKLEARN_PATTERN
 
     def _keep_mask(self, counts):
         """min_df / max_df / max_features -> (n_terms,) bool mask of the columns to keep."""
@@ -276,42 +266,9 @@ def word_ngrams(tokens, min_n, max_n):
     ['a', 'b', 'c', 'a b', 'b c']
     """
     grams = list(tokens) if min_n == 1 else []
-    join = b" ".join if tokens and isinstance(tokens[0], bytes) else " ".join
     for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-        grams.extend(map(join, zip(*(tokens[i:] for i in range(n)))))
+        grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
     return grams
-
-
-# bytes.translate tables: an ASCII word character (letter, digit, _) to itself, every other byte to a
-# space; the lowercase=True table also folds A-Z to a-z
-_WORD_BYTES = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else ord(" ") for c in range(256))
-_ASCII_WORD_BYTES = {False: _WORD_BYTES, True: _WORD_BYTES.lower()}
-
-
-def ascii_words(tokenizer):
-    r"""scikit-learn's tokens (runs of 2+ word characters), faster, as UTF-8 bytes.
-
-    Tokenizing is most of the time of a bag of words, and Python's ``re`` spends it on every
-    character. Most lines of English text are pure ASCII, where a word character is a letter, a
-    digit or ``_``; there, ``bytes.translate`` (one table lookup per byte, in C) turns every other
-    byte into a space, ``split()`` cuts the runs, and dropping the 1-character runs leaves exactly
-    the tokens ``\w\w+`` finds, about 1.5x faster than the regex. Other lines go through the regex
-    (``tokenizer``) and their tokens are encoded, so every term is the same UTF-8 bytes whichever
-    way it was found; the vectorizer decodes the vocabulary once at the end (bytes sort in the
-    same order as their str, so the columns stay alphabetical).
-
-    >>> ascii_words(Tokenizer(r"\w\w+"))("The cat's 2 hats, 42!")
-    [b'the', b'cat', b'hats', b'42']
-    """
-    table, tokenize = _ASCII_WORD_BYTES[bool(tokenizer.lowercase)], tokenizer.tokenize
-    longer_than_one = functools.partial(operator.lt, 1)
-
-    def words(document):
-        if type(document) is str and document.isascii():           # (anything else: the tokenizer's error)
-            runs = document.encode("ascii").translate(table).split()
-            return list(itertools.compress(runs, map(longer_than_one, map(len, runs))))
-        return [token.encode("utf-8") for token in tokenize(document)]
-    return words
 
 
 def count_matrix(blocks, n_terms, relabel=None):

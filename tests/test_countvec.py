@@ -118,21 +118,3 @@ def test_drops_into_a_scikit_learn_pipeline(output):
     np.testing.assert_allclose(ours_search.cv_results_["mean_test_score"],
                                theirs_search.fit(texts, labels).cv_results_["mean_test_score"])
     assert ours_search.best_params_ == theirs_search.best_params_
-
-
-# ---------------------------------------------------------------------------- the ASCII fast path
-@pytest.mark.parametrize("lowercase", [True, False])
-def test_ascii_words_finds_exactly_the_regex_tokens(lowercase):
-    import re
-    from minembed.countvec import ascii_words
-    from minembed.tokenize import Tokenizer
-    rng = np.random.default_rng(0)
-    alphabet = list("aZ9_ .,'-\t\n!?x") + ["é", "ß", "–", "²", "日"]
-    texts = ["".join(rng.choice(alphabet[:len(alphabet) // 2 if i % 2 else None], size=rng.integers(0, 40)))
-             for i in range(2000)]                                       # odd ones: ASCII only
-    texts += ["", "a", "ab", "The cat's 2 hats, 42!", "x_y __ 1 22"]
-    words = ascii_words(Tokenizer(r"\w\w+", lowercase=lowercase, normalize=None))
-    for text in texts:
-        expected = re.findall(r"(?u)\b\w\w+\b", text.lower() if lowercase else text)
-        assert [w.decode("utf-8") for w in words(text)] == expected, text
-    assert 500 < sum(text.isascii() for text in texts) < 1900           # both paths are exercised
