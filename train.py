@@ -1029,8 +1029,10 @@ def vocabulary_story(facts):
         min_df = fact["min_df"]
         kept = (f"found in at least {min_df:,} of the {fact['n_documents']:,} documents" if isinstance(min_df, int)
                 else f"found in at least {min_df:.0%} of the {fact['n_documents']:,} documents")
-        parts.append(f"TF-IDF follows scikit-learn: its token pattern {fact['token_pattern']} keeps words of 2 or "
-                     f"more characters (so 'a' and 'i' are not terms) and --min-df {min_df} keeps the terms "
+        pattern = f"its token pattern {fact['token_pattern']}"
+        if fact["token_pattern"] == TfidfVectorizer().token_pattern:
+            pattern += " keeps runs of 2 or more letters or digits (so 'a' and 'i' are not terms)"
+        parts.append(f"TF-IDF follows scikit-learn: {pattern}, and --min-df {min_df} keeps the terms "
                      f"{kept}: {fact['size']:,} terms.")
     return " ".join(parts)
 

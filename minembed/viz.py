@@ -154,7 +154,7 @@ def scatter_svg(points, labels, path, title=None, arrows=(), width=720, height=5
         (x1, y1), (x2, y2) = _shorten(np.array([x1, y1]), np.array([x2, y2]), 6)
         body.append(svg.line(x1, y1, x2, y2, ARROW, 1.5, ' class="arrow" marker-end="url(#head)"'))
     for (x, y), label, (tx, ty, leader) in zip(xy, labels, spots):
-        lead = svg.line(*leader, "#999", 0.8) if leader else ""
+        lead = svg.line(*leader, "#777", 0.8) if leader else ""
         body.append(f'<g class="point">{lead}<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{DOT}"/>'
                     + svg.text(tx, ty, label, size=LABEL_SIZE).rstrip("\n") + "</g>\n")
     svg.write_svg(path, width, height, body)
@@ -229,7 +229,7 @@ def place_labels(xy, labels, frame, segments=(), size=LABEL_SIZE, dot_radius=4.0
         box = boxes[best]
         placed = np.vstack([placed, box])
         leader = None
-        if np.hypot(gap_x[best], gap_y[best]) > 12:                             # far from its dot: draw a leader
+        if np.hypot(gap_x[best], gap_y[best]) > 9:                              # away from its dot: draw a leader
             near = (min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3]))
             leader = (*_shorten(np.array([x, y]), np.array(near), 5)[0], *near)
         spots.append((float(box[0] + 1), float(box[1] + 1 + svg.ASCENT * size), leader))

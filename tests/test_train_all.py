@@ -229,10 +229,12 @@ def test_the_vocabulary_story_gives_each_size_its_reason():
     assert ("The encoder keeps the words seen at least 3 times (--min-count 3): 6,699, exactly the one-hot words seen "
             "that often, plus 3 special tokens <pad> (padding), <unk> (words not in the vocabulary), <mask> "
             "(the blanks it learns to fill): 6,702.") in story
-    assert ("--min-df 2 keeps the terms found in at least 2 of the 9,876 documents: 8,790 terms.") in story
+    assert ("TF-IDF follows scikit-learn: its token pattern (?u)\\b\\w\\w+\\b keeps runs of 2 or more letters or "
+            "digits (so 'a' and 'i' are not terms), and --min-df 2 keeps the terms found in at least 2 of the 9,876 "
+            "documents: 8,790 terms.") in story
     # the opposite cases: another tokenizer, and a vocabulary that is not the one-hot words seen that often
     facts["word2vec"].update(tokenizer={"pattern": "other"}, onehot_words_kept=7000)
-    facts["tfidf"]["min_df"] = 0.01
+    facts["tfidf"].update(min_df=0.01, token_pattern="[a-z]+")
     story = train.vocabulary_story(facts)
     assert "one tokenizer" not in story and "6,699, while one-hot has 7,000 words seen that often" in story
-    assert "in at least 1% of the 9,876 documents" in story
+    assert "its token pattern [a-z]+, and --min-df 0.01 keeps the terms found in at least 1% of the 9,876" in story
