@@ -332,7 +332,7 @@ def test_train_py_encoder_writes_every_artifact(tmp_path, capsys):
                        "--ff-dim", "32", "--max-len", "8", "--steps", "6", "--batch-size", "4",
                        "--eval-every", "3", "--checkpoint-every", "3"])
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "encoder.npz", "metrics.json",
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "encoder.npz", "loss.svg", "metrics.json",
                                                      "pca.svg", "vectors.txt", "vocab.tsv"]
     printed = capsys.readouterr().out
     assert "held-out masked-token accuracy" in printed and "most frequent token 'the'" in printed
