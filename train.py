@@ -336,7 +336,8 @@ def add_word2vec_args(parser):
 def add_binary_arg(parser):
     parser.add_argument("--binary", action="store_true",
                         help="write the vectors in word2vec's binary format, DIR/vectors.bin, instead of "
-                             "DIR/vectors.txt (word2vec.c's -binary 1; gensim: binary=True)")
+                             "DIR/vectors.txt (word2vec.c's -binary 1; gensim: binary=True; for onehot and "
+                             "tfidf, --binary means 1/0 counts instead)")
 
 
 def save_vectors(vectors, out, args):
@@ -372,7 +373,7 @@ def run_word2vec(args):
     write_pca(vectors, os.path.join(out, "pca.svg"), "word2vec")
     write_word2vec_curve(model.history, args, os.path.join(out, "loss.svg"))
     write_json(os.path.join(out, "metrics.json"), metrics)
-    os.remove(checkpoint)                           # finished: vectors.txt holds the result
+    os.remove(checkpoint)                           # finished: vectors.txt (or .bin) holds the result
     return {"model": "word2vec", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}
 
 

@@ -130,12 +130,15 @@ def _cut(line, max_chars):
 
 
 # ---------------------------------------------------------------------------- lines -> tokens
-def iter_token_lists(source, tokenizer=None, max_tokens=MAX_TOKENS, errors="strict"):
+def iter_token_lists(source, tokenizer=None, max_tokens=MAX_TOKENS, errors="strict", read=None):
     """Yield non-empty token lists of at most ``max_tokens`` tokens.
 
     ``source`` is a corpus path (file or directory) or an iterable of token lists
     (lists of str, e.g. ``[["the", "cat"], ["a", "dog"]]``), which are passed through.
+    ``read``, a one-element list, counts the documents as gensim does (see ``EncodedCorpus.n_read``).
     """
+    read = [0] if read is None else read
+    from_file = isinstance(source, (str, os.PathLike))
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
     if isinstance(source, (str, os.PathLike)):
@@ -143,12 +146,15 @@ def iter_token_lists(source, tokenizer=None, max_tokens=MAX_TOKENS, errors="stri
         lists = tokenizer.tokenize_many(iter_documents(source, errors=errors))
     else:
         lists = _checked_token_lists(source)
-    for tokens in lists:
+    for tokens in lists:                        # (a loop over documents)
+        read[0] += not from_file
         if len(tokens) <= max_tokens:
             if tokens:
+                read[0] += from_file
                 yield tokens
         else:
             for start in range(0, len(tokens), max_tokens):
+                read[0] += from_file
                 yield tokens[start:start + max_tokens]
 
 
@@ -173,6 +179,8 @@ class EncodedCorpus:
     ids: np.ndarray        # (n_tokens,) int32
     offsets: np.ndarray    # (n_docs + 1,) int64, offsets[0] == 0, offsets[-1] == n_tokens
     n_dropped: int = 0     # tokens left out because they were not in the vocabulary
+    n_read: int = 0        # documents read, as gensim counts them: every token list given (empty ones
+                           # and those of only rare words too), or every non-empty line chunk of a file
 
     @property
     def oov_rate(self):
@@ -219,7 +227,7 @@ def without_specials(corpus):
     offsets = np.concatenate([[0], np.cumsum(lengths[lengths > 0])])
     if len(ids) == 0:
         raise ValueError("the corpus has no words outside the special tokens")
-    return EncodedCorpus(vocab, ids, offsets, corpus.n_dropped + int(len(known) - len(ids)))
+    return EncodedCorpus(vocab, ids, offsets, corpus.n_dropped + int(len(known) - len(ids)), corpus.n_read)
 
 
 def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None, specials=(),
@@ -231,7 +239,8 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
     ``map`` over a dict that numbers unseen tokens itself (a ``defaultdict`` whose default
     is the next integer), so Python never loops over tokens. At the end ``np.bincount``
     gives every count, the vocabulary is pruned and sorted, and one lookup table
-    ``raw_to_id`` renumbers the blocks into the final array. Tokens outside the vocabulary become
+    ``raw_to_id`` renumbers the blocks into the final array (:func:`_renumber`, which empties the
+    block lists as it goes). Tokens outside the vocabulary become
     ``<unk>`` if it has one, otherwise they are dropped (and documents left empty are
     removed). Pass ``vocab`` to encode with a fixed vocabulary.
 
@@ -243,7 +252,8 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
     (array([0, 0], dtype=int32), array([0, 2]), 2)
     """
     raw_index = collections.defaultdict(itertools.count().__next__)  # token -> raw id
-    token_lists = iter_token_lists(source, tokenizer, max_tokens, errors)
+    read = [0]
+    token_lists = iter_token_lists(source, tokenizer, max_tokens, errors, read)
     raw_blocks, length_blocks = _encode_raw(token_lists, raw_index, BATCH_TOKENS)
     if not raw_blocks:
         where = source if isinstance(source, (str, os.PathLike)) else "the given token lists"
@@ -265,7 +275,7 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
         raise ValueError("no token of the corpus is in the vocabulary; was the vocabulary built "
                          "from another corpus or tokenizer?")
     offsets = np.concatenate([[0], np.cumsum(lengths)])
-    return EncodedCorpus(vocab, ids, offsets, n_dropped)
+    return EncodedCorpus(vocab, ids, offsets, n_dropped, read[0])
 
 
 def _renumber(raw_blocks, length_blocks, raw_to_id, n_known):

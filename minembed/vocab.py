@@ -94,16 +94,18 @@ class Vocabulary:
         if not counter:
             raise ValueError("the corpus has no tokens: it is empty, whitespace-only, or the "
                              "tokenizer pattern matched nothing. Check the corpus path and pattern.")
+        why = ""
         if max_final_vocab is not None and len(counter) > max_final_vocab:
             counts = sorted((n for token, n in counter.items() if token not in specials), reverse=True)
-            if len(counts) > max_final_vocab:
-                min_count = max(min_count, counts[max_final_vocab] + 1)      # gensim's calc_min_count
+            if len(counts) > max_final_vocab and counts[max_final_vocab] + 1 > min_count:
+                min_count = counts[max_final_vocab] + 1                      # gensim's calc_min_count
+                why = f" (max_final_vocab={max_final_vocab} raised it: the words tied at the cut all go)"
         kept = [(token, n) for token, n in counter.items() if n >= min_count and token not in specials]
         if not kept:
             raise ValueError(
-                f"the vocabulary is empty after min_count={min_count}: none of the "
+                f"the vocabulary is empty after min_count={min_count}{why}: none of the "
                 f"{len(counter)} distinct tokens occurs that often (the most frequent occurs "
-                f"{max(counter.values())} times). Lower min_count or use a larger corpus.")
+                f"{max(counter.values())} times). Lower min_count{' or raise max_final_vocab' if why else ''} or use a larger corpus.")
         kept.sort()                                          # alphabetical (tokens are unique),
         kept.sort(key=operator.itemgetter(1), reverse=True)  # then by count desc; stable, so ties stay alphabetical
         if max_size is not None:
@@ -204,9 +206,6 @@ class Vocabulary:
         with open(path, encoding="utf-8", newline="\n") as f, naming_decode_errors(path):
             first = f.readline()
             has_header = first.startswith(_HEADER)
-            if first.startswith("#") and not has_header:
-                raise ValueError(f"{path} is not a minembed vocabulary file (its first line is a comment "
-                                 f"other than {_HEADER[:30]!r}...)")
             lines = itertools.chain([] if has_header else [first], f)
             tokens, counts = [], []
             for line_no, line in enumerate(lines, start=2 if has_header else 1):

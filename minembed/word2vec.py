@@ -13,7 +13,8 @@ word2vec.c semantics kept here (each stated where it is computed below)
 * a window ``b`` drawn uniformly from ``[1, window]`` for every centre word (``shrink_windows``);
 * no window crosses a document boundary (a line, or a 10,000-token chunk of one);
 * negatives from ``count^ns_exponent`` (0.75); a negative equal to the centre word is skipped;
-* learning rate decaying linearly from ``alpha`` to ``min_alpha`` over all epochs;
+* learning rate decaying linearly from ``alpha`` to ``min_alpha`` over all the epochs of one ``fit``
+  (or of one ``train`` call);
 * input vectors uniform in ``+-0.5/dim``, output vectors zero, float32 tables.
 
 Where minembed differs, and why: it updates a **batch of ``batch_size`` centre words at once**,
@@ -55,6 +56,10 @@ from .vectors import KeyedVectors
 from .word2vec_gensim import GensimInterface, call_callbacks, from_gensim, read_model
 from .word2vec_objectives import OBJECTIVES, batch_window, context_mask, sgd_step
 
+# the settings a checkpoint made before CBOW and gensim's names existed was trained with
+CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_windows": True, "max_final_vocab": None}
+
+
 class Word2Vec(GensimInterface):
     """word2vec with negative sampling; skip-gram by default, CBOW with ``objective="cbow"`` (``sg=0``).
 
@@ -68,9 +73,9 @@ class Word2Vec(GensimInterface):
     >>> Word2Vec(sentences, vector_size=100, sg=0, min_count=1).wv["cat"]   # doctest: +SKIP
     """
 
-    def __init__(self, sentences=None, corpus_file=None, dim=100, window=5, negative=5, min_count=5,
+    def __init__(self, sentences=None, corpus_file=None, dim=None, window=5, negative=5, min_count=5,
                  max_vocab=None, sample=1e-3, alpha=0.025, min_alpha=0.0001, epochs=5, batch_size=1024, seed=1,
-                 workers=1, tokenizer=None, objective="skipgram", ns_exponent=0.75, shrink_windows=True,
+                 workers=1, tokenizer=None, objective=None, ns_exponent=0.75, shrink_windows=True,
                  max_final_vocab=None, callbacks=(), progress=True, **gensim_names):
         if isinstance(sentences, (int, np.integer)) and not isinstance(sentences, bool):
             raise TypeError(f"Word2Vec's first argument is the corpus (gensim's sentences), got {sentences!r}; "
@@ -106,12 +111,13 @@ class Word2Vec(GensimInterface):
         self.comment = gensim_names.get("comment")
         self.tokenizer = tokenizer or Tokenizer()
         self._tokenizer_given = tokenizer is not None   # (else a corpus_file is split on whitespace, as gensim)
+        self._built_from = None                           # what build_vocab read (train reuses its encoding)
         self.vocab = self.corpus = None
         self.history = []            # one dict per epoch: epoch, loss, pairs, effective_words, seconds, words_per_sec
         self.running_training_loss = 0.0          # the loss summed over the latest fit / train
         if sentences is not None or corpus_file is not None:     # gensim: a corpus given here trains at once
             self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file)
-            self._train_epochs(self.corpus, self.epochs, alpha, min_alpha, progress, callbacks)
+            self._train_epochs(self.epochs, alpha, min_alpha, progress, callbacks)
             self._built_from = None
 
     def config(self):
@@ -124,15 +130,19 @@ class Word2Vec(GensimInterface):
         return f"Word2Vec<vocab={vocab}, vector_size={self.dim}, objective={self.objective}, alpha={self.alpha}>"
 
     # ------------------------------------------------------------------ setup
-    def build(self, corpus):
-        """Encode the corpus (a path, token lists, or an EncodedCorpus) and initialise the tables."""
+    def build(self, corpus, tokenizer=None):
+        """Encode the corpus (a path, token lists, or an EncodedCorpus) and initialise the tables.
+
+        ``tokenizer`` (default: the model's) splits a path's lines."""
+        self._built_from = None
         if not isinstance(corpus, EncodedCorpus):
-            corpus = encode_corpus(corpus, self.tokenizer, min_count=self.min_count, max_size=self.max_vocab,
+            corpus = encode_corpus(corpus, tokenizer or self.tokenizer, min_count=self.min_count, max_size=self.max_vocab,
                                    max_final_vocab=self.max_final_vocab)
         if len(corpus.vocab) < 2:
-            limits = f"min_count={self.min_count}" + (f", max_vocab={self.max_vocab}" if self.max_vocab else "")
+            limits = (f"min_count={self.min_count}" + (f", max_vocab={self.max_vocab}" if self.max_vocab else "")
+                      + (f", max_final_vocab={self.max_final_vocab}" if self.max_final_vocab else ""))
             raise ValueError(f"word2vec needs at least 2 distinct words after {limits}, got "
-                             f"{len(corpus.vocab)}; lower min_count, raise max_vocab, or use a larger corpus")
+                             f"{len(corpus.vocab)}; lower min_count, raise max_vocab or max_final_vocab, or use a larger corpus")
         self.corpus = corpus
         self._set_vocab(corpus.vocab)
         rng = np.random.default_rng(self._seed_key(0))
@@ -169,17 +179,17 @@ class Word2Vec(GensimInterface):
         self.build(corpus)
         if checkpoint and os.path.exists(checkpoint):
             self._load_checkpoint(checkpoint)
-        self._train_epochs(self.corpus, self.epochs, self.alpha, self.min_alpha, progress, callbacks,
+        self._train_epochs(self.epochs, self.alpha, self.min_alpha, progress, callbacks,
                            first_epoch=0, checkpoint=checkpoint)
         return self
 
-    def _train_epochs(self, corpus, n_epochs, alpha, min_alpha, progress, callbacks, first_epoch=None, checkpoint=None):
-        """Train epochs ``first_epoch + 1 .. first_epoch + n_epochs`` (default: the next ones) with the
-        learning rate falling linearly from ``alpha`` to ``min_alpha`` across them."""
+    def _train_epochs(self, n_epochs, alpha, min_alpha, progress, callbacks, first_epoch=None, checkpoint=None):
+        """Train ``self.corpus`` for epochs ``first_epoch + 1 .. first_epoch + n_epochs`` (default: the
+        next ones) with the learning rate falling linearly from ``alpha`` to ``min_alpha`` across them."""
         first_epoch = self.epochs_done if first_epoch is None else first_epoch
-        self.corpus = corpus
         self._session = {"first_epoch": first_epoch, "epochs": n_epochs, "alpha": alpha, "min_alpha": min_alpha}
-        self.running_training_loss = 0.0
+        # gensim's running loss: this call's epochs (a resumed fit counts the epochs done before the stop)
+        self.running_training_loss = sum(h["loss"] * h["pairs"] for h in self.history if h["epoch"] > first_epoch)
         call_callbacks(callbacks, "on_train_begin", self)
         with _deferred_interrupt() as interrupt, hogwild.shared_tables(self, ("in_vectors", "out_vectors")):
             while self.epochs_done < first_epoch + n_epochs:
@@ -255,7 +265,7 @@ class Word2Vec(GensimInterface):
                 chunk.update(position=start, rng_state=rng.bit_generator.state)
                 return False
             end = min(start + self.batch_size, stop)
-            # learning rate: linear from alpha to min_alpha over all epochs (the chunks of an
+            # learning rate: linear from alpha to min_alpha over the session's epochs (the chunks of an
             # epoch run side by side, so each counts its own way through the epoch)
             session = self._session                               # (train() may be a second session)
             epoch_position = epoch - session["first_epoch"] + (start - first) / max(stop - first, 1)   # 2.5: half of its 3rd
@@ -318,7 +328,8 @@ class Word2Vec(GensimInterface):
         saved, state = read_model(path, "a word2vec checkpoint")
         # the worker count shapes only an unfinished epoch: at an epoch boundary it may change
         free = ("workers",) if state["resume_at"] is None else ()
-        changed = [k for k, v in state["config"].items() if self.config().get(k) != v and k not in free]
+        saved_config = {**CONFIG_BEFORE_CBOW, **state["config"]}       # (older checkpoints lack these keys)
+        changed = [k for k, v in self.config().items() if saved_config.get(k) != v and k not in free]
         if changed:
             raise ValueError(f"checkpoint {path} was made with other settings ({', '.join(changed)}); "
                              "resume with the same settings, or delete the checkpoint to start afresh")

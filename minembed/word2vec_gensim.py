@@ -66,11 +66,16 @@ class GensimInterface:
         _check(not update, "build_vocab(update=True) is not supported: minembed's vocabulary is fixed "
                "once built; build a new model on all of the corpus")
         _check(trim_rule is None, "trim_rule is not supported; prune with min_count or max_final_vocab")
-        if corpus_file is not None and not self._tokenizer_given:
-            self.tokenizer = WHITESPACE
-        self.build(corpus)
+        self.build(corpus, self._tokenizer_for(corpus_file))
         self._built_from = corpus
         return self
+
+    def _tokenizer_for(self, corpus_file):
+        """A corpus_file is split on whitespace, as gensim's LineSentence, unless the model was given
+        a tokenizer (then that one, as for ``fit(path)``)."""
+        if corpus_file is not None and not self._tokenizer_given:
+            return Tokenizer(pattern=r"\S+", lowercase=False, normalize=None)
+        return self.tokenizer
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None, epochs=None,
               start_alpha=None, end_alpha=None, word_count=0, queue_factor=2, report_delay=1.0,
@@ -78,6 +83,8 @@ class GensimInterface:
         """gensim's ``train``: ``epochs`` more epochs on a corpus, **continuing** from the current
         vectors, with the learning rate going from ``start_alpha`` (default ``alpha``) to
         ``end_alpha`` (``min_alpha``) over them. Words outside the built vocabulary are skipped.
+        (An epoch that Ctrl-C stopped half way is not resumed here: its updates stay in the
+        vectors, and ``fit(corpus, checkpoint=path)`` is what resumes an interrupted run.)
 
         As in gensim, ``epochs`` and one of ``total_examples`` / ``total_words`` must be given
         (minembed counts its own progress, so their values are not used). ``callbacks``: objects
@@ -94,16 +101,16 @@ class GensimInterface:
         if epochs is None or epochs <= 0:
             raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
         corpus = one_corpus(corpus_iterable, corpus_file)
-        built_from = getattr(self, "_built_from", None)
+        built_from = self._built_from
         if not (corpus is built_from or (isinstance(corpus, (str, os.PathLike)) and corpus == built_from)):
-            tokenizer = WHITESPACE if corpus_file is not None and not self._tokenizer_given else self.tokenizer
-            self.corpus = encode_corpus(corpus, tokenizer, vocab=self.vocab)
+            self.corpus = encode_corpus(corpus, self._tokenizer_for(corpus_file), vocab=self.vocab)
         self._built_from = None
+        self._resume_at = None                                # a new session starts its epochs afresh
         self.alpha = start_alpha or self.alpha
         self.min_alpha = end_alpha or self.min_alpha
         self.epochs = int(epochs)
         first = len(self.history)
-        self._train_epochs(self.corpus, self.epochs, self.alpha, self.min_alpha, progress, callbacks)
+        self._train_epochs(self.epochs, self.alpha, self.min_alpha, progress, callbacks)
         raw_words = (self.corpus.n_tokens + self.corpus.n_dropped) * self.epochs
         return sum(h["effective_words"] for h in self.history[first:]), raw_words
 
@@ -121,6 +128,8 @@ class GensimInterface:
         if self.vocab is None:
             raise ValueError("this Word2Vec has no vocabulary or vectors yet; fit or build_vocab first")
         state = {"format": MODEL_FORMAT, "config": self.config(), "tokenizer": self.tokenizer.config(),
+                 "tokenizer_given": self._tokenizer_given, "comment": self.comment,
+                 "running_training_loss": self.running_training_loss,
                  "epochs_done": self.epochs_done, "history": self.history, "resume_at": self._resume_at}
         save_npz(path, in_vectors=self.in_vectors, out_vectors=self.out_vectors, words=np.array(self.vocab.itos),
                  counts=self.vocab.counts, state=np.array(json.dumps(state)))
@@ -129,10 +138,12 @@ class GensimInterface:
     def load(cls, path):
         """A model saved by :meth:`save` (or a ``fit(checkpoint=...)`` file), ready to ``train`` on."""
         saved, state = read_model(path)
-        model = cls(**state["config"], tokenizer=Tokenizer(**state["tokenizer"]) if "tokenizer" in state else None)
+        given = state.get("tokenizer_given", True) and "tokenizer" in state
+        model = cls(**state["config"], tokenizer=Tokenizer(**state["tokenizer"]) if given else None)
         model._set_vocab(Vocabulary(saved["words"].tolist(), saved["counts"]))
         model.in_vectors, model.out_vectors = saved["in_vectors"], saved["out_vectors"]
         model.epochs_done, model.history, model._resume_at = state["epochs_done"], state["history"], state["resume_at"]
+        model.comment, model.running_training_loss = state.get("comment"), state.get("running_training_loss", 0.0)
         return model
 
     # ------------------------------------------------------------------ gensim's names for what the model holds
@@ -141,13 +152,11 @@ class GensimInterface:
     sg = property(lambda self: int(self.objective == "skipgram"), doc="1 for skip-gram, 0 for CBOW")
     cbow_mean = property(lambda self: int(self.objective != "cbow_sum"))
     hs = 0                                                    # no hierarchical softmax
-    corpus_count = property(lambda self: 0 if self.corpus is None else len(self.corpus),
-                            doc="documents in the corpus read last (gensim's total_examples)")
+    corpus_count = property(lambda self: 0 if self.corpus is None else self.corpus.n_read,
+                            doc="documents of the corpus read last, as gensim counts them (total_examples): "
+                                "every token list given, or every non-empty line of a file")
     corpus_total_words = property(lambda self: 0 if self.corpus is None else self.corpus.n_tokens + self.corpus.n_dropped,
                                   doc="its words, those below min_count included")
-
-
-WHITESPACE = Tokenizer(pattern=r"\S+", lowercase=False, normalize=None)   # gensim's LineSentence
 
 
 def read_model(path, what="a saved minembed Word2Vec model (Word2Vec.save)"):
@@ -159,7 +168,8 @@ def read_model(path, what="a saved minembed Word2Vec model (Word2Vec.save)"):
 
 
 def from_gensim(names, dim, objective):
-    """gensim's constructor arguments -> (dim, objective); refuses what minembed does not do."""
+    """gensim's constructor arguments -> (dim, objective), each None if not given (defaults: 100,
+    skip-gram); refuses what minembed does not do, and a gensim name that contradicts minembed's."""
     unknown = sorted(set(names) - set(GENSIM_NAMES))
     if unknown:
         renamed = {"size": "vector_size", "iter": "epochs"}
@@ -169,15 +179,18 @@ def from_gensim(names, dim, objective):
         if name in names and names[name] != allowed:
             raise ValueError(f"{name}={names[name]!r} is not supported: {GENSIM_NAMES[name]}")
     if "vector_size" in names:
-        _check(dim == 100 or dim == names["vector_size"], f"dim={dim} and vector_size={names['vector_size']} "
+        _check(dim is None or dim == names["vector_size"], f"dim={dim} and vector_size={names['vector_size']} "
                "disagree; give one of them")
         dim = names["vector_size"]
     if "sg" in names:
         _check(names["sg"] in (0, 1), f"sg must be 0 (CBOW) or 1 (skip-gram), got {names['sg']!r}")
-        objective = "skipgram" if names["sg"] else ("cbow" if names.get("cbow_mean", 1) else "cbow_sum")
-    elif "cbow_mean" in names and objective.startswith("cbow"):
+        named = "skipgram" if names["sg"] else ("cbow" if names.get("cbow_mean", 1) else "cbow_sum")
+        _check(objective is None or objective == named, f"objective={objective!r} and sg={names['sg']}"
+               + (f", cbow_mean={names['cbow_mean']}" if "cbow_mean" in names else "") + " disagree; give one of them")
+        objective = named
+    elif "cbow_mean" in names and objective is not None and objective.startswith("cbow"):
         objective = "cbow" if names["cbow_mean"] else "cbow_sum"
-    return dim, objective
+    return (100 if dim is None else dim), ("skipgram" if objective is None else objective)
 
 
 def one_corpus(corpus_iterable, corpus_file):

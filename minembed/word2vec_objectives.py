@@ -31,17 +31,17 @@ larger step is the algorithm everybody's CBOW vectors come from, so minembed kee
 
 The seam: an objective is one function
 --------------------------------------
-Both objectives see a batch the same way (N centre words, ``S = 2w+1`` window positions each):
+Both objectives see a batch the same way (N centre words, ``P = 2w+1`` window positions each):
 
-    X              (N, S, d)     input vectors of the window positions around each centre
+    X              (N, P, d)     input vectors of the window positions around each centre
     Y              (N, K+1, d)   output vectors: the centre word, then its K negatives
-    context_mask   (N, S)        which window positions are contexts of each centre
+    context_mask   (N, P)        which window positions are contexts of each centre
     target_mask    (N, K+1)      False for a negative equal to its centre (skipped, as word2vec.c)
 
 and an objective is ``f(X, Y, context_mask, target_mask, lr) -> (loss, n_examples, step_X,
 step_Y)``: the batch's loss (summed, before the step), how many examples it had, and the amounts
-``-lr * d loss / d X`` and ``-lr * d loss / d Y`` to add to the rows (for CBOW, word2vec.c's step,
-above). :func:`sgd_step` does the rest for every objective: it gathers ``X`` and ``Y`` from the
+to add to the rows, already scaled by ``lr``: ``-lr * d loss / d X`` and ``-lr * d loss / d Y`` (for
+CBOW's ``step_X``, word2vec.c's step instead of the exact gradient, above). :func:`sgd_step` does the rest for every objective: it gathers ``X`` and ``Y`` from the
 tables and adds the steps back, summing those of repeated rows. A new objective (a student's) is
 one such function and one line in ``OBJECTIVES``.
 
@@ -54,8 +54,8 @@ al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory"; also Blazin
 (context, centre) pair still sees K negatives from the same distribution, but now skip-gram on one
 window is a small matrix product:
 
-    S = X @ Y^T      (N, S, K+1) scores;   G = lr * (labels - sigma(S)) * mask
-    step_X = G @ Y   (N, S, d);            step_Y = G^T @ X    (N, K+1, d)
+    scores = X @ Y^T    (N, P, K+1);   G = lr * (labels - sigma(scores)) * mask
+    step_X = G @ Y      (N, P, d);     step_Y = G^T @ X    (N, K+1, d)
 
 Every position's input vector is fetched once (``X`` is a sliding-window view of the rows of the
 batch's stretch of the stream), and a batch touches about ``7 * N`` rows instead of ``~42 * N``
@@ -71,14 +71,14 @@ from .sparse import add_rows
 def skipgram(X, Y, context_mask, target_mask, lr):
     """Skip-gram with negative sampling on a batch of windows (see the module docstring).
 
-    X (N, S, d), Y (N, K+1, d), context_mask (N, S), target_mask (N, K+1) ->
-    ``(loss, n_pairs, step_X (N, S, d), step_Y (N, K+1, d))``."""
-    mask = context_mask[:, :, None] & target_mask[:, None, :]            # (N, S, K+1) a pair is scored
-    error = X @ Y.transpose(0, 2, 1)                                       # (N, S, K+1) scores s
-    loss = _error_and_loss(error, mask)                                    # error <- label - sigma(s)
-    error *= lr
-    G = error                         # lr * (label - sigma(s)) * mask, in the same array: (N, S, K+1)
-    step_X = G @ Y                                                         # (N, S, d)
+    X (N, P, d), Y (N, K+1, d), context_mask (N, P), target_mask (N, K+1) ->
+    ``(loss, n_pairs, step_X (N, P, d), step_Y (N, K+1, d))``."""
+    mask = context_mask[:, :, None] & target_mask[:, None, :]            # (N, P, K+1) a pair is scored
+    scores = X @ Y.transpose(0, 2, 1)                                      # (N, P, K+1) scores s
+    loss = _error_and_loss(scores, mask)                                   # in place: label - sigma(s)
+    scores *= lr
+    G = scores                        # lr * (label - sigma(s)) * mask: the same array, now G (N, P, K+1)
+    step_X = G @ Y                                                         # (N, P, d)
     step_Y = G.transpose(0, 2, 1) @ X                                      # (N, K+1, d)
     return loss, int(context_mask.sum()), step_X, step_Y
 
@@ -89,18 +89,18 @@ def cbow(X, Y, context_mask, target_mask, lr, mean=True):
     ``n_examples`` counts the windows with at least one context word."""
     n_context = context_mask.sum(axis=1)                                   # (N,)
     has_context = n_context > 0
-    weights = context_mask.astype(X.dtype)                                 # (N, S)
+    weights = context_mask.astype(X.dtype)                                 # (N, P)
     if mean:
         weights /= np.maximum(n_context, 1).astype(X.dtype)[:, None]
     h = (weights[:, None, :] @ X)[:, 0]                                    # (N, d) mean (or sum) of the context
-    error = (Y @ h[:, :, None])[:, :, 0]                                   # (N, K+1) scores s
-    loss = _error_and_loss(error, target_mask & has_context[:, None])     # error <- label - sigma(s)
-    error *= lr
-    G = error                                                              # (N, K+1)
+    scores = (Y @ h[:, :, None])[:, :, 0]                                  # (N, K+1) scores s
+    loss = _error_and_loss(scores, target_mask & has_context[:, None])    # in place: label - sigma(s)
+    scores *= lr
+    G = scores                                                             # the same array, now G (N, K+1)
     step_h = (G[:, None, :] @ Y)[:, 0]                                     # (N, d)
     if not mean:                                                           # gensim: the sum's step split n ways
         step_h /= np.maximum(n_context, 1).astype(X.dtype)[:, None]
-    step_X = context_mask[:, :, None] * step_h[:, None, :]                 # (N, S, d): all of it to each context word
+    step_X = context_mask[:, :, None] * step_h[:, None, :]                 # (N, P, d): all of it to each context word
     step_Y = G[:, :, None] * h[:, None, :]                                 # (N, K+1, d)
     return loss, int(has_context.sum()), step_X, step_Y
 

@@ -126,6 +126,8 @@ def test_gensim_names_train_at_once_and_equal_minembeds_names():
     ({"iter": 3}, TypeError, "use epochs"),
     ({"vectorsize": 10}, TypeError, "unexpected keyword"),
     ({"dim": 50, "vector_size": 60}, ValueError, "disagree"),
+    ({"dim": 100, "vector_size": 50}, ValueError, "disagree"),                 # an explicit 100 counts too
+    ({"objective": "cbow_sum", "sg": 1}, ValueError, "disagree"),
     ({"sg": 2}, ValueError, "sg must be 0"),
     ({"trim_rule": len}, ValueError, "trim_rule"),
     ({"max_vocab_size": 1000}, ValueError, "max_final_vocab"),
@@ -231,9 +233,10 @@ class Recorder:
 def test_callbacks_and_the_latest_training_loss():
     recorder = Recorder()
     model = Word2Vec(DOCS, callbacks=[recorder], progress=False, **SETTINGS)
-    assert recorder.events[0] == "train_begin" and recorder.events[-1] == "train_end"
     ends = [e for e in recorder.events if isinstance(e, tuple)]
-    assert [e[1] for e in ends] == [1, 2, 3] and recorder.events.count("epoch_begin") == 3
+    assert recorder.events == ["train_begin", "epoch_begin", ends[0], "epoch_begin", ends[1], "epoch_begin", ends[2],
+                               "train_end"]
+    assert [e[1] for e in ends] == [1, 2, 3]
     running = np.cumsum([h["loss"] * h["pairs"] for h in model.history])
     np.testing.assert_allclose([e[2] for e in ends], running)                  # summed over the call
     assert model.get_latest_training_loss() == pytest.approx(running[-1]) and running[-1] > 0
@@ -291,6 +294,14 @@ def test_vocabulary_and_counts_equal_gensims(tmp_path):
         assert (ours.corpus_count, ours.corpus_total_words) == (theirs.corpus_count, theirs.corpus_total_words)
 
 
+def test_corpus_count_is_gensims_with_empty_and_rare_only_sentences():
+    gensim = pytest.importorskip("gensim")
+    sentences = DOCS + [[], ["zzrare"], ["the", "cat"]]
+    theirs = gensim.models.Word2Vec(sentences, vector_size=4, min_count=2, epochs=1, workers=1)
+    ours = Word2Vec(sentences, vector_size=4, min_count=2, epochs=1, progress=False)
+    assert (ours.corpus_count, ours.corpus_total_words) == (theirs.corpus_count, theirs.corpus_total_words) == (63, 363)
+
+
 def test_gensims_own_callback_class_works():
     gensim = pytest.importorskip("gensim")
 
@@ -302,8 +313,8 @@ def test_gensims_own_callback_class_works():
             self.losses.append(model.get_latest_training_loss())
 
     callback = EpochLosses()
-    Word2Vec(DOCS, callbacks=[callback], compute_loss=True, progress=False, **SETTINGS)
-    assert len(callback.losses) == 3 and callback.losses == sorted(callback.losses)
+    model = Word2Vec(DOCS, callbacks=[callback], compute_loss=True, progress=False, **SETTINGS)
+    np.testing.assert_allclose(callback.losses, np.cumsum([h["loss"] * h["pairs"] for h in model.history]))
 
 
 def test_module_names_the_seam():
@@ -350,3 +361,69 @@ def test_gensim_reads_the_cli_vectors_with_vocab_tsv_as_fvocab(tmp_path):
         vocab = Vocabulary.load(out / "vocab.tsv")
         assert theirs.index_to_key == vocab.itos
         assert [theirs.get_vecattr(w, "count") for w in vocab.itos] == vocab.counts.tolist()
+
+
+# ---------------------------------------------------------------------------- state that must not go stale
+OTHER = [["x", "y", "z", "x"]] * 50
+
+
+def test_train_encodes_its_own_corpus_after_a_fit_on_another():
+    model = Word2Vec(**SETTINGS)
+    model.build_vocab(DOCS)
+    model.fit(OTHER, progress=False)                          # replaces the corpus build_vocab read
+    model.train(OTHER[:10], total_examples=10, epochs=1, progress=False)
+    assert model.corpus.n_tokens == 40
+
+
+def test_train_starts_its_epochs_afresh_even_after_a_stopped_one(tmp_path):
+    model = Word2Vec(**SETTINGS).fit(DOCS, progress=False)
+    model.save(tmp_path / "clean.npz")
+    model._resume_at = {"seconds": 1.0, "chunks": [{"first": 0, "position": 10**6, "stop": 10**6 + 1,
+                                                    "loss_sum": 5.0, "pairs": 99, "rng_state": None}]}
+    model.save(tmp_path / "stopped.npz")                      # as a checkpoint written by Ctrl-C
+    clean, stopped = (Word2Vec.load(tmp_path / name) for name in ("clean.npz", "stopped.npz"))
+    for m in (clean, stopped):
+        m.train(DOCS, total_examples=60, epochs=1, progress=False)
+    np.testing.assert_array_equal(stopped.in_vectors, clean.in_vectors)
+    assert stopped.history[-1]["pairs"] == clean.history[-1]["pairs"] > 0
+
+
+def test_the_tokenizer_of_a_corpus_file_is_chosen_per_call_and_survives_save_load(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("The Cat, sat\n" * 10, encoding="utf-8")
+    model = Word2Vec(**SETTINGS).fit([["the", "cat", "sat"]] * 10, progress=False)
+    model.save(tmp_path / "m.npz")
+    for m in (model, Word2Vec.load(tmp_path / "m.npz")):
+        m.train(corpus_file=str(path), total_examples=10, epochs=1, progress=False)
+        assert m.corpus.n_tokens == 10 and m.corpus.n_dropped == 20        # "The", "Cat," unknown: split on spaces
+        assert m.tokenizer.config() == Word2Vec().tokenizer.config()        # the model's own is unchanged
+    built = Word2Vec(**SETTINGS).build_vocab(corpus_file=str(path))
+    assert sorted(built.vocab.itos) == ["Cat,", "The", "sat"]
+    assert built.fit(str(path), progress=False).vocab.itos == ["cat", "sat", "the"]   # fit(path): minembed's tokens
+
+
+def test_max_final_vocab_is_named_when_it_empties_the_vocabulary():
+    with pytest.raises(ValueError, match=r"max_final_vocab=2 raised it.*raise max_final_vocab"):
+        Vocabulary.from_counts({"a": 2, "b": 2, "c": 2}, max_final_vocab=2)
+
+
+def test_an_old_checkpoint_resumes_only_with_the_old_objective(tmp_path):
+    path = tmp_path / "ck.npz"
+    Word2Vec(**SETTINGS).fit(DOCS, progress=False, checkpoint=str(path))
+    saved = dict(np.load(path))
+    state = json.loads(str(saved["state"]))
+    for key in ("objective", "ns_exponent", "shrink_windows", "max_final_vocab"):
+        del state["config"][key]                              # as written before CBOW existed
+    saved["state"] = np.array(json.dumps(state))
+    np.savez(path, **saved)
+    with pytest.raises(ValueError, match="other settings.*objective"):
+        Word2Vec(objective="cbow", **SETTINGS).fit(DOCS, progress=False, checkpoint=str(path))
+    assert Word2Vec(**SETTINGS).fit(DOCS, progress=False, checkpoint=str(path)).epochs_done == 3
+
+
+def test_a_resumed_fit_reports_the_whole_runs_loss(tmp_path):
+    path = tmp_path / "ck.npz"
+    straight = Word2Vec(**SETTINGS).fit(DOCS, progress=False, checkpoint=str(path))
+    resumed = Word2Vec(**SETTINGS).fit(DOCS, progress=False, checkpoint=str(path))   # nothing left to train
+    assert straight.get_latest_training_loss() > 0
+    assert resumed.get_latest_training_loss() == pytest.approx(straight.get_latest_training_loss())
