@@ -10,6 +10,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGES = [os.path.join(REPO, "README.md")] + sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))
+INDEX = os.path.join(REPO, "docs", "README.md")      # the table of contents: links, no examples
 PEERS = {"sklearn": "scikit-learn", "gensim": "gensim", "scipy": "SciPy", "torch": "PyTorch"}
 
 
@@ -23,8 +24,21 @@ def test_the_examples_of_a_page_run(page, tmp_path, monkeypatch):
     os.symlink(os.path.join(REPO, "corpora"), tmp_path / "corpora")
     monkeypatch.chdir(tmp_path)
     examples = doctest.DocTestParser().get_doctest(text, {}, os.path.basename(page), page, 0)
+    if page == INDEX:
+        assert not examples.examples, "docs/README.md is the index; put examples on a page"
+        return
     assert examples.examples, f"{page} has no examples to run"
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report = []
     result = runner.run(examples, out=report.append)
     assert result.failed == 0, "".join(report)
+
+
+def test_the_index_links_every_page_in_reading_order():
+    import re
+    with open(INDEX, encoding="utf-8") as f:
+        links = re.findall(r"\]\(([^)#]+\.md)\)", f.read())
+    assert all(os.path.exists(os.path.join(REPO, "docs", link)) for link in links), links
+    numbered = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, "docs", "[0-9][0-9]-*.md")))
+    assert [link for link in links if link[:2].isdigit()] == numbered and len(numbered) == 7
+    assert "gensim-and-sklearn.md" in links
