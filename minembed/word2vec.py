@@ -63,8 +63,9 @@ CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_wind
 class Word2Vec(GensimInterface):
     """word2vec with negative sampling; skip-gram by default, CBOW with ``objective="cbow"`` (``sg=0``).
 
-    Defaults are word2vec.c's and gensim's, but for the objective (gensim's default is CBOW) and
-    ``workers=1``. gensim's names are accepted beside minembed's (:data:`GENSIM_NAMES`), and a
+    Defaults are word2vec.c's and gensim's (``dim=100``, whether given as ``dim`` or gensim's
+    ``vector_size``), but for the objective, ``"skipgram"`` unless ``objective`` or ``sg`` says
+    otherwise (gensim's default is CBOW), and ``workers=1``. gensim's names are accepted beside minembed's (:data:`GENSIM_NAMES`), and a
     corpus given here (``sentences`` token lists, or ``corpus_file``, a text file split on
     whitespace as gensim's ``LineSentence``) trains the model at once, as in gensim.
 
