@@ -218,7 +218,7 @@ def test_ctrl_c_while_reading_the_corpus_exits_130_without_a_traceback(tmp_path)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130 and "Traceback" not in err and err.strip() == "interrupted"
+    assert process.returncode == 130 and "Traceback" not in err and err.strip() == "interrupted", err
 
 
 @pytest.mark.parametrize("model", ["word2vec", "encoder"])
