@@ -206,9 +206,12 @@ def test_ctrl_c_while_reading_the_corpus_exits_130_without_a_traceback(tmp_path)
     corpus.mkdir()
     os.mkfifo(corpus / "a.txt")
     env = {k: v for k, v in os.environ.items() if k != "MINEMBED_DEBUG"}
+    # SIGINT as a terminal's foreground job has it (a shell's background job, e.g. a CI script started
+    # with `&`, passes it on ignored, and Python then keeps ignoring it while the corpus is read)
     process = subprocess.Popen([sys.executable, "train.py", "word2vec", "--corpus", str(corpus),
                                 "--out", str(tmp_path / "run")], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         with open(corpus / "a.txt", "w") as pipe:      # returns once train.py has opened it to read
             pipe.write("the cat sat on the mat\n")
