@@ -944,29 +944,36 @@ def word2vec_loss_sentence(losses, negative, unit="(centre, context) pair"):
         return text + f" Its one epoch averaged {first:.3f}, {first / start:.0%} of that start."
     if last < first:
         return text + (f" It averaged {first:.3f} in epoch 1 and fell to {last:.3f} by epoch {epochs}, "
-                       f"{last / start:.0%} of the start.")
+                       f"{last / start:.0%} of the untrained {start:.3f}.")
     return text + (f" It did not fall: {first:.3f} in epoch 1, {last:.3f} in epoch {epochs}, so the vectors "
                    "did not get better at telling true contexts from noise.")
 
 
-def encoder_loss_sentence(losses, vocab_size, from_vectors=False, window=50):
+def encoder_loss_sentence(losses, vocab_size, from_vectors=False, window=50, heldout_loss=None):
     """What the encoder's masked-token loss (``losses``, one per step) started at and reached, against
     ln V, the loss of a uniform guess over the ``vocab_size`` tokens."""
     uniform = math.log(vocab_size)
     first, last, n = losses[0], float(np.mean(losses[-window:])), min(window, len(losses))
     text = (f"The encoder's loss is the cross-entropy of each masked token over its V = {vocab_size:,} tokens; "
             f"a uniform guess scores ln V = {uniform:.2f}. Its first step scored {first:.2f}")
-    why = " (its token table started from word2vec's vectors)" if from_vectors else ""
     if abs(first - uniform) <= 0.1 * uniform:
-        text += f", near ln V: it started knowing nothing{why}."
+        text += ", near ln V: it started knowing nothing."
     elif first > uniform:
-        text += f", above ln V: its first guesses were confidently wrong, worse than a uniform guess{why}."
+        text += ", above ln V: its first guesses were confidently wrong, worse than a uniform guess."
     else:
-        text += f", below ln V: it started better than a uniform guess{why}."
-    if last < first:
-        return text + (f" The mean of its last {n} steps is {last:.2f}: perplexity e^{last:.2f} ≈ {math.exp(last):,.0f}, "
-                       f"as unsure as a uniform choice among {math.exp(last):,.0f} tokens instead of {vocab_size:,}.")
-    return text + f" It did not fall: the mean of its last {n} steps is {last:.2f}."
+        text += (", below ln V: it started better than a uniform guess (its output bias starts at the words' "
+                 "log-frequencies, so before any step it already guesses by how common each word is).")
+    if from_vectors:
+        text += " Its token table started from word2vec's vectors."
+    if last >= first:
+        return text + f" It did not fall: the mean of its last {n} steps is {last:.2f}."
+    text += (f" The mean of its last {n} training batches is {last:.2f}: perplexity e^{last:.2f} ≈ {math.exp(last):,.0f}, "
+             f"as unsure as a uniform choice among {math.exp(last):,.0f} tokens instead of {vocab_size:,}.")
+    if heldout_loss is not None:
+        text += (f" On held-out text the loss is {heldout_loss:.2f} (perplexity ≈ {math.exp(heldout_loss):,.0f}): "
+                 + ("about the same, so it does not overfit." if heldout_loss <= 1.05 * last else
+                    "higher than on its training batches: what it learned carries over only in part."))
+    return text
 
 
 def pca_sentence(method, shares, n_words, dim):
@@ -1049,7 +1056,8 @@ def interpret(results, context, shares):
     if "encoder" in results:
         metrics = results["encoder"]["metrics"]
         notes.append(("The encoder's loss", encoder_loss_sentence(
-            metrics["loss_curve"], metrics["vocab_size"], bool(results["encoder"]["args"].init_from))))
+            metrics["loss_curve"], metrics["vocab_size"], bool(results["encoder"]["args"].init_from),
+            heldout_loss=(metrics.get("heldout") or {}).get("loss"))))
         if context and context.get("learned"):
             notes.append(("What the encoder guesses", context["learned"]))
     for name, (pc1, pc2, n, d) in shares.items():

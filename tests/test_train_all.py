@@ -180,7 +180,7 @@ def test_what_the_encoder_learned_is_said_from_its_numbers():
 def test_the_word2vec_loss_sentence_follows_the_losses():
     text = train.word2vec_loss_sentence([3.1, 2.7, 2.469], negative=5)
     assert "(1+k)·ln 2 = 4.159 with k = 5 negatives" in text
-    assert text.endswith("It averaged 3.100 in epoch 1 and fell to 2.469 by epoch 3, 59% of the start.")
+    assert text.endswith("It averaged 3.100 in epoch 1 and fell to 2.469 by epoch 3, 59% of the untrained 4.159.")
     assert "(1+k)·ln 2 = 2.079 with k = 2" in train.word2vec_loss_sentence([1.5, 1.2], negative=2)
     flat = train.word2vec_loss_sentence([2.5, 2.6], negative=5)
     assert "It did not fall: 2.500 in epoch 1, 2.600 in epoch 2" in flat and "fell" not in flat
@@ -192,14 +192,19 @@ def test_the_encoder_loss_sentence_follows_the_losses():
     ln_v = np.log(6702)                                               # 8.81
     near = train.encoder_loss_sentence([8.9] + [5.0] * 99, 6702)
     assert "V = 6,702 tokens; a uniform guess scores ln V = 8.81. Its first step scored 8.90, near ln V" in near
-    assert "The mean of its last 50 steps is 5.00: perplexity e^5.00 ≈ 148, as unsure as a uniform choice " \
-           "among 148 tokens instead of 6,702." in near
+    assert "The mean of its last 50 training batches is 5.00: perplexity e^5.00 ≈ 148, as unsure as a uniform " \
+           "choice among 148 tokens instead of 6,702." in near
     above = train.encoder_loss_sentence([12.0, 6.0], 6702, from_vectors=True)
-    assert ("12.00, above ln V: its first guesses were confidently wrong, worse than a uniform guess (its token "
-            "table started from word2vec's vectors).") in above
-    assert "The mean of its last 2 steps is 9.00" in above
+    assert ("12.00, above ln V: its first guesses were confidently wrong, worse than a uniform guess. Its token "
+            "table started from word2vec's vectors.") in above
+    assert "The mean of its last 2 training batches is 9.00" in above
     below = train.encoder_loss_sentence([ln_v / 2, 3.0], 6702)
-    assert "below ln V: it started better than a uniform guess." in below
+    assert "below ln V: it started better than a uniform guess (its output bias starts at the words'" in below
+    assert "held-out" not in below
+    same = train.encoder_loss_sentence([8.9] + [5.0] * 99, 6702, heldout_loss=5.1)
+    assert "On held-out text the loss is 5.10 (perplexity ≈ 164): about the same, so it does not overfit." in same
+    worse = train.encoder_loss_sentence([8.9] + [5.0] * 99, 6702, heldout_loss=6.0)
+    assert "higher than on its training batches" in worse
     assert "It did not fall: the mean of its last 2 steps is 8.90." in train.encoder_loss_sentence([8.8, 9.0], 6702)
 
 

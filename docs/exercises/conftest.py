@@ -12,8 +12,13 @@ import os
 
 import pytest
 
+import minembed
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOLUTIONS = os.path.join(os.path.dirname(HERE), "solutions")
+# the repository minembed is installed from: its corpora/ and docs/solutions/ are found from there, so a
+# copy of this folder (cp -r docs/exercises ~/my-exercises) runs the same checks on your copy's files
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(minembed.__file__)))
+SOLUTIONS = os.path.join(REPO, "docs", "solutions")
 
 
 def load(name):

@@ -5,9 +5,12 @@ import os
 import numpy as np
 import pytest
 
+import minembed
 from minembed import CountVectorizer, iter_documents
 
-ALICE = os.path.join(os.path.dirname(__file__), "..", "..", "corpora", "pg11_alice_in_wonderland.txt")
+# the corpus of the repository minembed is installed from, so a copy of this folder works too
+ALICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(minembed.__file__))), "corpora",
+                     "pg11_alice_in_wonderland.txt")
 
 
 def test_idf_by_hand(impl):

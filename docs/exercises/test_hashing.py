@@ -3,9 +3,12 @@ import os
 
 import numpy as np
 
+import minembed
 from minembed import OneHotEncoder, Vocabulary, iter_token_lists
 
-ALICE = os.path.join(os.path.dirname(__file__), "..", "..", "corpora", "pg11_alice_in_wonderland.txt")
+# the corpus of the repository minembed is installed from, so a copy of this folder works too
+ALICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(minembed.__file__))), "corpora",
+                     "pg11_alice_in_wonderland.txt")
 
 
 def test_columns_and_signs_by_hand(impl):
