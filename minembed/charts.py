@@ -10,11 +10,6 @@ from . import svg
 from .svg import text_width
 
 
-def _check_finite(array, what):
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} contain NaN or infinity")
-
-
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 
@@ -40,7 +35,7 @@ def _panel(panel, frame):
     x0, y0, x1, y1 = frame
     lines = panel["lines"]
     for line in lines:
-        _check_finite(np.asarray(line["y"], dtype=np.float64), f"curves_svg: {line['label']!r}")
+        svg.check_finite(np.asarray(line["y"], dtype=np.float64), f"curves_svg: {line['label']!r}")
     xs = np.concatenate([np.asarray(line["x"], dtype=np.float64) for line in lines])
     ys = np.concatenate([np.asarray(line["y"], dtype=np.float64) for line in lines]
                         + [np.array([y for y, _ in panel.get("levels", ())])])

@@ -32,6 +32,12 @@ def char_em(ch):
     return 0.64 if (ch.islower() and ch not in "mw") or ch.isdigit() else 1.0
 
 
+def check_finite(array, what):
+    """Refuse NaN and infinity: a picture of them would draw nothing, or garbage, silently."""
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{what} contain NaN or infinity")
+
+
 def text_width(text, size):
     """Upper bound of the width in pixels of ``text`` at font size ``size``: ``text_width("ab", 10) -> 12.8``."""
     return size * sum(char_em(ch) for ch in text)

@@ -92,11 +92,6 @@ def _check_labels(labels, n, what):
     return labels
 
 
-def _check_finite(array, what):
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} contain NaN or infinity")
-
-
 # ---------------------------------------------------------------------------- scatter
 ARROW = "#c0392b"
 DOT = "#2c7bb6"
@@ -118,7 +113,7 @@ def scatter_svg(points, labels, path, title=None, arrows=(), width=720, height=5
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"scatter_svg expects points of shape (n, 2), got {points.shape}; "
                          "project them first, e.g. with pca(X).projections")
-    _check_finite(points, "scatter_svg: points")
+    svg.check_finite(points, "scatter_svg: points")
     labels = _check_labels(labels, len(points), "points")
     index = {label: i for i, label in enumerate(labels)}
     for pair in arrows:
@@ -316,7 +311,7 @@ def attention_svg(matrix, tokens, path, title=None, cell=44):
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"attention_svg expects a square (T, T) matrix, got shape {matrix.shape}")
-    _check_finite(matrix, "attention_svg: the matrix")
+    svg.check_finite(matrix, "attention_svg: the matrix")
     T = len(matrix)
     tokens = _check_labels(tokens, T, "rows of the attention matrix")
     ticks = svg.nice_ticks(0.0, max(float(matrix.max()), 1.0 / T), 5)

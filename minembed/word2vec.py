@@ -53,7 +53,7 @@ from . import hogwild
 from .corpus import EncodedCorpus, encode_corpus
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
-from .word2vec_gensim import GensimInterface, call_callbacks, from_gensim, read_model
+from .word2vec_gensim import GensimInterface, call_callbacks, check, from_gensim, read_model
 from .word2vec_objectives import OBJECTIVES, batch_window, context_mask, sgd_step
 
 # the settings a checkpoint made before CBOW and gensim's names existed was trained with
@@ -82,26 +82,26 @@ class Word2Vec(GensimInterface):
             raise TypeError(f"Word2Vec's first argument is the corpus (gensim's sentences), got {sentences!r}; "
                             f"give the dimension by name: Word2Vec(dim={sentences}) or vector_size={sentences}")
         dim, objective = from_gensim(gensim_names, dim, objective)
-        _check(dim >= 1, f"dim must be >= 1, got {dim}")
-        _check(window >= 1, f"window must be >= 1, got {window}")
-        _check(negative >= 1, f"negative must be >= 1, got {negative}: minembed trains by negative sampling "
+        check(dim >= 1, f"dim must be >= 1, got {dim}")
+        check(window >= 1, f"window must be >= 1, got {window}")
+        check(negative >= 1, f"negative must be >= 1, got {negative}: minembed trains by negative sampling "
                "only, so without negatives (and with no hierarchical softmax) there is no training (gensim: "
                "'When both hs=0 and negative=0, there will be no training')")
-        _check(min_count >= 1, f"min_count must be >= 1, got {min_count}")
-        _check(sample >= 0, f"sample must be >= 0 (0 disables subsampling), got {sample}")
-        _check(alpha > 0 and 0 <= min_alpha <= alpha,
+        check(min_count >= 1, f"min_count must be >= 1, got {min_count}")
+        check(sample >= 0, f"sample must be >= 0 (0 disables subsampling), got {sample}")
+        check(alpha > 0 and 0 <= min_alpha <= alpha,
                f"need alpha > 0 and 0 <= min_alpha <= alpha, got alpha={alpha}, min_alpha={min_alpha}")
-        _check(epochs >= 1, f"epochs must be >= 1, got {epochs}")
-        _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
-        _check(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed must be an integer >= 0, got {seed!r}")
-        _check(isinstance(workers, (int, np.integer)) and workers >= 1, f"workers must be an integer >= 1, got {workers!r}")
-        _check(objective in OBJECTIVES, f"objective must be one of {sorted(OBJECTIVES)}, got {objective!r}")
-        _check(max_final_vocab is None or max_final_vocab >= 1, f"max_final_vocab must be >= 1, got {max_final_vocab}")
+        check(epochs >= 1, f"epochs must be >= 1, got {epochs}")
+        check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
+        check(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed must be an integer >= 0, got {seed!r}")
+        check(isinstance(workers, (int, np.integer)) and workers >= 1, f"workers must be an integer >= 1, got {workers!r}")
+        check(objective in OBJECTIVES, f"objective must be one of {sorted(OBJECTIVES)}, got {objective!r}")
+        check(max_final_vocab is None or max_final_vocab >= 1, f"max_final_vocab must be >= 1, got {max_final_vocab}")
         if workers > 1:
             hogwild.check_available()
         # float32 per window position: X (copied for the matmul) and dX, d each; scores, probs, G, K+1 each
         step_bytes = 4 * batch_size * (2 * window + 1) * (2 * dim + 3 * (negative + 1))
-        _check(step_bytes < 2**31, f"window={window}, dim={dim} and batch_size={batch_size} need "
+        check(step_bytes < 2**31, f"window={window}, dim={dim} and batch_size={batch_size} need "
                f"{step_bytes / 2**30:.1f} GiB per step; lower batch_size (or window)")
         self.dim, self.window, self.negative = int(dim), int(window), int(negative)
         self.min_count, self.max_vocab, self.sample = min_count, max_vocab, sample
@@ -392,8 +392,3 @@ def _deferred_interrupt():
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _check(condition, message):
-    if not condition:
-        raise ValueError(message)

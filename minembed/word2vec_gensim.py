@@ -63,9 +63,9 @@ class GensimInterface:
         and not lowercased (gensim's ``LineSentence``) unless the model was given a tokenizer.
         The encoded corpus is kept, so a ``train`` on the same object does not read it again."""
         corpus = one_corpus(corpus_iterable, corpus_file)
-        _check(not update, "build_vocab(update=True) is not supported: minembed's vocabulary is fixed "
+        check(not update, "build_vocab(update=True) is not supported: minembed's vocabulary is fixed "
                "once built; build a new model on all of the corpus")
-        _check(trim_rule is None, "trim_rule is not supported; prune with min_count or max_final_vocab")
+        check(trim_rule is None, "trim_rule is not supported; prune with min_count or max_final_vocab")
         self.build(corpus, self._tokenizer_for(corpus_file))
         self._built_from = corpus
         return self
@@ -179,13 +179,13 @@ def from_gensim(names, dim, objective):
         if name in names and names[name] != allowed:
             raise ValueError(f"{name}={names[name]!r} is not supported: {GENSIM_NAMES[name]}")
     if "vector_size" in names:
-        _check(dim is None or dim == names["vector_size"], f"dim={dim} and vector_size={names['vector_size']} "
+        check(dim is None or dim == names["vector_size"], f"dim={dim} and vector_size={names['vector_size']} "
                "disagree; give one of them")
         dim = names["vector_size"]
     if "sg" in names:
-        _check(names["sg"] in (0, 1), f"sg must be 0 (CBOW) or 1 (skip-gram), got {names['sg']!r}")
+        check(names["sg"] in (0, 1), f"sg must be 0 (CBOW) or 1 (skip-gram), got {names['sg']!r}")
         named = "skipgram" if names["sg"] else ("cbow" if names.get("cbow_mean", 1) else "cbow_sum")
-        _check(objective is None or objective == named, f"objective={objective!r} and sg={names['sg']}"
+        check(objective is None or objective == named, f"objective={objective!r} and sg={names['sg']}"
                + (f", cbow_mean={names['cbow_mean']}" if "cbow_mean" in names else "") + " disagree; give one of them")
         objective = named
     elif "cbow_mean" in names and objective is not None and objective.startswith("cbow"):
@@ -209,6 +209,7 @@ def call_callbacks(callbacks, event, model):
             method(model)
 
 
-def _check(condition, message):
+def check(condition, message):
+    """Raise ValueError(message) unless condition (Word2Vec's settings checks too)."""
     if not condition:
         raise ValueError(message)
