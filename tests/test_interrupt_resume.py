@@ -73,8 +73,11 @@ def interrupt_and_resume(tmp_path, argv, progress_pattern, check_checkpoint, sto
     process = subprocess.Popen([sys.executable, "train.py", *argv, "--corpus", CORPUS, "--out", str(out)],
                                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True,
-                               preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored
-                               else None)
+                               # SIGINT ignored as in a background job, or at its default as a terminal's foreground
+                               # job has it (whatever the test run itself inherited: a CI script started with `&`
+                               # passes SIGINT on ignored, and then Ctrl-C between two steps would be lost)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                signal.SIG_IGN if sigint_ignored else signal.SIG_DFL))
     stderr = Stderr(process.stderr)
     try:
         stderr.wait_for(progress_pattern, process)
