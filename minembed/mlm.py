@@ -122,7 +122,9 @@ class MaskedLMTraining:
 
         ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
         answers and S words drawn per step from the unigram^0.75 distribution (see :mod:`minembed.encoder`'s
-        docstring). Evaluation always uses the full softmax.
+        docstring). Evaluation always uses the full softmax. Then only a few thousand rows of
+        ``tok_emb`` have a gradient in a step, and Adam updates those rows alone (``Adam(lazy=...)``):
+        the other rows keep their values and moments until a batch uses them.
 
         ``checkpoint``: a ``.npz`` path. If it exists, training **resumes** from it (the result
         equals an uninterrupted run with the same settings); it is written every
@@ -138,16 +140,19 @@ class MaskedLMTraining:
             raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
         if not (isinstance(sampled_softmax, (int, np.integer)) and sampled_softmax >= 0):
             raise ValueError(f"sampled_softmax must be an integer >= 0 (0 = full softmax), got {sampled_softmax!r}")
+        lazy = ()
         if sampled_softmax:                       # (absent when 0, so older checkpoints still resume)
             settings["sampled_softmax"] = int(sampled_softmax)
+            settings["lazy_tok_emb"] = True       # (a checkpoint of the dense update is refused)
             noise_probs = self.vocab.noise_probs(0.75)                      # (V,), specials 0
+            lazy = ("tok_emb",)   # only the candidates' and the inputs' rows have a gradient
         train_rows, heldout_rows = self._split(corpus, heldout)
         eval_batches = self._eval_batches(heldout_rows[:eval_sequences], mask_prob)
         baseline_id = self._most_frequent_id(train_rows)
         self.history["baseline_accuracy"] = _accuracy_of_constant(eval_batches, baseline_id)
         self.history["baseline_token"] = self.vocab.itos[baseline_id]
         matrices = [name for name, value in self.params.items() if value.ndim == 2]
-        optimizer = Adam(self.params, lr=lr, weight_decay=weight_decay, decay=matrices)
+        optimizer = Adam(self.params, lr=lr, weight_decay=weight_decay, decay=matrices, lazy=lazy)
         rng = np.random.default_rng([self.config["seed"], 1])               # batches and masks
         step = 0
         if checkpoint and os.path.exists(checkpoint):

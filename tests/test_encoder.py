@@ -52,6 +52,16 @@ def test_erf_matches_math_erf():
     assert np.max(np.abs(erf(x32) - np.array([math.erf(t) for t in x32.tolist()]))) < 6e-7
 
 
+def test_float32_erf_works_in_place_on_its_own_temporaries_only():
+    x32 = np.array([[-2.0, 0.5], [0.0, 3.0]], dtype=np.float32)
+    before = x32.copy()
+    out = erf(x32)
+    np.testing.assert_array_equal(x32, before)                       # the input is left alone
+    assert out.shape == (2, 2) and out.dtype == np.float32
+    assert abs(float(erf(np.float32(0.5))) - math.erf(0.5)) < 6e-7   # a 0-d input works too
+    assert erf(np.array(0.5, dtype=np.float32)).shape == ()
+
+
 def test_softmax_layer_norm_and_cross_entropy_by_hand():
     np.testing.assert_allclose(softmax(np.array([[0.0, math.log(2.0)]])), [[1 / 3, 2 / 3]])
     out, _ = layer_norm(np.array([[1.0, 2.0, 3.0]]), np.array([2.0, 2.0, 2.0]), np.array([0.0, 1.0, 0.0]), 0.0)
@@ -410,3 +420,16 @@ def test_fit_with_a_sampled_softmax_learns_and_is_reproducible(corpus):
     assert np.mean(losses[-10:]) < np.mean(losses[:10])
     with pytest.raises(ValueError, match="sampled_softmax must be an integer >= 0"):
         AttentionEncoder(vocab, dim=8, ff_dim=8, max_len=16).fit(corpus, steps=1, sampled_softmax=-1)
+
+
+def test_a_sampled_softmax_step_updates_only_the_rows_it_used(corpus):
+    """Lazy Adam: the full softmax moves every row of tok_emb (its head's gradient, and the decay);
+    the sampled softmax only the batch's inputs and the candidates."""
+    moved = {}
+    for sampled in (0, 3):
+        enc = AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
+        before = enc.params["tok_emb"].copy()
+        enc.fit(corpus, steps=1, batch_size=2, lr=1e-2, sampled_softmax=sampled, eval_every=0, progress=False)
+        moved[sampled] = int(np.any(enc.params["tok_emb"] != before, axis=1).sum())
+    assert moved[0] == len(corpus.vocab)
+    assert 0 < moved[3] <= 2 * 8 + 2 * 8 + 3          # inputs (B T) + answers + the 3 draws, at most

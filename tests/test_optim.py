@@ -124,3 +124,66 @@ def test_matches_pytorch(kind):
         ref.step()
     for tensor, name in zip(theirs, ("W", "b")):
         np.testing.assert_allclose(ours[name], tensor.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------- lazy (row-by-row) Adam
+def test_lazy_adam_leaves_rows_without_gradient_alone_and_moves_the_others_as_dense_adam():
+    start = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    lazy_params, dense_params = {"E": start.copy()}, {"E": start.copy()}
+    lazy = Adam(lazy_params, lr=0.1, weight_decay=0.5, lazy=["E"])
+    dense = Adam(dense_params, lr=0.1, weight_decay=0.5)
+    first = np.array([[1.0, -1.0], [0.0, 0.0], [2.0, 0.0]])      # row 1: no gradient
+    second = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])      # rows 0 and 1: none
+    for grad in (first, second):
+        lazy.step({"E": grad.copy()})
+        dense.step({"E": grad.copy()})
+    np.testing.assert_array_equal(lazy_params["E"][1], [3.0, 4.0])              # never touched: no decay
+    np.testing.assert_array_equal(lazy.state["m/E"][1], [0.0, 0.0])
+    np.testing.assert_array_equal(lazy_params["E"][2], dense_params["E"][2])     # touched both times: dense Adam's
+    # row 0 had a gradient at step 1 only: after step 1 it is where dense Adam put it, and then it stays
+    by_hand = start[0] * (1 - 0.1 * 0.5) - 0.1 * np.sign(first[0])               # first step: lr * sign(g)
+    np.testing.assert_allclose(lazy_params["E"][0], by_hand, rtol=1e-7)
+    assert not np.allclose(dense_params["E"][0], by_hand)                        # dense kept moving it
+
+
+def test_lazy_adam_with_every_row_touched_is_dense_adam_bit_for_bit():
+    rng = np.random.default_rng(2)
+    start = rng.normal(size=(5, 3)).astype(np.float32)
+    lazy_params, dense_params = {"E": start.copy()}, {"E": start.copy()}
+    lazy = Adam(lazy_params, lr=0.01, weight_decay=0.1, lazy=["E"])
+    dense = Adam(dense_params, lr=0.01, weight_decay=0.1)
+    for _ in range(4):
+        grad = rng.normal(size=(5, 3)).astype(np.float32)
+        lazy.step({"E": grad.copy()})
+        dense.step({"E": grad.copy()})
+    np.testing.assert_array_equal(lazy_params["E"], dense_params["E"])
+
+
+def test_lazy_adam_refuses_a_name_that_is_not_a_table():
+    with pytest.raises(ValueError, match="not 2-D parameters"):
+        Adam({"b": np.zeros(3)}, lazy=["b"])
+    with pytest.raises(ValueError, match="not 2-D parameters"):
+        Adam({"E": np.zeros((2, 2))}, lazy=["W"])
+
+
+def test_lazy_adam_matches_pytorch_sparse_adam():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    start = rng.normal(size=(6, 4))
+    ours = {"E": start.copy()}
+    # SparseAdam puts eps beside sqrt(v) before the bias correction (and refuses 0): a tiny eps
+    # makes that difference ~1e-12 of a step
+    opt = Adam(ours, lr=0.01, eps=1e-12, lazy=["E"])
+    table = torch.nn.Embedding(6, 4, sparse=True, dtype=torch.float64)
+    table.weight.data = torch.tensor(start)
+    ref = torch.optim.SparseAdam(table.parameters(), lr=0.01, eps=1e-12)
+    for step in range(5):
+        ids = rng.choice(6, size=3, replace=False)                   # different rows each step
+        upstream = rng.normal(size=(3, 4))
+        grad = np.zeros((6, 4))
+        grad[ids] = upstream
+        opt.step({"E": grad})
+        ref.zero_grad()
+        (table(torch.tensor(ids)) * torch.tensor(upstream)).sum().backward()
+        ref.step()
+    np.testing.assert_allclose(ours["E"], table.weight.detach().numpy(), rtol=1e-9, atol=1e-12)
