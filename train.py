@@ -39,6 +39,7 @@ from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies
 from minembed.classify import POOLINGS, EncoderClassifier, WordVectorClassifier
 from minembed.fileio import LockHeld, atomic_write, lock_file, read_labelled_texts, save_npy, unlock_file, write_json
 from minembed.hogwild import WorkerKilled
+from minembed.mlm import check_mask_split
 from minembed.onehot import sparsity
 from minembed.charts import curves_svg
 from minembed.viz import attention_svg, pca, scatter_svg
@@ -538,6 +539,9 @@ def add_encoder_args(parser):
     parser.add_argument("--lr", type=float, default=3e-3, help="peak Adam learning rate (default: %(default)s)")
     parser.add_argument("--mask-prob", type=float, default=0.15,
                         help="fraction of tokens to predict, BERT's 80/10/10 rule (default: %(default)s)")
+    parser.add_argument("--mask-split", type=float, nargs=3, default=(0.8, 0.1, 0.1), metavar=("MASK", "RANDOM", "KEEP"),
+                        help="of the tokens to predict, the shares shown as <mask>, as a random word and as "
+                             "themselves (default: BERT's 0.8 0.1 0.1)")
     parser.add_argument("--eval-every", type=int, default=500,
                         help="held-out evaluation every N steps (default: %(default)s)")
     parser.add_argument("--checkpoint-every", type=int, default=500,
@@ -563,6 +567,10 @@ def run_encoder(args):
         raise UsageError(f"--mask-prob must be between 0 and 1, got {args.mask_prob}")
     if args.sampled_softmax < 0:
         raise UsageError(f"--sampled-softmax must be >= 0 (0 = full softmax), got {args.sampled_softmax}")
+    try:
+        mask_split = check_mask_split(args.mask_split)
+    except ValueError as error:
+        raise UsageError(str(error).replace("mask_split", "--mask-split", 1)) from None
     check_files_exist(args, "init_from")
     out, checkpoint = prepare_resumable_out_dir(args)
     tokenizer = Tokenizer()
@@ -577,8 +585,8 @@ def run_encoder(args):
               "(the rest, and the special tokens, random)")
     started = time.perf_counter()
     fit_resumable(lambda: encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                      mask_prob=args.mask_prob, eval_every=args.eval_every,
-                                      sampled_softmax=args.sampled_softmax,
+                                      mask_prob=args.mask_prob, mask_split=mask_split,
+                                      eval_every=args.eval_every, sampled_softmax=args.sampled_softmax,
                                       checkpoint=checkpoint, checkpoint_every=args.checkpoint_every),
                   args, checkpoint)
     seconds = time.perf_counter() - started

@@ -48,14 +48,17 @@ def make_sequences(ids, max_len, pad_id):
     return rows.reshape(n_rows, max_len)
 
 
-def mask_tokens(ids, rng, vocab, mask_prob=0.15):
+def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=(0.8, 0.1, 0.1)):
     """BERT's masking: choose each real token with probability ``mask_prob``; of the chosen,
     80% -> ``<mask>``, 10% -> a random (non-special) word, 10% unchanged.
 
-    Returns ``(masked_ids, targets)``: ``targets`` is the original id at chosen positions and
-    -1 elsewhere. Padding and ``<unk>`` are never chosen (there is nothing to predict). At least
-    one position per batch is chosen, so the loss is always defined.
+    ``split``: those three shares (summing to 1); Cramming (Geiping & Goldstein 2023) uses
+    ``(0.8, 0.0, 0.2)``, no random words. Returns ``(masked_ids, targets)``: ``targets`` is the
+    original id at chosen positions and -1 elsewhere. Padding and ``<unk>`` are never chosen
+    (there is nothing to predict). At least one position per batch is chosen, so the loss is
+    always defined.
     """
+    to_mask, to_random, _ = check_mask_split(split)
     n_special = len(vocab.specials)
     choosable = ids >= n_special                        # specials take the first ids
     chosen = (rng.random(ids.shape) < mask_prob) & choosable
@@ -65,10 +68,22 @@ def mask_tokens(ids, rng, vocab, mask_prob=0.15):
     targets = np.where(chosen, ids, -1).astype(np.int64)
     roll = rng.random(ids.shape)
     masked = ids.copy()
-    masked[chosen & (roll < 0.8)] = vocab.mask_id
-    randomized = chosen & (roll >= 0.8) & (roll < 0.9)
+    masked[chosen & (roll < to_mask)] = vocab.mask_id
+    randomized = chosen & (roll >= to_mask) & (roll < to_mask + to_random)
     masked[randomized] = rng.integers(n_special, len(vocab), size=int(randomized.sum()))
     return masked, targets
+
+
+def check_mask_split(split):
+    """``split`` as three floats (mask, random word, unchanged), or a ValueError saying what is wrong."""
+    try:
+        shares = tuple(float(share) for share in split)
+    except (TypeError, ValueError):
+        shares = ()
+    if len(shares) != 3 or min(shares) < 0 or abs(sum(shares) - 1.0) > 1e-9:
+        raise ValueError(f"mask_split must be three shares (mask, random word, unchanged) >= 0 summing "
+                         f"to 1, such as BERT's (0.8, 0.1, 0.1); got {split!r}")
+    return shares
 
 def sample_candidates(rng, noise_probs, n_samples):
     """Draw the sampled softmax's candidates: ``n_samples`` ids from ``noise_probs`` (with
@@ -110,7 +125,8 @@ class MaskedLMTraining:
 
     def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
-            eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0):
+            eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0,
+            mask_split=(0.8, 0.1, 0.1)):
         """Masked-token training with Adam, warm-up then decay, and gradient clipping.
 
         ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
@@ -119,6 +135,10 @@ class MaskedLMTraining:
         ``heldout`` fraction of rows is held out. Every ``eval_every`` steps (and at the end) the
         held-out masked-token accuracy and perplexity are measured on fixed masks and appended
         to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
+
+        ``mask_split``: of the chosen tokens, the shares turned into ``<mask>``, into a random word
+        and left unchanged (BERT's 80/10/10; see :func:`mask_tokens`). Held-out evaluation uses the
+        same split.
 
         ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
         answers and S words drawn per step from the unigram^0.75 distribution (see :mod:`minembed.encoder`'s
@@ -138,6 +158,9 @@ class MaskedLMTraining:
                 raise ValueError(f"{name} must be > 0, got {settings[name]}")
         if not 0 < mask_prob < 1:
             raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
+        mask_split = check_mask_split(mask_split)
+        if mask_split != (0.8, 0.1, 0.1):         # (absent when BERT's, so older checkpoints still resume)
+            settings["mask_split"] = list(mask_split)
         if not (isinstance(sampled_softmax, (int, np.integer)) and sampled_softmax >= 0):
             raise ValueError(f"sampled_softmax must be an integer >= 0 (0 = full softmax), got {sampled_softmax!r}")
         lazy = ()
@@ -147,7 +170,7 @@ class MaskedLMTraining:
             noise_probs = self.vocab.noise_probs(0.75)                      # (V,), specials 0
             lazy = ("tok_emb",)   # only the candidates' and the inputs' rows have a gradient
         train_rows, heldout_rows = self._split(corpus, heldout)
-        eval_batches = self._eval_batches(heldout_rows[:eval_sequences], mask_prob)
+        eval_batches = self._eval_batches(heldout_rows[:eval_sequences], mask_prob, mask_split)
         baseline_id = self._most_frequent_id(train_rows)
         self.history["baseline_accuracy"] = _accuracy_of_constant(eval_batches, baseline_id)
         self.history["baseline_token"] = self.vocab.itos[baseline_id]
@@ -165,7 +188,7 @@ class MaskedLMTraining:
             while step < steps:
                 consistent_rng = rng.bit_generator.state
                 batch = train_rows[rng.integers(0, len(train_rows), size=batch_size)]   # (B, T)
-                ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob)
+                ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob, mask_split)
                 sampled = sample_candidates(rng, noise_probs, sampled_softmax) if sampled_softmax else None
                 loss, grads = self.loss_and_grads(ids, targets, sampled)
                 if not math.isfinite(loss):
@@ -223,10 +246,10 @@ class MaskedLMTraining:
         counts[:len(self.vocab.specials)] = 0
         return int(np.argmax(counts))
 
-    def _eval_batches(self, rows, mask_prob, batch_size=64):
+    def _eval_batches(self, rows, mask_prob, mask_split=(0.8, 0.1, 0.1), batch_size=64):
         """Fixed (seeded) masks for held-out evaluation, so every evaluation scores the same tokens."""
         rng = np.random.default_rng([self.config["seed"], 2])
-        return [mask_tokens(rows[i:i + batch_size], rng, self.vocab, mask_prob)
+        return [mask_tokens(rows[i:i + batch_size], rng, self.vocab, mask_prob, mask_split)
                 for i in range(0, len(rows), batch_size)]
 
     def evaluate_batches(self, batches):

@@ -435,7 +435,9 @@ CATALOGUE = [
           ("steps", 0, r"steps must be > 0"), ("batch_size", -2, r"batch_size must be > 0"),
           ("lr", 0.0, r"lr must be > 0"), ("lr", float("nan"), r"lr must be > 0, got nan"),
           ("mask_prob", 0.0, r"mask_prob must be in \(0, 1\)"), ("mask_prob", 1.5, r"mask_prob must be in"),
-          ("heldout", 1.0, r"heldout must be a fraction in \[0, 1\)")]],
+          ("heldout", 1.0, r"heldout must be a fraction in \[0, 1\)"),
+          ("mask_split", (0.8, 0.1), r"mask_split must be three shares .* summing to 1"),
+          ("mask_split", (0.9, 0.2, -0.1), r"mask_split must be three shares \(mask, random word, unchanged\) >= 0")]],
     *[lib(f"TfidfVectorizer({key}={value!r})", lambda d, kw={key: value}: TfidfVectorizer(**kw),
           ValueError, message)
       for key, value, message in [
@@ -483,6 +485,7 @@ CATALOGUE = [
           ("--lr", "nan", r"--lr must be > 0, got nan", False),
           ("--mask-prob", "0", r"--mask-prob must be between 0 and 1, got 0.0", False),
           ("--mask-prob", "1.5", r"--mask-prob must be between 0 and 1", True),
+          ("--mask-split", "0.8 0.3 0.1", r"--mask-split must be three shares .* summing to 1", False),
           ("--eval-every", "0", r"--eval-every must be > 0", False),
           ("--checkpoint-every", "-5", r"--checkpoint-every must be > 0", False),
           ("--activation", "tanh", r"--activation.*invalid choice: 'tanh'", False)]],

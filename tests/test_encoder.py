@@ -158,6 +158,29 @@ def test_mask_tokens_follows_bert_80_10_10(vocab):
     assert all(np.array_equal(a, b) for a, b in zip(first, again))          # seeded, reproducible
 
 
+@pytest.mark.parametrize("split", [(0.8, 0.0, 0.2), (0.0, 1.0, 0.0), (0.5, 0.25, 0.25)])
+def test_mask_tokens_follows_another_split(vocab, split):
+    rng = np.random.default_rng(1)
+    ids = rng.integers(len(vocab.specials), len(vocab), size=(400, 50))
+    masked, targets = mask_tokens(ids, rng, vocab, mask_prob=0.3, split=split)
+    chosen = targets >= 0
+    as_mask = np.mean(masked[chosen] == vocab.mask_id)
+    randomized = np.mean((masked[chosen] != vocab.mask_id) & (masked[chosen] != ids[chosen]))
+    assert as_mask == pytest.approx(split[0], abs=0.02)
+    assert randomized == pytest.approx(split[1] * (1 - 1 / (len(vocab) - 3)), abs=0.02)
+    assert np.all(masked[~chosen] == ids[~chosen])
+
+
+def test_fit_records_a_non_bert_split_so_a_checkpoint_resumes_only_with_it(corpus, tmp_path):
+    checkpoint = str(tmp_path / "ckpt.npz")
+    enc = AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
+    enc.fit(corpus, steps=2, batch_size=2, mask_split=(0.8, 0.0, 0.2), checkpoint=checkpoint, eval_every=0,
+            progress=False)
+    with pytest.raises(ValueError, match="other training settings \\(mask_split\\)"):
+        AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
+            corpus, steps=2, batch_size=2, checkpoint=checkpoint, eval_every=0, progress=False)
+
+
 def test_make_sequences_pads_the_tail():
     np.testing.assert_array_equal(make_sequences(np.arange(1, 6), 2, 0), [[1, 2], [3, 4], [5, 0]])
 
