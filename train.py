@@ -416,7 +416,9 @@ def resume_command(args):
         if key in ("model", "func", "overwrite", "resume") or value is None or value is False:
             continue
         words.append("--" + key.replace("_", "-"))
-        if value is not True:
+        if isinstance(value, (list, tuple)):            # nargs options: one word per value
+            words.extend(str(item) for item in value)
+        elif value is not True:
             words.append(str(value))
     return shlex.join(words + ["--resume"])
 
@@ -539,7 +541,7 @@ def add_encoder_args(parser):
     parser.add_argument("--lr", type=float, default=3e-3, help="peak Adam learning rate (default: %(default)s)")
     parser.add_argument("--mask-prob", type=float, default=0.15,
                         help="fraction of tokens to predict, BERT's 80/10/10 rule (default: %(default)s)")
-    parser.add_argument("--mask-split", type=float, nargs=3, default=(0.8, 0.1, 0.1), metavar=("MASK", "RANDOM", "KEEP"),
+    parser.add_argument("--mask-split", type=float, nargs=3, default=[0.8, 0.1, 0.1], metavar=("MASK", "RANDOM", "KEEP"),
                         help="of the tokens to predict, the shares shown as <mask>, as a random word and as "
                              "themselves (default: BERT's 0.8 0.1 0.1)")
     parser.add_argument("--eval-every", type=int, default=500,
@@ -720,9 +722,9 @@ def neighbour_table(tables, k=5):
 
 
 def print_neighbour_table(rows, methods):
-    print(f"\n===== 5 nearest neighbours (cosine) =====\n"
-          f"one-hot: every pair of distinct words has cosine 0, so no word is nearer than another. "
-          f"TF-IDF: terms weighted in the same documents. word2vec / encoder: words used in the same contexts.")
+    print("\n===== 5 nearest neighbours (cosine) =====\n"
+          "one-hot: every pair of distinct words has cosine 0, so no word is nearer than another. "
+          "TF-IDF: terms weighted in the same documents. word2vec / encoder: words used in the same contexts.")
     width = max(len(METHOD_TITLES[m]) for m in methods)
     for word, cells in rows.items():
         print(f"{word}")

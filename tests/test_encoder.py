@@ -1,7 +1,6 @@
 """AttentionEncoder: every hand-written derivative checked, attention and padding invariants,
 training behaviour (overfitting, resume, determinism), save/load, and a PyTorch twin."""
 import math
-import warnings
 
 import numpy as np
 import pytest

@@ -121,3 +121,13 @@ def test_config_records_every_setting_the_seed_and_versions(model, corpus, tmp_p
     assert {"minembed", "python", "numpy", "tqdm"} <= set(config["versions"])
     assert config["versions"]["numpy"] == np.__version__
     assert config["tokenizer"]["pattern"] and "lowercase" in config["tokenizer"]
+
+
+def test_the_encoders_mask_split_reaches_training_and_changes_the_vectors(corpus, tmp_path):
+    bert = run("encoder", corpus, tmp_path / "bert")
+    assert train.main(["encoder", *COMMANDS["encoder"], "--mask-split", "0.8", "0", "0.2", "--corpus", corpus,
+                       "--out", str(tmp_path / "cramming"), "--seed", "1"]) == 0
+    assert read_json(tmp_path / "cramming" / "config.json")["settings"]["mask_split"] == [0.8, 0.0, 0.2]
+    with open(bert / "vectors.txt", encoding="utf-8") as a, \
+            open(tmp_path / "cramming" / "vectors.txt", encoding="utf-8") as b:
+        assert a.read() != b.read()                 # another split, other masks, other vectors
