@@ -39,7 +39,7 @@ from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies
 from minembed.classify import POOLINGS, EncoderClassifier, WordVectorClassifier
 from minembed.fileio import LockHeld, atomic_write, lock_file, read_labelled_texts, save_npy, unlock_file, write_json
 from minembed.hogwild import WorkerKilled
-from minembed.mlm import check_mask_split
+from minembed.mlm import BERT_SPLIT, check_mask_split
 from minembed.onehot import sparsity
 from minembed.charts import curves_svg
 from minembed.viz import attention_svg, pca, scatter_svg
@@ -541,7 +541,7 @@ def add_encoder_args(parser):
     parser.add_argument("--lr", type=float, default=3e-3, help="peak Adam learning rate (default: %(default)s)")
     parser.add_argument("--mask-prob", type=float, default=0.15,
                         help="fraction of tokens to predict, BERT's 80/10/10 rule (default: %(default)s)")
-    parser.add_argument("--mask-split", type=float, nargs=3, default=[0.8, 0.1, 0.1], metavar=("MASK", "RANDOM", "KEEP"),
+    parser.add_argument("--mask-split", type=float, nargs=3, default=list(BERT_SPLIT), metavar=("MASK", "RANDOM", "KEEP"),
                         help="of the tokens to predict, the shares shown as <mask>, as a random word and as "
                              "themselves (default: BERT's 0.8 0.1 0.1)")
     parser.add_argument("--eval-every", type=int, default=500,

@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 from minembed import AttentionEncoder, KeyedVectors, Tokenizer, Word2Vec, encode_corpus  # noqa: E402
 from minembed.corpus import EncodedCorpus, without_specials  # noqa: E402
 from minembed.fileio import write_json  # noqa: E402
+from minembed.mlm import BERT_SPLIT  # noqa: E402
 from minembed.incontext import (context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
                                 nearest_neighbour_cv, read_coarsewsd, read_wic, wic_accuracy, wsd_scores)
 from minembed.vocab import MASK, PAD, UNK  # noqa: E402
@@ -57,7 +58,7 @@ def parse_args():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--mask-prob", type=float, default=0.4, help="(measured: 0.4 reads senses better than 0.15)")
-    parser.add_argument("--mask-split", type=float, nargs=3, default=(0.8, 0.1, 0.1), metavar=("MASK", "RANDOM", "KEEP"),
+    parser.add_argument("--mask-split", type=float, nargs=3, default=BERT_SPLIT, metavar=("MASK", "RANDOM", "KEEP"),
                         help="of the masked tokens: shares turned into <mask>, into a random word, left as they are")
     parser.add_argument("--position-init", choices=("random", "sinusoid"), default="sinusoid")
     parser.add_argument("--sampled-softmax", type=int, default=2048,

@@ -33,6 +33,9 @@ from .layers import cross_entropy
 from .optim import Adam, clip_grad_norm, warmup_decay_lr
 
 # ---------------------------------------------------------------------------- data: sequences, masking
+BERT_SPLIT = (0.8, 0.1, 0.1)       # of the tokens to predict: shown as <mask>, as a random word, as themselves
+
+
 def make_sequences(ids, max_len, pad_id):
     """Cut a flat id stream into rows of ``max_len``; the last row is padded with ``pad_id``.
 
@@ -48,9 +51,9 @@ def make_sequences(ids, max_len, pad_id):
     return rows.reshape(n_rows, max_len)
 
 
-def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=(0.8, 0.1, 0.1)):
+def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT):
     """BERT's masking: choose each real token with probability ``mask_prob``; of the chosen,
-    80% -> ``<mask>``, 10% -> a random (non-special) word, 10% unchanged.
+    by default 80% -> ``<mask>``, 10% -> a random (non-special) word, 10% unchanged.
 
     ``split``: those three shares (summing to 1); Cramming (Geiping & Goldstein 2023) uses
     ``(0.8, 0.0, 0.2)``, no random words. Returns ``(masked_ids, targets)``: ``targets`` is the
@@ -84,6 +87,7 @@ def check_mask_split(split):
         raise ValueError(f"mask_split must be three shares (mask, random word, unchanged) >= 0 summing "
                          f"to 1, such as BERT's (0.8, 0.1, 0.1); got {split!r}")
     return shares
+
 
 def sample_candidates(rng, noise_probs, n_samples):
     """Draw the sampled softmax's candidates: ``n_samples`` ids from ``noise_probs`` (with
@@ -126,7 +130,7 @@ class MaskedLMTraining:
     def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
             eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0,
-            mask_split=(0.8, 0.1, 0.1)):
+            mask_split=BERT_SPLIT):
         """Masked-token training with Adam, warm-up then decay, and gradient clipping.
 
         ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
@@ -159,7 +163,7 @@ class MaskedLMTraining:
         if not 0 < mask_prob < 1:
             raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
         mask_split = check_mask_split(mask_split)
-        if mask_split != (0.8, 0.1, 0.1):         # (absent when BERT's, so older checkpoints still resume)
+        if mask_split != BERT_SPLIT:              # (absent when BERT's, so older checkpoints still resume)
             settings["mask_split"] = list(mask_split)
         if not (isinstance(sampled_softmax, (int, np.integer)) and sampled_softmax >= 0):
             raise ValueError(f"sampled_softmax must be an integer >= 0 (0 = full softmax), got {sampled_softmax!r}")
@@ -246,7 +250,7 @@ class MaskedLMTraining:
         counts[:len(self.vocab.specials)] = 0
         return int(np.argmax(counts))
 
-    def _eval_batches(self, rows, mask_prob, mask_split=(0.8, 0.1, 0.1), batch_size=64):
+    def _eval_batches(self, rows, mask_prob, mask_split=BERT_SPLIT, batch_size=64):
         """Fixed (seeded) masks for held-out evaluation, so every evaluation scores the same tokens."""
         rng = np.random.default_rng([self.config["seed"], 2])
         return [mask_tokens(rows[i:i + batch_size], rng, self.vocab, mask_prob, mask_split)
