@@ -314,7 +314,7 @@ def add_word2vec_args(parser):
     parser.add_argument("--alpha", type=float, default=0.025, help="initial learning rate (default: %(default)s)")
     parser.add_argument("--min-alpha", type=float, default=0.0001, help="final learning rate (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=1024,
+    parser.add_argument("--batch-size", type=int, default=256,
                         help="centre words per vectorized SGD step (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=1,
                         help="processes training at once on shared tables (Hogwild, like word2vec.c's "

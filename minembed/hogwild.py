@@ -8,12 +8,16 @@ direction that is right on average (Recht et al. 2011, "Hogwild!: A Lock-Free Ap
 Parallelizing Stochastic Gradient Descent").
 
 minembed's steps are bigger than word2vec.c's: one step is a whole batch (``batch_size``
-centre words, about ``7 * batch_size`` rows), so two workers collide on the rows of frequent
-words at every step, and each adds an update computed from values one batch old. On real
-text (tens of thousands of rows, most touched rarely) this costs no accuracy; see
-``benchmarks/bench_word2vec.py --workers 2``. On a toy vocabulary of ten words every row is
-in every batch, the two workers' summed steps add up on the same rows, and a learning rate
-one process tolerates can diverge: use ``workers=1``, or a smaller ``batch_size`` or ``alpha``.
+centre words, about ``7 * batch_size`` rows), and the step of a row that occurs many times in
+a batch is the sum of them all. Two workers each add such a sum, computed from values one batch
+old, to the rows of the most frequent words: for those rows the step is about twice one
+process's. This is why ``batch_size`` defaults to 256. Measured on the enwiki extract (1 epoch,
+2 workers, the mean loss of the epoch): with 1,024 centres per batch the output vectors of the
+50 most frequent words swung to 5-11 times their usual size early in the epoch and the loss
+ended at 2.75 (1 worker: 2.55), and two runs of ``bench_context.py`` ended far worse (5.8 and
+17.4); with 256 the loss was 2.45 with 2 workers and 2.44 with 1, and the hot rows stayed at
+their size. On a toy vocabulary of ten words every row is in every batch and even small
+batches can diverge: use ``workers=1``, or a smaller ``batch_size`` or ``alpha``.
 
 Python threads would take turns (NumPy's many small operations hold the interpreter
 lock), so minembed uses **processes**, which need the tables in memory they all share:

@@ -17,8 +17,10 @@ word2vec.c semantics kept here (each stated where it is computed below)
   (or of one ``train`` call);
 * input vectors uniform in ``+-0.5/dim``, output vectors zero, float32 tables.
 
-Where minembed differs, and why: it updates a **batch of ``batch_size`` centre words at once**,
-and a centre's K negatives are shared by all the context words of its window (see
+Where minembed differs, and why: it updates a **batch of ``batch_size`` centre words at once**
+(256 by default: on the enwiki extract, 1 epoch, batches of 256 train as fast as batches of 1,024,
+since their arrays stay in the CPU's cache, and reach a lower loss, 2.44 against 2.55, because the
+summed step of a frequent word's row is smaller), and a centre's K negatives are shared by all the context words of its window (see
 :mod:`minembed.word2vec_objectives`); sigma is computed exactly (word2vec.c looks it up in a
 table and clips scores beyond +-6); negatives are drawn by inverse-CDF sampling (``searchsorted``
 on the cumulative noise probabilities) instead of from a 1e8-entry table; and the learning-rate
@@ -75,7 +77,7 @@ class Word2Vec(GensimInterface):
     """
 
     def __init__(self, sentences=None, corpus_file=None, dim=None, window=5, negative=5, min_count=5,
-                 max_vocab=None, sample=1e-3, alpha=0.025, min_alpha=0.0001, epochs=5, batch_size=1024, seed=1,
+                 max_vocab=None, sample=1e-3, alpha=0.025, min_alpha=0.0001, epochs=5, batch_size=256, seed=1,
                  workers=1, tokenizer=None, objective=None, ns_exponent=0.75, shrink_windows=True,
                  max_final_vocab=None, callbacks=(), progress=True, **gensim_names):
         if isinstance(sentences, (int, np.integer)) and not isinstance(sentences, bool):
