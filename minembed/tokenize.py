@@ -38,6 +38,15 @@ NORMAL_FORMS = ("NFC", "NFKC", "NFD", "NFKD", None)
 LETTERS = r"[^\W\d_]+"              # default: runs of Unicode letters (text8-style)
 SKLEARN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's CountVectorizer/TfidfVectorizer default
 
+# pattern -> (which ASCII characters a token is made of, shortest token): the patterns that
+# Tokenizer.tokenize splits without the regex on ASCII text (\w in ASCII is [A-Za-z0-9_])
+def _is_word_character(char):
+    return char.isalnum() or char == "_"
+
+
+ASCII_SHORTCUTS = {LETTERS: (str.isalpha, 1), r"\w+": (_is_word_character, 1),
+                   r"\w\w+": (_is_word_character, 2), SKLEARN_PATTERN: (_is_word_character, 2)}
+
 
 class Tokenizer:
     """Split text into a list of token strings with one regular expression.
@@ -65,13 +74,15 @@ class Tokenizer:
         self.lowercase = lowercase
         self.normalize = normalize
         self._regex = re.compile(pattern)
-        # Shortcut for the default pattern on pure-ASCII text (most English lines): the only
-        # ASCII letters are A-Z and a-z, so "map every other character to a space, then split"
-        # finds exactly the same tokens as the regex, about twice as fast.
-        self._ascii_table = None
-        if pattern == LETTERS:
+        # Shortcut for three patterns on pure-ASCII text (most English lines): a token is a run of
+        # characters of one ASCII class (letters; or letters, digits and "_" for \w), so "map every
+        # other character to a space, then split" finds exactly the tokens of the regex (the
+        # lowercasing done by the same table), about twice as fast; \w\w+ then drops the runs of one.
+        self._ascii_table, self._ascii_min_length = None, 1
+        if pattern in ASCII_SHORTCUTS:
+            in_token, self._ascii_min_length = ASCII_SHORTCUTS[pattern]
             fold = str.lower if lowercase else str
-            self._ascii_table = str.maketrans({chr(c): fold(chr(c)) if chr(c).isalpha() else " "
+            self._ascii_table = str.maketrans({chr(c): fold(chr(c)) if in_token(chr(c)) else " "
                                                for c in range(128)})
 
     def tokenize(self, text):
@@ -80,7 +91,8 @@ class Tokenizer:
             raise TypeError(f"Tokenizer.tokenize expects a str, got {type(text).__name__}; "
                             "decode bytes first (text = data.decode('utf-8')).")
         if self._ascii_table is not None and text.isascii():
-            return text.translate(self._ascii_table).split()
+            tokens = text.translate(self._ascii_table).split()
+            return tokens if self._ascii_min_length == 1 else [t for t in tokens if len(t) > 1]
         if self.normalize and not text.isascii():
             text = unicodedata.normalize(self.normalize, text)
         if self.lowercase:

@@ -93,10 +93,12 @@ def test_invalid_pattern_fails_at_construction():
 
 
 @pytest.mark.parametrize("lowercase", [True, False])
-def test_ascii_shortcut_finds_exactly_what_the_regex_finds(lowercase):
+@pytest.mark.parametrize("pattern", [LETTERS, r"\w+", r"\w\w+", SKLEARN_PATTERN])
+def test_ascii_shortcut_finds_exactly_what_the_regex_finds(lowercase, pattern):
     import os
     import random
-    fast, slow = Tokenizer(lowercase=lowercase), Tokenizer(lowercase=lowercase)
+    fast, slow = Tokenizer(pattern, lowercase=lowercase), Tokenizer(pattern, lowercase=lowercase)
+    assert fast._ascii_table is not None
     slow._ascii_table = None                                   # force the regex path
     every_ascii = "".join(map(chr, range(128)))
     rng = random.Random(0)
@@ -108,8 +110,16 @@ def test_ascii_shortcut_finds_exactly_what_the_regex_finds(lowercase):
         texts += f.read().split("\n")
     assert all(t.isascii() for t in texts[:305])
     assert [fast.tokenize(t) for t in texts] == [slow.tokenize(t) for t in texts]
-    assert fast.tokenize(every_ascii) == (["abcdefghijklmnopqrstuvwxyz"] * 2 if lowercase else
-                                          ["ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"])
+    # every ASCII character in code-point order: 0-9 (48-57), A-Z (65-90), _ (95), a-z (97-122),
+    # with non-word characters between them ([ \\ ] ^ before "_", ` after it)
+    upper, lower = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+    case = str.lower if lowercase else str
+    by_hand = {LETTERS: [case(upper), lower], r"\w+": ["0123456789", case(upper), "_", lower],
+               r"\w\w+": ["0123456789", case(upper), lower]}
+    by_hand[SKLEARN_PATTERN] = by_hand[r"\w\w+"]
+    assert fast.tokenize(every_ascii) == by_hand[pattern]
+    one_letter_words = {LETTERS: ["a", "I", "x", "y"], r"\w+": ["a", "I", "x2", "y_"]}
+    assert fast.tokenize("a I x2 y_") == [case(t) for t in one_letter_words.get(pattern, ["x2", "y_"])]
 
 
 def test_ascii_shortcut_only_for_the_default_pattern():
