@@ -19,6 +19,7 @@ and documents only.
 """
 import codecs
 import collections
+import ctypes
 import dataclasses
 import gzip
 import itertools
@@ -275,7 +276,23 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
         raise ValueError("no token of the corpus is in the vocabulary; was the vocabulary built "
                          "from another corpus or tokenizer?")
     offsets = np.concatenate([[0], np.cumsum(lengths)])
+    del raw_index, raw_tokens, raw_blocks, length_blocks
+    return_freed_memory()
     return EncodedCorpus(vocab, ids, offsets, n_dropped, read[0])
+
+
+def return_freed_memory():
+    """Hand the memory freed by encoding back to the operating system (Linux with glibc only).
+
+    Encoding allocates and frees many 1 MB blocks and strings. glibc's ``malloc`` keeps freed
+    memory for reuse as long as anything above it in its heap is still in use, so after
+    encoding the enwiki extract the process still held ~80 MB it no longer used (its RSS 225 MB
+    instead of 145). ``malloc_trim(0)`` gives those pages back. Elsewhere (macOS, musl) this
+    does nothing."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):                 # not glibc
+        pass
 
 
 def _renumber(raw_blocks, length_blocks, raw_to_id, n_known):

@@ -137,6 +137,28 @@ def test_negatives_follow_the_noise_distribution():
     np.testing.assert_allclose(np.bincount(draws, minlength=3) / len(draws), expected, atol=0.005)
 
 
+@pytest.mark.parametrize("block", [1, 3, 7, 1 << 20])
+def test_subsampling_keeps_whole_documents_in_order_whatever_the_block(block):
+    # documents of 1-9 tokens, so blocks of 3 and 7 tokens end inside documents and at their edges
+    rng = np.random.default_rng(4)
+    docs = [list(rng.choice(["the", "of", "cat", "dog", "whale"], size=n, p=[.4, .3, .1, .1, .1]))
+            for n in rng.integers(1, 10, size=60)]
+    model = Word2Vec(min_count=1, sample=0.05).build(docs)
+    stream, stream_offsets = model._subsample(np.random.default_rng(9), block=block)
+    # the same draws, made the plain way: one per token, in corpus order
+    ids, offsets = model.corpus.ids, model.corpus.offsets
+    kept = np.random.default_rng(9).random(len(ids), dtype=np.float32) < model.keep_probs.astype(np.float32)[ids]
+    assert 0 < kept.sum() < len(ids)                                    # some dropped, some kept
+    np.testing.assert_array_equal(stream, ids[kept])
+    assert stream.dtype == np.int32
+    expected_offsets = [int(kept[:start].sum()) for start in offsets]    # kept tokens before each document
+    assert stream_offsets.tolist() == expected_offsets
+    for d in range(len(offsets) - 1):                                   # each document's kept tokens, in order
+        document = ids[offsets[d]:offsets[d + 1]]
+        np.testing.assert_array_equal(stream[stream_offsets[d]:stream_offsets[d + 1]],
+                                      document[kept[offsets[d]:offsets[d + 1]]])
+
+
 def test_fit_reads_a_path_and_exports_keyed_vectors(tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 20, encoding="utf-8")
