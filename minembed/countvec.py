@@ -14,7 +14,10 @@ the most frequent over the whole corpus. Columns are in alphabetical order.
 
 **How it is computed.** One Python pass maps every token to an integer id through a dict;
 everything after that is array work: the ``(document, term)`` pairs are sorted as single
-integers and counted in runs (:func:`count_matrix`). The matrix is never dense.
+integers and counted in runs (:func:`count_matrix`). The matrix is never dense. When ``min_df`` or
+``max_df`` can drop terms, they are applied first, on the ids in order of first appearance
+(:func:`document_frequency`), so that only the surviving terms are sorted alphabetically and
+counted: with word pairs and ``min_df=2``, 527,609 of the 1,975,436 terms of 100,000 enwiki paragraphs.
 
 >>> bag = CountVectorizer()
 >>> bag.fit_transform(["the cat sat", "the cat saw the cat"]).toarray()
@@ -176,10 +179,21 @@ class CountVectorizer(Estimator):
             raise ValueError("empty vocabulary: no document contains a token matching token_pattern="
                              f"{self.token_pattern!r}; are the documents empty, or only punctuation "
                              "and one-letter words?")
-        terms = sorted(index)                          # columns are alphabetical
-        raw_to_column = np.empty(len(terms), dtype=np.int32)   # raw id (first appearance) -> column
-        raw_to_column[np.fromiter(map(index.__getitem__, terms), np.int64, len(terms))] = np.arange(len(terms))
+        raw_terms = list(index)                        # raw id (first appearance) -> term
         del index
+        n_docs = sum(len(doc_lengths) for _, doc_lengths in blocks)
+        n_raw = len(raw_terms)
+        raw_ids = np.arange(n_raw)
+        if self._df_limits_prune(n_docs):
+            # min_df / max_df first, on the raw ids: with word pairs most terms go here (min_df=2
+            # drops about 80% of them), and only the survivors are sorted and counted
+            raw_ids = np.flatnonzero(self._df_keep(document_frequency(blocks, n_raw), n_docs))
+        # columns are alphabetical: sort the surviving terms, and renumber raw id -> column (-1: pruned)
+        by_term = sorted(raw_ids.tolist(), key=raw_terms.__getitem__)
+        terms = [raw_terms[raw_id] for raw_id in by_term]
+        del raw_terms
+        raw_to_column = np.full(n_raw, -1, dtype=np.int32)
+        raw_to_column[by_term] = np.arange(len(terms))
         counts = count_matrix(blocks, len(terms), relabel=raw_to_column)   # (n_docs, n_terms)
         if self.binary:
             counts.data[:] = 1.0
@@ -232,17 +246,35 @@ class CountVectorizer(Estimator):
             return tokenize
         return lambda doc: word_ngrams(tokenize(doc), min_n, max_n)
 
-    def _keep_mask(self, counts):
-        """min_df / max_df / max_features -> (n_terms,) bool mask of the columns to keep."""
-        n_docs, n_terms = counts.shape
+    def _df_limits(self, n_docs):
+        """(min, max) number of documents a kept term may occur in, from min_df and max_df."""
         max_count = self.max_df if isinstance(self.max_df, numbers.Integral) else self.max_df * n_docs
         min_count = self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * n_docs
         if max_count < min_count:
             raise ValueError(f"max_df corresponds to < documents than min_df: max_df={self.max_df!r} "
                              f"allows at most {max_count:g} of the {n_docs} documents, min_df="
                              f"{self.min_df!r} asks for at least {min_count:g}; lower min_df or raise max_df")
-        df = counts.column_nnz()                                   # documents containing each term
+        return min_count, max_count
+
+    def _df_limits_prune(self, n_docs):
+        """Whether min_df / max_df can drop a term at all (not with the defaults 1 and 1.0)."""
+        min_count, max_count = self._df_limits(n_docs)
+        return min_count > 1 or max_count < n_docs
+
+    def _df_keep(self, df, n_docs):
+        """(n_terms,) bool: the terms whose document frequency ``df`` min_df and max_df allow."""
+        min_count, max_count = self._df_limits(n_docs)
         keep = (df <= max_count) & (df >= min_count)
+        if not keep.any():
+            raise ValueError(f"After pruning, no terms remain. Try a lower min_df or a higher max_df. "
+                             f"(min_df={self.min_df!r}, max_df={self.max_df!r}, {n_docs} documents, "
+                             f"{len(df)} terms, largest document frequency {df.max()})")
+        return keep
+
+    def _keep_mask(self, counts):
+        """min_df / max_df / max_features -> (n_terms,) bool mask of the columns to keep."""
+        n_docs, n_terms = counts.shape
+        keep = self._df_keep(counts.column_nnz(), n_docs)          # (again, if done on the raw ids: the same)
         if self.max_features is not None and keep.sum() > self.max_features:
             # The most frequent terms by total count (by df if binary). Ties: the exact call
             # scikit-learn makes (NumPy's default argsort over the alphabetical columns).
@@ -251,10 +283,6 @@ class CountVectorizer(Estimator):
             new_keep = np.zeros(n_terms, dtype=bool)
             new_keep[np.flatnonzero(keep)[best]] = True
             keep = new_keep
-        if not keep.any():
-            raise ValueError(f"After pruning, no terms remain. Try a lower min_df or a higher max_df. "
-                             f"(min_df={self.min_df!r}, max_df={self.max_df!r}, {n_docs} documents, "
-                             f"{n_terms} terms, largest document frequency {df.max()})")
         return keep
 
 
@@ -269,6 +297,22 @@ def word_ngrams(tokens, min_n, max_n):
     for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
         grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
     return grams
+
+
+def document_frequency(blocks, n_terms):
+    """(n_terms,) int64: in how many documents each id of ``blocks`` (as for :func:`count_matrix`) occurs.
+
+    >>> document_frequency([(np.array([2, 0, 2, 1]), np.array([3, 1]))], 3).tolist()
+    [1, 1, 1]
+    """
+    df = np.zeros(n_terms, dtype=np.int64)
+    for ids, doc_lengths in blocks:
+        keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
+        keys += ids                                                 # (block_tokens,) doc * n_terms + id
+        keys.sort()                                                 # (faster than np.unique's hashing)
+        pairs = keys[np.diff(keys, prepend=-1) != 0]                # each (doc, id) pair once
+        df += np.bincount(pairs % n_terms, minlength=n_terms)
+    return df
 
 
 def count_matrix(blocks, n_terms, relabel=None):

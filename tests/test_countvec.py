@@ -118,3 +118,30 @@ def test_drops_into_a_scikit_learn_pipeline(output):
     np.testing.assert_allclose(ours_search.cv_results_["mean_test_score"],
                                theirs_search.fit(texts, labels).cv_results_["mean_test_score"])
     assert ours_search.best_params_ == theirs_search.best_params_
+
+
+def test_document_frequency_counts_each_document_once():
+    from minembed.countvec import document_frequency
+    # two blocks: documents [2, 0, 2], [1] | [2, 2], [], [0, 1]
+    blocks = [(np.array([2, 0, 2, 1]), np.array([3, 1])), (np.array([2, 2, 0, 1]), np.array([2, 0, 2]))]
+    assert document_frequency(blocks, 4).tolist() == [2, 2, 2, 0]
+
+
+@pytest.mark.parametrize("limits, df_range", [(dict(min_df=2), (2, 5)), (dict(max_df=2), (1, 2)),
+                                              (dict(min_df=2, max_df=0.75), (2, 3.75)),
+                                              (dict(min_df=2, max_features=2), (2, 5))])
+def test_pruning_before_sorting_equals_dropping_columns_of_the_full_matrix(limits, df_range):
+    # min_df / max_df prune on the raw ids before the columns are sorted; the result must be
+    # the unpruned matrix with the other columns removed. df: a 3, b 2, c 2, d 2, e 1, f 1
+    docs = ["b a c a", "c d", "a e e b", "d a", "f"]
+    full = CountVectorizer(token_pattern=r"\w+").fit(docs)
+    X_full = full.transform(docs).toarray()
+    pruned = CountVectorizer(token_pattern=r"\w+", **limits)
+    X = pruned.fit_transform(docs).toarray()
+    kept = pruned.get_feature_names_out().tolist()
+    df = dict(zip(full.get_feature_names_out().tolist(), (X_full > 0).sum(axis=0).tolist()))
+    expected = [term for term, n in df.items() if df_range[0] <= n <= df_range[1]]
+    if "max_features" in limits:             # by total count: a (4), then b, c, d (2 each, argsort's pick)
+        expected = ["a", "b"]
+    assert kept == expected
+    np.testing.assert_array_equal(X, X_full[:, [full.vocabulary_[t] for t in kept]])
