@@ -287,11 +287,11 @@ def return_freed_memory():
     Encoding allocates and frees many 1 MB blocks and strings. glibc's ``malloc`` keeps freed
     memory for reuse as long as anything above it in its heap is still in use, so after
     encoding the enwiki extract the process still held ~80 MB it no longer used (its RSS 225 MB
-    instead of 145). ``malloc_trim(0)`` gives those pages back. Elsewhere (macOS, musl) this
-    does nothing."""
+    instead of 145). ``malloc_trim(0)`` gives those pages back. Elsewhere (macOS, Windows, musl)
+    this does nothing."""
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (AttributeError, OSError):                 # not glibc
+    except (AttributeError, OSError, TypeError):      # not glibc (Windows: CDLL(None) is a TypeError)
         pass
 
 

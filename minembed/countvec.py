@@ -17,7 +17,8 @@ everything after that is array work: the ``(document, term)`` pairs are sorted a
 integers and counted in runs (:func:`count_matrix`). The matrix is never dense. When ``min_df`` or
 ``max_df`` can drop terms, they are applied first, on the ids in order of first appearance
 (:func:`document_frequency`), so that only the surviving terms are sorted alphabetically and
-counted: with word pairs and ``min_df=2``, 527,609 of the 1,975,436 terms of 100,000 enwiki paragraphs.
+counted: with word pairs and ``min_df=2``, 527,609 of the 1,975,436 terms of 100,000 enwiki paragraphs
+survive.
 
 >>> bag = CountVectorizer()
 >>> bag.fit_transform(["the cat sat", "the cat saw the cat"]).toarray()
@@ -186,7 +187,7 @@ class CountVectorizer(Estimator):
         raw_ids = np.arange(n_raw)
         if self._df_limits_prune(n_docs):
             # min_df / max_df first, on the raw ids: with word pairs most terms go here (min_df=2
-            # drops about 80% of them), and only the survivors are sorted and counted
+            # drops about 73% of them), and only the survivors are sorted and counted
             raw_ids = np.flatnonzero(self._df_keep(document_frequency(blocks, n_raw), n_docs))
         # columns are alphabetical: sort the surviving terms, and renumber raw id -> column (-1: pruned)
         by_term = sorted(raw_ids.tolist(), key=raw_terms.__getitem__)
@@ -274,7 +275,9 @@ class CountVectorizer(Estimator):
     def _keep_mask(self, counts):
         """min_df / max_df / max_features -> (n_terms,) bool mask of the columns to keep."""
         n_docs, n_terms = counts.shape
-        keep = self._df_keep(counts.column_nnz(), n_docs)          # (again, if done on the raw ids: the same)
+        # (when _fit_counts could prune, min_df / max_df were applied on the raw ids already; applying
+        # them again here keeps out nothing new)
+        keep = self._df_keep(counts.column_nnz(), n_docs)
         if self.max_features is not None and keep.sum() > self.max_features:
             # The most frequent terms by total count (by df if binary). Ties: the exact call
             # scikit-learn makes (NumPy's default argsort over the alphabetical columns).

@@ -17,14 +17,15 @@ word2vec.c semantics kept here (each stated where it is computed below)
   (or of one ``train`` call);
 * input vectors uniform in ``+-0.5/dim``, output vectors zero, float32 tables.
 
-Where minembed differs, and why: it updates a **batch of ``batch_size`` centre words at once**
-(256 by default: on the enwiki extract, 1 epoch, batches of 256 train as fast as batches of 1,024,
-since their arrays stay in the CPU's cache, and reach a lower loss, 2.44 against 2.55, because the
-summed step of a frequent word's row is smaller), and a centre's K negatives are shared by all the context words of its window (see
+Where minembed differs, and why: it updates a **batch of ``batch_size`` centre words at once**,
+and a centre's K negatives are shared by all the context words of its window (see
 :mod:`minembed.word2vec_objectives`); sigma is computed exactly (word2vec.c looks it up in a
 table and clips scores beyond +-6); negatives are drawn by inverse-CDF sampling (``searchsorted``
 on the cumulative noise probabilities) instead of from a 1e8-entry table; and the learning-rate
-schedule counts progress through the subsampled stream rather than through raw words.
+schedule counts progress through the subsampled stream rather than through raw words. The batch
+holds 256 centres by default: on the enwiki extract (1 epoch) batches of 256 train as fast as
+batches of 1,024, their arrays staying in the CPU's cache, and reach a lower loss (2.44 against
+2.55), because the summed step of a frequent word's row is smaller.
 
 Several processes (``workers > 1``)
 ----------------------------------
@@ -290,8 +291,9 @@ class Word2Vec(GensimInterface):
 
         Returns the kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs + 1,):
         document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made a
-        block of tokens at a time, in float32, and so is the running count of kept tokens that
-        gives the offsets (where each document starts in the stream), so memory stays at one bool
+        block of tokens at a time, in float32, and the running count of kept tokens that gives the
+        offsets (where each document starts in the stream) too (an int64 cumsum of one block at a
+        time), so memory stays at one bool
         per corpus token beyond the stream itself (a float64 draw for every token would be 8
         bytes each, a running count over the whole corpus 8 more: 128 MB on 16M tokens)."""
         ids, offsets, keep_probs = self.corpus.ids, self.corpus.offsets, self.keep_probs.astype(np.float32)

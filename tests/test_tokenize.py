@@ -122,7 +122,7 @@ def test_ascii_shortcut_finds_exactly_what_the_regex_finds(lowercase, pattern):
     assert fast.tokenize("a I x2 y_") == [case(t) for t in one_letter_words.get(pattern, ["x2", "y_"])]
 
 
-def test_ascii_shortcut_only_for_the_default_pattern():
+def test_letters_and_word_patterns_differ_on_underscores_and_digits():
     assert Tokenizer(r"\w+").tokenize("snake_case x2") == ["snake_case", "x2"]
     assert Tokenizer().tokenize("snake_case x2") == ["snake", "case", "x"]
 
