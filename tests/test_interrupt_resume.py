@@ -135,8 +135,12 @@ def test_word2vec_with_two_workers_ctrl_c_then_resume_finishes_the_run(tmp_path)
         chunks = state["resume_at"]["chunks"]
         assert len(chunks) == 2 and any(c["first"] < c["position"] < c["stop"] for c in chunks)
 
-    argv = WORD2VEC + ["--workers", "2", "--epochs", "5"]           # (two workers take half the time)
-    resumed = interrupt_and_resume(tmp_path, argv, r"epoch 2/5:\s+\d+%\|[^|]*\| [1-9][\d.]*k?/",
+    # The parent redraws the bar every 0.1 s, and two workers with batches of 16 finish an epoch of
+    # Alice in about 0.15 s: a Ctrl-C sent at "epoch 2/5" could land after its last batch (a clean
+    # stop at the epoch's end, no chunk positions to check). Batches of 2 make an epoch last about
+    # a second, and the signal goes when a bar of epochs 2-4 shows less than 40% done.
+    argv = WORD2VEC + ["--workers", "2", "--epochs", "5", "--batch-size", "2"]
+    resumed = interrupt_and_resume(tmp_path, argv, r"epoch [2-4]/5:\s+[0-3]?\d%\|[^|]*\| [1-9][\d.]*k?/",
                                    stopped_mid_epoch)
     metrics = json.loads((resumed / "metrics.json").read_text())
     assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4, 5]
