@@ -38,6 +38,7 @@ NORMAL_FORMS = ("NFC", "NFKC", "NFD", "NFKD", None)
 LETTERS = r"[^\W\d_]+"              # default: runs of Unicode letters (text8-style)
 SKLEARN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's CountVectorizer/TfidfVectorizer default
 
+
 def _is_word_character(char):
     """Whether an ASCII character matches ``\\w`` ([A-Za-z0-9_])."""
     return char.isalnum() or char == "_"
@@ -94,7 +95,9 @@ class Tokenizer:
                             "decode bytes first (text = data.decode('utf-8')).")
         if self._ascii_table is not None and text.isascii():
             tokens = text.translate(self._ascii_table).split()
-            return tokens if self._ascii_min_length == 1 else [t for t in tokens if len(t) >= self._ascii_min_length]
+            if self._ascii_min_length > 1:
+                tokens = [token for token in tokens if len(token) >= self._ascii_min_length]
+            return tokens
         if self.normalize and not text.isascii():
             text = unicodedata.normalize(self.normalize, text)
         if self.lowercase:

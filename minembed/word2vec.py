@@ -291,11 +291,11 @@ class Word2Vec(GensimInterface):
 
         Returns the kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs + 1,):
         document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made a
-        block of tokens at a time, in float32, and the running count of kept tokens that gives the
-        offsets (where each document starts in the stream) too (an int64 cumsum of one block at a
-        time), so memory stays at one bool
-        per corpus token beyond the stream itself (a float64 draw for every token would be 8
-        bytes each, a running count over the whole corpus 8 more: 128 MB on 16M tokens)."""
+        block of tokens at a time, in float32, and so is the running count of kept tokens that
+        gives the offsets, where each document starts in the stream (an int64 cumsum over one
+        block). So memory stays at one bool per corpus token beyond the stream itself (a float64
+        draw for every token would be 8 bytes each, a running count over the whole corpus 8 more:
+        128 MB on 16M tokens)."""
         ids, offsets, keep_probs = self.corpus.ids, self.corpus.offsets, self.keep_probs.astype(np.float32)
         kept = np.empty(len(ids), dtype=bool)                               # (n_tokens,)
         stream_offsets = np.zeros(len(offsets), dtype=np.int64)             # (n_docs + 1,) kept before each start
