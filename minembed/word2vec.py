@@ -290,10 +290,10 @@ class Word2Vec(GensimInterface):
         """Drop each token with probability ``1 - keep_probs[id]`` (word2vec.c's subsampling).
 
         Returns the kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs + 1,):
-        document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made a
-        block of tokens at a time, in float32, and so is the running count of kept tokens that
-        gives the offsets, where each document starts in the stream (an int64 cumsum over one
-        block). So memory stays at one bool per corpus token beyond the stream itself (a float64
+        document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made in
+        float32, a block of tokens at a time; the running count of kept tokens that gives the
+        offsets (where each document starts in the stream) is made block by block too (an int64
+        cumsum over one block). So memory stays at one bool per corpus token beyond the stream itself (a float64
         draw for every token would be 8 bytes each, a running count over the whole corpus 8 more:
         128 MB on 16M tokens)."""
         ids, offsets, keep_probs = self.corpus.ids, self.corpus.offsets, self.keep_probs.astype(np.float32)
