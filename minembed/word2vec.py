@@ -293,9 +293,9 @@ class Word2Vec(GensimInterface):
         document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made in
         float32, a block of tokens at a time; the running count of kept tokens that gives the
         offsets (where each document starts in the stream) is made block by block too (an int64
-        cumsum over one block). So memory stays at one bool per corpus token beyond the stream itself (a float64
-        draw for every token would be 8 bytes each, a running count over the whole corpus 8 more:
-        128 MB on 16M tokens)."""
+        cumsum over one block). So memory stays at one bool per corpus token beyond the stream
+        itself (a float64 draw for every token would be 8 bytes each, a running count over the
+        whole corpus 8 more: 128 MB on 16M tokens)."""
         ids, offsets, keep_probs = self.corpus.ids, self.corpus.offsets, self.keep_probs.astype(np.float32)
         kept = np.empty(len(ids), dtype=bool)                               # (n_tokens,)
         stream_offsets = np.zeros(len(offsets), dtype=np.int64)             # (n_docs + 1,) kept before each start
