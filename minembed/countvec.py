@@ -310,8 +310,7 @@ def document_frequency(blocks, n_terms):
     """
     df = np.zeros(n_terms, dtype=np.int64)
     for ids, doc_lengths in blocks:
-        keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
-        keys += ids                                                 # (block_tokens,) doc * n_terms + id
+        keys = _cell_keys(ids, doc_lengths, n_terms)                # (block_tokens,) doc * n_terms + id
         keys.sort()                                                 # (faster than np.unique's hashing)
         pairs = keys[np.diff(keys, prepend=-1) != 0]                # each (doc, id) pair once
         df += np.bincount(pairs % n_terms, minlength=n_terms)
@@ -357,8 +356,7 @@ def _count_block(ids, doc_lengths, n_terms, relabel):
     """One block -> (columns, counts, stored values per document), all int64, in CSR order."""
     if relabel is not None:
         ids = relabel[ids]
-    keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
-    keys += ids                                                     # (block_tokens,) doc * n_terms + column
+    keys = _cell_keys(ids, doc_lengths, n_terms)                    # (block_tokens,) doc * n_terms + column
     if len(ids) and ids.min() < 0:
         keys = keys[ids >= 0]
     keys.sort()
@@ -367,3 +365,11 @@ def _count_block(ids, doc_lengths, n_terms, relabel):
     rows = cells // n_terms
     counts = np.diff(run_starts, append=len(keys))                  # run lengths
     return cells - rows * n_terms, counts, np.bincount(rows, minlength=len(doc_lengths))
+
+
+def _cell_keys(ids, doc_lengths, n_terms):
+    """Each token of a block as one int64, ``doc * n_terms + id`` (its cell of the matrix), so
+    that sorting the keys groups equal (document, term) pairs, in CSR order."""
+    keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
+    keys += ids
+    return keys
