@@ -197,6 +197,23 @@ def _check_scores_labels(scores, labels):
     return scores, labels.astype(bool)
 
 
+def center_rows(*arrays):
+    """Subtract the mean vector of all the given (n_i, d) arrays' rows from each: ``(a - m, b - m, ...)``.
+
+    Vectors from one model share a common direction (Ethayarajh 2019: any two occurrences of any
+    words have a high cosine, "anisotropy"; Mu & Viswanath 2018 remove the mean first). That shared
+    part adds the same amount to every cosine and drowns the differences a sense makes. Centering
+    on the evaluated set (its vectors only, no labels) removes it; it is applied to every method
+    alike. Worked example: rows (1, 1) and (3, 1) -> mean (2, 1) -> (-1, 0) and (1, 0): cosine
+    0.89 becomes -1.
+    """
+    arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+    if not arrays or any(a.ndim != 2 or a.shape[1] != arrays[0].shape[1] for a in arrays):
+        raise ValueError(f"center_rows needs (n, d) arrays of one width d, got shapes {[a.shape for a in arrays]}")
+    mean = np.concatenate(arrays).mean(axis=0)                              # (d,)
+    return tuple(a - mean for a in arrays)
+
+
 def cosine_rows(a, b):
     """Row-wise cosine ``a_i . b_i / (|a_i| |b_i|)`` of two (n, d) arrays -> (n,); 0 for a zero row."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minembed.incontext as incontext
-from minembed.incontext import (WicPair, context_window, cosine_rows, most_frequent_sense_cv,
+from minembed.incontext import (WicPair, center_rows, context_window, cosine_rows, most_frequent_sense_cv,
                                 nearest_neighbour_cv, read_coarsewsd, read_wic, stratified_folds,
                                 tune_threshold, wic_accuracy, wsd_scores)
 
@@ -200,6 +200,19 @@ def test_cosine_rows():
     np.testing.assert_allclose(cosine_rows(a, b), [0.0, 1.0, 0.0, -1.0])   # zero row: 0, not NaN
     with pytest.raises(ValueError, match="one shape"):
         cosine_rows(a, b[:2])
+
+
+def test_center_rows_removes_the_shared_mean_of_all_arrays():
+    a, b = np.array([[1.0, 1.0]]), np.array([[3.0, 1.0]])
+    assert cosine_rows(a, b)[0] == pytest.approx(4 / np.sqrt(20))             # 0.894 before
+    centered_a, centered_b = center_rows(a, b)                               # mean (2, 1) over both
+    np.testing.assert_allclose(centered_a, [[-1.0, 0.0]])
+    np.testing.assert_allclose(centered_b, [[1.0, 0.0]])
+    assert cosine_rows(centered_a, centered_b)[0] == pytest.approx(-1.0)
+    three = center_rows(np.array([[0.0, 3.0], [6.0, 0.0]]), np.array([[0.0, 0.0]]))   # mean (2, 1)
+    np.testing.assert_allclose(np.concatenate(three), [[-2.0, 2.0], [4.0, -1.0], [-2.0, -1.0]])
+    with pytest.raises(ValueError, match="one width"):
+        center_rows(np.ones((2, 3)), np.ones((2, 2)))
 
 
 # ---------------------------------------------------------------------------- CoarseWSD: folds, 1-NN, MFS
