@@ -16,10 +16,16 @@ tokenizer, one vocabulary: the encoder's ``tok_emb`` starts from the word2vec ve
   counts include them): is it in the encoder's top 10?
 
 Rows: static target vector (word2vec), static sentence average (word2vec); the contextual target
-vector: the encoder's output at the target's position with the word replaced by ``<mask>``
-(``AttentionEncoder.target_vectors``: what the context says about it), and with the word shown;
-the contextual sentence average (the mean of the encoder's outputs, the word hidden); and the
+vector: the encoder's vector at the target's position with the word replaced by ``<mask>``
+(``AttentionEncoder.target_vectors``: what the context says about it), read after the attention
+or at the block's output (``target_vectors``' default), and the block's output with the word shown; the
+contextual sentence average (the mean of the encoder's outputs, the word hidden); and the
 target's vector (the word hidden) beside its sentence's mean output (the word shown).
+
+Every row is scored twice: on its raw vectors, and on its vectors centered on the evaluated set
+(``incontext.center_rows``: minus the mean vector of the split's sentences for WiC, of the word's
+examples for CoarseWSD-20; no labels used). Vectors of one model share a common direction that
+adds the same to every cosine (Ethayarajh 2019); centering removes it, for every method alike.
 """
 import argparse
 import os
@@ -36,7 +42,7 @@ from minembed import AttentionEncoder, KeyedVectors, Tokenizer, Word2Vec, encode
 from minembed.corpus import EncodedCorpus, without_specials  # noqa: E402
 from minembed.fileio import write_json  # noqa: E402
 from minembed.mlm import BERT_SPLIT  # noqa: E402
-from minembed.incontext import (context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
+from minembed.incontext import (center_rows, context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
                                 nearest_neighbour_cv, read_coarsewsd, read_wic, wic_accuracy, wsd_scores)
 from minembed.vocab import MASK, PAD, UNK  # noqa: E402
 
@@ -132,7 +138,11 @@ def static_average(kv, windows):
     return out
 
 
-CONTEXTUAL = "contextual target vector (encoder, the word hidden)"
+CONTEXTUAL = "contextual target vector (attention output, the word hidden)"
+MFS = "most frequent sense (of the training folds)"
+# Every method is scored on its raw vectors and on its vectors centered on the evaluated set
+# (incontext.center_rows: the mean of the WiC split's sentences, or of one CoarseWSD word's examples).
+HOW = ("centered", "raw")
 
 
 def unit_rows(vectors):
@@ -142,17 +152,23 @@ def unit_rows(vectors):
 def method_vectors(kv, encoder, windows, indices):
     """{row name: (n, d) vectors} for every compared method.
 
-    The encoder's rows: its output at the target with the word hidden (``<mask>``: what the context
-    says about it) or shown; the mean of its outputs over the sentence with the word hidden (the
-    contextual counterpart of the static sentence average); and the target's hidden-word vector
-    beside the sentence's mean output, each scaled to length 1 (the two concatenated)."""
+    The encoder's rows: its vector at the target with the word hidden (``<mask>``: what the context
+    says about it), read after the attention (``layer="attention"``) or at the block's
+    output (``layer="output"``, the default of ``target_vectors``), or with the word shown; the mean of its outputs
+    over the sentence with the word hidden (the contextual counterpart of the static sentence
+    average); and the target's vector (the word hidden) beside the sentence's mean output (the
+    word shown), each scaled to length 1 (the two concatenated)."""
     hidden = [w[:i] + ["<mask>"] + w[i + 1:] for w, i in zip(windows, indices)]     # "<mask>" is the mask id
-    target_hidden = encoder.target_vectors(windows, indices).astype(np.float64)        # (n, d)
+
+    def target(**how):
+        return encoder.target_vectors(windows, indices, **how).astype(np.float64)     # (n, d)
+
+    target_hidden = target(layer="attention")
     return {"static target vector (word2vec)": static_target(kv, windows, indices),
             "static sentence average (word2vec)": static_average(kv, windows),
             CONTEXTUAL: target_hidden,
-            "contextual target vector (encoder, the word shown)":
-                encoder.target_vectors(windows, indices, hide_target=False).astype(np.float64),
+            "contextual target vector (block output, the word hidden)": target(layer="output"),
+            "contextual target vector (block output, the word shown)": target(layer="output", hide_target=False),
             "contextual sentence average (encoder, the word hidden)":
                 encoder.sentence_vectors(hidden).astype(np.float64),
             "contextual target + sentence (encoder)":
@@ -172,12 +188,15 @@ def wic_rows(kv, encoder, folder, tokenizer, max_len):
         for windows, indices, kept in (first, second):
             keep = np.isin(kept, both)
             vectors.append(method_vectors(kv, encoder, [w for w, k in zip(windows, keep) if k], indices[keep]))
-        splits[split] = (labels, {name: cosine_rows(vectors[0][name], vectors[1][name]) for name in vectors[0]},
-                         len(pairs))
+        cosines = {}
+        for name in vectors[0]:
+            raw = (vectors[0][name], vectors[1][name])
+            cosines[name] = {"raw": cosine_rows(*raw), "centered": cosine_rows(*center_rows(*raw))}
+        splits[split] = (labels, cosines, len(pairs))
     rows = {}
     for name in splits["train"][1]:
-        rows[name] = wic_accuracy(splits["train"][1][name], splits["train"][0],
-                                  splits["dev"][1][name], splits["dev"][0])
+        rows[name] = {how: wic_accuracy(splits["train"][1][name][how], splits["train"][0],
+                                        splits["dev"][1][name][how], splits["dev"][0]) for how in HOW}
     return rows, {split: (len(labels), total) for split, (labels, _, total) in splits.items()}
 
 
@@ -189,11 +208,13 @@ def coarsewsd_rows(kv, encoder, folder, tokenizer, max_len, seed):
         senses = examples.senses[kept]
         gold[word] = senses
         for name, vectors in method_vectors(kv, encoder, windows, indices).items():
-            predictions.setdefault(name, {})[word] = nearest_neighbour_cv(vectors, senses, folds=5, seed=seed)
-        predictions.setdefault("most frequent sense (of the training folds)", {})[word] = \
-            most_frequent_sense_cv(senses, folds=5, seed=seed)
-    return {name: wsd_scores(by_word, gold) for name, by_word in predictions.items()}, \
-        sum(len(g) for g in gold.values())
+            for how, these in (("raw", vectors), ("centered", center_rows(vectors)[0])):
+                predictions.setdefault((name, how), {})[word] = nearest_neighbour_cv(these, senses, folds=5, seed=seed)
+        mfs = most_frequent_sense_cv(senses, folds=5, seed=seed)                 # the same either way
+        for how in HOW:
+            predictions.setdefault((MFS, how), {})[word] = mfs
+    scores = {key: wsd_scores(by_word, gold) for key, by_word in predictions.items()}
+    return {name: {how: scores[name, how] for how in HOW} for name, _ in scores}, sum(len(g) for g in gold.values())
 
 
 def fill_blank_accuracy(encoder, heldout, n_questions, seed, top_k=10, n_frequent=100):
@@ -278,17 +299,23 @@ def main():
     print(f"\nWiC: {wic_counts['train'][0]:,}/{wic_counts['train'][1]:,} train and {wic_counts['dev'][0]:,}/"
           f"{wic_counts['dev'][1]:,} dev pairs (the rest lose their target to the tokenizer); "
           f"CoarseWSD-20: {wsd_count:,} examples")
-    print(f"{'method':<58} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7}")
+    print(f"{'':<66} {'vectors centered':^36} {'raw vectors':^17}")
+    print(f"{'method':<66} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7} {'WiC dev':>8} {'WSD':>8}")
     for name in wsd:
-        w = wic.get(name)
-        wic_cells = f"{w['dev_accuracy']:>8.1%} {w['train_accuracy']:>8.1%}" if w else f"{'-':>8} {'-':>8}"
-        print(f"{name:<58} {wic_cells} {wsd[name]['micro']:>10.1%} {wsd[name]['macro']:>7.1%}")
+        cells = []
+        for how, columns in (("centered", ("dev_accuracy", "train_accuracy")), ("raw", ("dev_accuracy",))):
+            w = wic.get(name, {}).get(how)
+            cells.append(" ".join(f"{w[c]:>8.1%}" if w else f"{'-':>8}" for c in columns))
+            cells.append(f"{wsd[name][how]['micro']:>10.1%} {wsd[name][how]['macro']:>7.1%}" if how == "centered"
+                         else f"{wsd[name][how]['micro']:>8.1%}")
+        print(f"{name:<66} " + " ".join(cells))
     print(f"fill-in-the-blank, in the top 10: content words (not among the 100 most frequent) {blank:.1%}, "
           f"any word {any_blank:.1%}, of {n_blanks:,} held-out blanks each")
     if heldout_eval:
         print(f"held-out masked-token accuracy {heldout_eval['accuracy']:.2%} (baseline "
               f"{encoder.history['baseline_accuracy']:.2%})")
-    results = {"wic": wic, "coarsewsd20": {k: {"micro": v["micro"], "macro": v["macro"]} for k, v in wsd.items()},
+    results = {"wic": wic, "coarsewsd20": {name: {how: {"micro": v[how]["micro"], "macro": v[how]["macro"]} for how in HOW}
+                                for name, v in wsd.items()},
                "fill_blank_top10": blank, "fill_blank_any_word_top10": any_blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
                "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},
                "settings": vars(args)}
