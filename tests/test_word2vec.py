@@ -31,7 +31,6 @@ def test_sgns_step_loss_matches_pairwise_formula():
     rng = np.random.default_rng(0)
     in_vectors, out_vectors, batch = _random_batch(rng)
     window_ids, real, in_window, target_ids = batch
-    window = (in_window.shape[1] - 1) // 2
     expected, pairs = 0.0, 0
     log_sigmoid = lambda s: -np.log1p(np.exp(-s))
     for n, j in zip(*np.nonzero(in_window)):                  # reference: one pair at a time
