@@ -156,8 +156,8 @@ def method_vectors(kv, encoder, windows, indices):
     says about it), read after the attention (``layer="attention"``) or at the block's
     output (``layer="output"``, the default of ``target_vectors``), or with the word shown; the mean of its outputs
     over the sentence with the word hidden (the contextual counterpart of the static sentence
-    average); and the target's vector (the word hidden) beside the sentence's mean output (the
-    word shown), each scaled to length 1 (the two concatenated)."""
+    average); and the target's vector (the word hidden, attention output) beside the sentence's
+    mean output (the word shown), each scaled to length 1 (the two concatenated)."""
     hidden = [w[:i] + ["<mask>"] + w[i + 1:] for w, i in zip(windows, indices)]     # "<mask>" is the mask id
 
     def target(**how):
