@@ -20,7 +20,7 @@ vector: the encoder's vector at the target's position with the word replaced by 
 (``AttentionEncoder.target_vectors``: what the context says about it), read after the attention
 or at the block's output (``target_vectors``' default), and the block's output with the word shown; the
 contextual sentence average (the mean of the encoder's outputs, the word hidden); and the
-target's vector (the word hidden) beside its sentence's mean output (the word shown).
+target's vector (the word hidden, attention output) beside its sentence's mean output (the word shown).
 
 Every row is scored twice: on its raw vectors, and on its vectors centered on the evaluated set
 (``incontext.center_rows``: minus the mean vector of the split's sentences for WiC, of the word's
