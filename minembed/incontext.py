@@ -24,6 +24,13 @@ prediction ignores the sentence: one fixed answer for all, at best the most freq
 it can at most tie MFS. On WiC the two target vectors are equal whenever the surface forms are,
 so the cosine says nothing about sense and accuracy stays near chance.
 
+**Sense triples** (``benchmarks/sense_triples.tsv``, written for minembed and kept held out: we
+report it and never tune on it). One word in three sentences; a and c use it in one sense, b in
+another. A triple passes when the same-sense pair is the closest of the three pairs,
+``cos(a, c) > cos(a, b)`` and ``cos(a, c) > cos(b, c)`` (:func:`triple_accuracy`); no threshold
+to tune, chance 1/3, and a static target vector (three equal vectors, three equal cosines) never
+passes.
+
 **Published anchors** (test splits, so only for orientation next to our dev / CV figures).
 WiC accuracy: chance 50, static lemma vector ~50, sentence-average word2vec 61.0, ELMo 57.1,
 Context2vec 59.7, BERT-base 63.6, BERT-large 65.5, BERT-large fine-tuned 69.5, human 80.0.
@@ -37,6 +44,7 @@ import numpy as np
 
 WicPair = namedtuple("WicPair", "lemma pos tokens1 index1 tokens2 index2 same")
 WsdExamples = namedtuple("WsdExamples", "tokens indices senses")
+SenseTriple = namedtuple("SenseTriple", "word tokens indices")    # tokens, indices: sentences a, b, c
 
 
 # ---------------------------------------------------------------------------- readers
@@ -100,6 +108,35 @@ def read_coarsewsd(root, words=None):
             _check_index(indices[-1], tokens[-1], data_path, line_no, "the sentence")
         examples[word] = WsdExamples(tokens, np.array(indices, dtype=np.int64), np.array(senses, dtype=np.int64))
     return examples
+
+
+def read_sense_triples(path, tokenize):
+    """:class:`SenseTriple` ``(word, [tokens_a, tokens_b, tokens_c], [i_a, i_b, i_c])`` per data line.
+
+    The file is UTF-8 text: ``#`` comment lines, a header ``word<TAB>a<TAB>b<TAB>c``, then one
+    triple per line (sentences a and c share a sense of ``word``, b has another). ``tokenize``
+    (e.g. ``Tokenizer().tokenize``) splits each sentence; the word must occur in it exactly once.
+    """
+    triples = []
+    lines = [(n + 1, line) for n, line in enumerate(_read_lines(path)) if line.strip() and not line.startswith("#")]
+    if not lines or lines[0][1].split("\t") != ["word", "a", "b", "c"]:
+        raise ValueError(f"{path}: the first line after the # comments must be the header 'word<TAB>a<TAB>b<TAB>c'")
+    for line_no, line in lines[1:]:
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise ValueError(f"{path}, line {line_no}: expected 4 tab-separated fields (word, a, b, c), got {len(fields)}")
+        word, sentences = fields[0].strip(), [tokenize(sentence) for sentence in fields[1:]]
+        indices = []
+        for name, tokens in zip("abc", sentences):
+            where = [i for i, token in enumerate(tokens) if token == word]
+            if len(where) != 1:
+                raise ValueError(f"{path}, line {line_no}: {word!r} must occur exactly once in sentence {name}, "
+                                 f"found {len(where)} times in {' '.join(tokens)!r}")
+            indices.append(where[0])
+        triples.append(SenseTriple(word, sentences, indices))
+    if not triples:
+        raise ValueError(f"{path} has a header but no triples")
+    return triples
 
 
 def _paired_lines(data_path, gold_path):
@@ -222,6 +259,18 @@ def cosine_rows(a, b):
     dots = np.einsum("nd,nd->n", a, b)
     norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
     return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+
+
+def triple_accuracy(a, b, c):
+    """Share of triples whose same-sense pair is the closest: ``cos(a, c) > max(cos(a, b), cos(b, c))``.
+
+    ``a``, ``b``, ``c``: (n, d) vectors of the word in sentences a, b, c. Strict: a tie fails, so
+    three equal vectors (a static target vector) score 0; random vectors score about 1/3.
+    """
+    same, cross_ab, cross_bc = cosine_rows(a, c), cosine_rows(a, b), cosine_rows(b, c)    # (n,) each
+    if len(same) == 0:
+        raise ValueError("triple_accuracy needs at least one triple, got 0 rows")
+    return float(np.mean((same > cross_ab) & (same > cross_bc)))
 
 
 # ---------------------------------------------------------------------------- CoarseWSD: 1-NN under CV

@@ -10,8 +10,9 @@ import pytest
 
 import minembed.incontext as incontext
 from minembed.incontext import (WicPair, center_rows, context_window, cosine_rows, most_frequent_sense_cv,
-                                nearest_neighbour_cv, read_coarsewsd, read_wic, stratified_folds,
-                                tune_threshold, wic_accuracy, wsd_scores)
+                                nearest_neighbour_cv, read_coarsewsd, read_sense_triples, read_wic,
+                                stratified_folds, triple_accuracy, tune_threshold, wic_accuracy, wsd_scores)
+from minembed.tokenize import Tokenizer
 
 
 def write(path, text, encoding="utf-8"):
@@ -213,6 +214,54 @@ def test_center_rows_removes_the_shared_mean_of_all_arrays():
     np.testing.assert_allclose(np.concatenate(three), [[-2.0, 2.0], [4.0, -1.0], [-2.0, -1.0]])
     with pytest.raises(ValueError, match="one width"):
         center_rows(np.ones((2, 3)), np.ones((2, 2)))
+
+
+# ---------------------------------------------------------------------------- sense triples
+TRIPLES = ("# a comment\n# another\nword\ta\tb\tc\n"
+           "bank\tWe sat on the bank.\tThe bank lent money\tThe river bank flooded\n"
+           "\n"
+           "run\tRun home\tthey run a shop\tI run fast\n")
+
+
+def test_read_sense_triples_round_trip(tmp_path):
+    triples = read_sense_triples(write(tmp_path / "t.tsv", TRIPLES), Tokenizer().tokenize)
+    assert [t.word for t in triples] == ["bank", "run"]
+    assert triples[0].tokens == [["we", "sat", "on", "the", "bank"], ["the", "bank", "lent", "money"],
+                                 ["the", "river", "bank", "flooded"]]
+    assert triples[0].indices == [4, 1, 2]
+    assert triples[1].indices == [0, 1, 1]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("bank\ta\tb\tc\n", "header"),
+    ("word\ta\tb\tc\n", "no triples"),
+    ("word\ta\tb\tc\nbank\tthe bank\tthe bank\n", "line 2: expected 4"),
+    ("# c\nword\ta\tb\tc\nbank\tthe bank\tthe shore\tthe bank\n", r"line 3: 'bank' must occur exactly once in sentence b, found 0"),
+    ("word\ta\tb\tc\nbank\tthe bank\tbank to bank\tthe bank\n", "found 2 times"),
+])
+def test_read_sense_triples_errors_name_the_line(tmp_path, text, message):
+    with pytest.raises(ValueError, match=message):
+        read_sense_triples(write(tmp_path / "t.tsv", text), Tokenizer().tokenize)
+
+
+def test_read_sense_triples_rejects_non_utf8(tmp_path):
+    with pytest.raises(ValueError, match="not UTF-8"):
+        read_sense_triples(write(tmp_path / "t.tsv", "word\ta\tb\tc\ncaf\xe9\n", "latin-1"), Tokenizer().tokenize)
+
+
+def test_triple_accuracy_by_hand():
+    a = np.array([[1.0, 0.0], [1.0, 0.0], [2.0, 1.0]])
+    b = np.array([[0.0, 1.0], [1.0, 0.1], [2.0, 1.0]])
+    c = np.array([[1.0, 0.1], [0.0, 1.0], [2.0, 1.0]])
+    # triple 1: cos(a,c) 0.995 > cos(a,b) 0 and cos(b,c) 0.0995: passes; triple 2: cos(a,c) 0 < cos(a,b):
+    # fails; triple 3: three equal vectors (a static target vector), three equal cosines: a tie fails
+    assert triple_accuracy(a, b, c) == pytest.approx(1 / 3)
+    assert triple_accuracy(a[:1], b[:1], c[:1]) == 1.0
+    assert triple_accuracy(a[2:], b[2:], c[2:]) == 0.0
+    with pytest.raises(ValueError, match="at least one triple"):
+        triple_accuracy(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="one shape"):
+        triple_accuracy(a, b, c[:2])
 
 
 # ---------------------------------------------------------------------------- CoarseWSD: folds, 1-NN, MFS
