@@ -14,6 +14,9 @@ tokenizer, one vocabulary: the encoder's ``tok_emb`` starts from the word2vec ve
 - **fill-in-the-blank**: a content word (not among the 100 most frequent words) blanked in held-out
   enwiki documents (the last 1% of documents, held out from both models' training; the vocabulary
   counts include them): is it in the encoder's top 10?
+- **sense triples** (``benchmarks/sense_triples.tsv``, ours, held out: never tuned on): one word
+  in three sentences, a and c in one sense, b in another; the share of triples whose same-sense
+  pair has the highest cosine (chance 1/3; ties fail, so a static target vector scores 0).
 
 Rows: static target vector (word2vec), static sentence average (word2vec); the contextual target
 vector: the encoder's vector at the target's position with the word replaced by ``<mask>``
@@ -43,7 +46,8 @@ from minembed.corpus import EncodedCorpus, without_specials  # noqa: E402
 from minembed.fileio import write_json  # noqa: E402
 from minembed.mlm import BERT_SPLIT  # noqa: E402
 from minembed.incontext import (center_rows, context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
-                                nearest_neighbour_cv, read_coarsewsd, read_wic, wic_accuracy, wsd_scores)
+                                nearest_neighbour_cv, read_coarsewsd, read_sense_triples, read_wic,
+                                triple_accuracy, wic_accuracy, wsd_scores)
 from minembed.vocab import MASK, PAD, UNK  # noqa: E402
 
 
@@ -52,6 +56,7 @@ def parse_args():
     parser.add_argument("--out", required=True, help="where word2vec/ and encoder/ are written")
     parser.add_argument("--data", default=os.path.join(SHARED, "corpora", "enwiki-2015-aa.txt.gz"))
     parser.add_argument("--context", default=os.path.join(SHARED, "context"), help="the WiC / CoarseWSD-20 folder")
+    parser.add_argument("--triples", default=os.path.join(HERE, "sense_triples.tsv"), help="the sense triples")
     parser.add_argument("--max-vocab", type=int, default=30_000)
     parser.add_argument("--dim", type=int, default=64)
     parser.add_argument("--ff-dim", type=int, default=256)
@@ -217,6 +222,22 @@ def coarsewsd_rows(kv, encoder, folder, tokenizer, max_len, seed):
     return {name: {how: scores[name, how] for how in HOW} for name, _ in scores}, sum(len(g) for g in gold.values())
 
 
+def triple_rows(kv, encoder, path, tokenizer, max_len):
+    """({row name: {how: accuracy}}, (triples scored, triples in the file)): the triples whose word
+    both models know (an unknown word would hand the static rows a zero vector)."""
+    every = read_sense_triples(path, tokenizer.tokenize)
+    triples = [t for t in every if t.word in kv and t.word in encoder.vocab]
+    by_sentence = []                                      # [{row name: (n, d)}] for sentences a, b, c
+    for k in range(3):
+        windows, indices = zip(*(context_window(t.tokens[k], t.indices[k], max_len) for t in triples))
+        by_sentence.append(method_vectors(kv, encoder, list(windows), np.array(indices)))
+    rows = {}
+    for name in by_sentence[0]:
+        raw = [vectors[name] for vectors in by_sentence]
+        rows[name] = {"raw": triple_accuracy(*raw), "centered": triple_accuracy(*center_rows(*raw))}
+    return rows, (len(triples), len(every))
+
+
 def fill_blank_accuracy(encoder, heldout, n_questions, seed, top_k=10, n_frequent=100):
     """Share of blanked held-out content words found in the encoder's top ``top_k``."""
     vocab, T = heldout.vocab, encoder.config["max_len"]        # the corpus's ids -> words -> the encoder's ids
@@ -292,15 +313,18 @@ def main():
     wic, wic_counts = wic_rows(kv, encoder, os.path.join(args.context, "wic"), tokenizer, max_len)
     wsd, wsd_count = coarsewsd_rows(kv, encoder, os.path.join(args.context, "coarsewsd20"), tokenizer,
                                     max_len, args.seed)
+    triples, triple_counts = triple_rows(kv, encoder, args.triples, tokenizer, max_len)
     blank, n_blanks = fill_blank_accuracy(encoder, heldout, args.blanks, args.seed)
     any_blank, _ = fill_blank_accuracy(encoder, heldout, args.blanks, args.seed, n_frequent=0)
     heldout_eval = encoder.history["eval"][-1] if encoder.history["eval"] else {}
 
     print(f"\nWiC: {wic_counts['train'][0]:,}/{wic_counts['train'][1]:,} train and {wic_counts['dev'][0]:,}/"
           f"{wic_counts['dev'][1]:,} dev pairs (the rest lose their target to the tokenizer); "
-          f"CoarseWSD-20: {wsd_count:,} examples")
-    print(f"{'':<66} {'vectors centered':^36} {'raw vectors':^17}")
-    print(f"{'method':<66} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7} {'WiC dev':>8} {'WSD':>8}")
+          f"CoarseWSD-20: {wsd_count:,} examples; sense triples: {triple_counts[0]} of {triple_counts[1]} "
+          "(the word known to both models)")
+    print(f"{'':<66} {'vectors centered':^45} {'raw vectors':^26}")
+    print(f"{'method':<66} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7} {'triples':>8} "
+          f"{'WiC dev':>8} {'WSD':>8} {'triples':>8}")
     for name in wsd:
         cells = []
         for how, columns in (("centered", ("dev_accuracy", "train_accuracy")), ("raw", ("dev_accuracy",))):
@@ -308,13 +332,14 @@ def main():
             cells.append(" ".join(f"{w[c]:>8.1%}" if w else f"{'-':>8}" for c in columns))
             cells.append(f"{wsd[name][how]['micro']:>10.1%} {wsd[name][how]['macro']:>7.1%}" if how == "centered"
                          else f"{wsd[name][how]['micro']:>8.1%}")
+            cells.append(f"{triples[name][how]:>8.1%}" if name in triples else f"{'-':>8}")
         print(f"{name:<66} " + " ".join(cells))
     print(f"fill-in-the-blank, in the top 10: content words (not among the 100 most frequent) {blank:.1%}, "
           f"any word {any_blank:.1%}, of {n_blanks:,} held-out blanks each")
     if heldout_eval:
         print(f"held-out masked-token accuracy {heldout_eval['accuracy']:.2%} (baseline "
               f"{encoder.history['baseline_accuracy']:.2%})")
-    results = {"wic": wic, "coarsewsd20": {name: {how: {"micro": v[how]["micro"], "macro": v[how]["macro"]} for how in HOW}
+    results = {"wic": wic, "sense_triples": triples, "sense_triples_scored": triple_counts[0], "coarsewsd20": {name: {how: {"micro": v[how]["micro"], "macro": v[how]["macro"]} for how in HOW}
                                 for name, v in wsd.items()},
                "fill_blank_top10": blank, "fill_blank_any_word_top10": any_blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
                "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},

@@ -4,6 +4,7 @@ Every file here is made up in tmp_path: the real WiC and CoarseWSD-20 are CC BY-
 of the repository.
 """
 import doctest
+import os
 
 import numpy as np
 import pytest
@@ -397,3 +398,11 @@ def test_nearest_neighbour_cv_matches_sklearn_on_the_same_folds():
         knn = neighbors.KNeighborsClassifier(n_neighbors=1, metric="cosine").fit(vectors[train], senses[train])
         expected[test] = knn.predict(vectors[test])
     assert np.array_equal(nearest_neighbour_cv(vectors, senses, folds=5, seed=9), expected)
+
+
+def test_the_shipped_sense_triples_parse():
+    """benchmarks/sense_triples.tsv: every target found once in each of its three sentences, one triple per word."""
+    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "sense_triples.tsv")
+    triples = read_sense_triples(path, Tokenizer().tokenize)
+    assert len(triples) == 150 and len({t.word for t in triples}) == 150
+    assert all(t.tokens[k][t.indices[k]] == t.word for t in triples for k in range(3))
