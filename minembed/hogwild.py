@@ -27,9 +27,10 @@ lock), so minembed uses **processes**, which need the tables in memory they all 
    parent reads) for the length of training, and back into ordinary arrays afterwards.
 2. Each epoch, ``train_chunks`` forks one process per chunk of the epoch's subsampled
    stream (``Word2Vec._split_epoch``: contiguous, equal lengths). A child inherits the
-   model, the stream and the shared tables without copying them (fork is copy-on-write;
-   it only reads the stream), trains its chunk with ``Word2Vec._train_chunk`` (the very
-   code of a one-process run) and reports its chunk state back through a queue.
+   model, its corpus ids and the shared tables without copying them (fork is copy-on-write;
+   it only reads the ids, drawing its blocks of the stream from them), trains its chunk
+   with ``Word2Vec._train_chunk`` (the very code of a one-process run) and reports its
+   chunk state back through a queue.
 3. The parent draws the progress bar from a small shared ``chunk_progress`` array (each
    child writes only its own row) and owns Ctrl-C: every child ignores SIGINT; the parent
    sets a shared ``stop_flag``, each child stops at its next batch boundary and reports
@@ -86,7 +87,7 @@ def shared_tables(model, names):
             setattr(model, name, np.array(getattr(model, name)))
 
 
-def train_chunks(model, chunks, stream, stream_offsets, epoch, interrupt, bar):
+def train_chunks(model, chunks, plan, epoch, interrupt, bar):
     """Train every chunk of one epoch in its own process; True if all finished, False if
     Ctrl-C (``interrupt.requested``) stopped them. ``chunks`` is updated in place."""
     context = multiprocessing.get_context("fork")
@@ -96,7 +97,7 @@ def train_chunks(model, chunks, stream, stream_offsets, epoch, interrupt, bar):
     stop_flag = shared_array((1,), np.int8)
     results = context.Queue()
     processes = [context.Process(target=_worker_main, daemon=True,
-                                 args=(model, chunk_index, chunk, stream, stream_offsets, epoch, chunk_progress,
+                                 args=(model, chunk_index, chunk, plan, epoch, chunk_progress,
                                        stop_flag, os.getpid(), results))
                  for chunk_index, chunk in enumerate(chunks)]
     reports, shown = {}, 0
@@ -191,7 +192,7 @@ def _stop_tqdm_monitor(bar):
         bar_class.monitor = None
 
 
-def _worker_main(model, chunk_index, chunk, stream, stream_offsets, epoch, chunk_progress, stop_flag,
+def _worker_main(model, chunk_index, chunk, plan, epoch, chunk_progress, stop_flag,
                  parent_pid, results):
     """Body of one child: train one chunk, then put (chunk_index, chunk, finished, error) on
     ``results``. Stops early when the parent sets ``stop_flag`` or has died."""
@@ -210,8 +211,7 @@ def _worker_main(model, chunk_index, chunk, stream, stream_offsets, epoch, chunk
 
     finished, error = False, None
     try:
-        finished = model._train_chunk(chunk_index, chunk, stream, stream_offsets, epoch, stop_requested,
-                                      after_batch)
+        finished = model._train_chunk(chunk_index, chunk, plan, epoch, stop_requested, after_batch)
     except BaseException as exception:               # sent as text: any exception travels that way
         error = (type(exception).__name__, str(exception), traceback.format_exc())
     results.put((chunk_index, chunk, finished, error))

@@ -59,6 +59,7 @@ from .vectors import KeyedVectors
 from .word2vec_gensim import GensimInterface, call_callbacks, check, from_gensim, read_model
 from .word2vec_objectives import OBJECTIVES, batch_window, context_mask, sgd_step
 
+SUBSAMPLE_BLOCK = 1 << 20    # tokens per block of the epoch's stream (whole documents; see _epoch_plan)
 # the settings a checkpoint made before CBOW and gensim's names existed was trained with
 CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_windows": True, "max_final_vocab": None}
 
@@ -216,20 +217,24 @@ class Word2Vec(GensimInterface):
         """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
         self._wv = None                                           # the exported table goes stale
         # Generators derived from the seed (one per epoch here, one per chunk below): same seed, same run.
-        stream, stream_offsets = self._subsample(np.random.default_rng(self._seed_key(1, epoch)))
-        n_kept = len(stream)
+        plan = self._epoch_plan(epoch)                            # where the epoch's blocks start
+        n_kept = int(plan["first"][-1])
         state = self._resume_at or {"seconds": 0.0, "chunks": self._split_epoch(n_kept)}
         chunks = state["chunks"]
+        if chunks[-1]["stop"] != n_kept:
+            raise ValueError(f"the checkpoint's epoch has {chunks[-1]['stop']:,} words after subsampling, this one "
+                             f"{n_kept:,}: it was made by an older minembed, which laid out the epoch another way; "
+                             "delete the checkpoint to start afresh (or finish with the older version)")
         started = time.perf_counter() - state["seconds"]
         last = self._session["first_epoch"] + self._session["epochs"]
         bar = tqdm(total=n_kept, initial=sum(c["position"] - c["first"] for c in chunks), unit="word",
                    unit_scale=True, disable=not progress, desc=f"word2vec epoch {epoch + 1}/{last}")
         try:
             if self.workers == 1:
-                finished = self._train_chunk(0, chunks[0], stream, stream_offsets, epoch,
-                                             lambda: interrupt.requested, _bar_updater(bar))
+                finished = self._train_chunk(0, chunks[0], plan, epoch, lambda: interrupt.requested,
+                                             _bar_updater(bar))
             else:
-                finished = hogwild.train_chunks(self, chunks, stream, stream_offsets, epoch, interrupt, bar)
+                finished = hogwild.train_chunks(self, chunks, plan, epoch, interrupt, bar)
         finally:
             bar.close()                                           # ends its line, also before an error
         seconds = time.perf_counter() - started
@@ -256,61 +261,78 @@ class Word2Vec(GensimInterface):
         return [{"first": int(first), "position": int(first), "stop": int(stop), "loss_sum": 0.0, "pairs": 0,
                  "rng_state": None} for first, stop in zip(bounds[:-1], bounds[1:])]
 
-    def _train_chunk(self, chunk_index, chunk, stream, stream_offsets, epoch, stop_requested, after_batch):
-        """Train the centres ``chunk["position"]:chunk["stop"]`` batch by batch, updating ``chunk``
-        and calling ``after_batch(n_centres, chunk, lr)`` after each batch (to move a progress bar);
+    def _train_chunk(self, chunk_index, chunk, plan, epoch, stop_requested, after_batch):
+        """Train the centres ``chunk["position"]:chunk["stop"]`` of the epoch's stream (laid out by
+        ``plan``, see :meth:`_epoch_plan`) batch by batch, block by block, updating ``chunk`` and
+        calling ``after_batch(n_centres, chunk, lr)`` after each batch (to move a progress bar);
         False if ``stop_requested()`` came true first (then ``chunk`` says where to go on)."""
         rng = np.random.default_rng(self._seed_key(2, epoch, chunk_index))
         if chunk["rng_state"]:                                    # continue after a resume, same draws
             rng.bit_generator.state = chunk["rng_state"]
-        w, first, stop = self.window, chunk["first"], chunk["stop"]
-        for start in range(chunk["position"], stop, self.batch_size):
-            if stop_requested():                                  # stop between two batches
-                chunk.update(position=start, rng_state=rng.bit_generator.state)
-                return False
-            end = min(start + self.batch_size, stop)
-            # learning rate: linear from alpha to min_alpha over the session's epochs (the chunks of an
-            # epoch run side by side, so each counts its own way through the epoch)
-            session = self._session                               # (train() may be a second session)
-            epoch_position = epoch - session["first_epoch"] + (start - first) / max(stop - first, 1)   # 2.5: half of its 3rd
-            lr = session["alpha"] - (session["alpha"] - session["min_alpha"]) * epoch_position / session["epochs"]
-            batch_loss, batch_pairs = self._train_batch(*batch_window(stream, stream_offsets, start, end, w),
-                                                        lr, rng)
-            if not np.isfinite(batch_loss):
-                raise FloatingPointError(
-                    f"the loss became {batch_loss} in epoch {epoch + 1}: the learning rate alpha={self.alpha} "
-                    "is too high for these data; lower alpha (e.g. by 10x)")
-            chunk["loss_sum"] += batch_loss
-            chunk["pairs"] += batch_pairs
-            after_batch(end - start, chunk, lr)
+        w, first, stop, block_first = self.window, chunk["first"], chunk["stop"], plan["first"]
+        position = chunk["position"]
+        block = int(np.searchsorted(block_first, position, side="right")) - 1      # the block holding it
+        while position < stop:
+            stream, stream_offsets = self._block_stream(epoch, plan, block)       # the block's kept ids
+            block_start, block_stop = int(block_first[block]), min(int(block_first[block + 1]), stop)
+            for start in range(position, block_stop, self.batch_size):
+                if stop_requested():                              # stop between two batches
+                    chunk.update(position=start, rng_state=rng.bit_generator.state)
+                    return False
+                end = min(start + self.batch_size, block_stop)    # (a batch ends where its block does)
+                # learning rate: linear from alpha to min_alpha over the session's epochs (the chunks of an
+                # epoch run side by side, so each counts its own way through the epoch)
+                session = self._session                           # (train() may be a second session)
+                epoch_position = epoch - session["first_epoch"] + (start - first) / max(stop - first, 1)   # 2.5: half of its 3rd
+                lr = session["alpha"] - (session["alpha"] - session["min_alpha"]) * epoch_position / session["epochs"]
+                window_ids, window_doc = batch_window(stream, stream_offsets, start - block_start, end - block_start, w)
+                batch_loss, batch_pairs = self._train_batch(window_ids, window_doc, lr, rng)
+                if not np.isfinite(batch_loss):
+                    raise FloatingPointError(
+                        f"the loss became {batch_loss} in epoch {epoch + 1}: the learning rate alpha={self.alpha} "
+                        "is too high for these data; lower alpha (e.g. by 10x)")
+                chunk["loss_sum"] += batch_loss
+                chunk["pairs"] += batch_pairs
+                after_batch(end - start, chunk, lr)
+            position, block = block_stop, block + 1
         chunk.update(position=stop, rng_state=rng.bit_generator.state)
         return True
 
-    def _subsample(self, rng, block=1 << 20):
-        """Drop each token with probability ``1 - keep_probs[id]`` (word2vec.c's subsampling).
+    # ------------------------------------------------------------------ the epoch's stream, block by block
+    # Subsampling (word2vec.c's): drop each token with probability 1 - keep_probs[id], afresh every
+    # epoch. The epoch's stream of kept ids is never held whole (16M tokens would keep 46 MB): the
+    # corpus is cut into blocks of whole documents, about SUBSAMPLE_BLOCK tokens each, and a block's
+    # kept ids are drawn when training reaches it, from a Generator of its own (seeded by epoch and
+    # block). So the same block gives the same draws every time, and a first pass can count what each
+    # block keeps (it draws and throws away) without storing it. The counts say where each block starts
+    # in the epoch's stream: the positions that the chunks, the learning-rate schedule, the progress
+    # bar and a checkpoint count in.
+    def _epoch_plan(self, epoch, block=None):
+        """``{"doc_cuts": (n_blocks + 1,), "first": (n_blocks + 1,)}``: block ``b`` holds documents
+        ``doc_cuts[b]:doc_cuts[b + 1]``, and its kept tokens are the positions ``first[b]:first[b + 1]``
+        of the epoch's stream (``first[-1]``: the epoch's length)."""
+        offsets = self.corpus.offsets                                       # (n_docs + 1,)
+        starts = np.arange(0, offsets[-1], block or SUBSAMPLE_BLOCK)
+        doc_cuts = np.unique(np.concatenate([np.searchsorted(offsets, starts), [len(offsets) - 1]]))
+        kept_counts = [int(self._block_kept(epoch, doc_cuts, b)[1].sum()) for b in range(len(doc_cuts) - 1)]
+        return {"doc_cuts": doc_cuts, "first": np.concatenate([[0], np.cumsum(kept_counts, dtype=np.int64)])}
 
-        Returns the kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs + 1,):
-        document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``. The draws are made in
-        float32, a block of tokens at a time; the running count of kept tokens that gives the
-        offsets (where each document starts in the stream) is made block by block too (an int64
-        cumsum over one block). So memory stays at one bool per corpus token beyond the stream
-        itself (a float64 draw for every token would be 8 bytes each, a running count over the
-        whole corpus 8 more: 128 MB on 16M tokens)."""
-        ids, offsets, keep_probs = self.corpus.ids, self.corpus.offsets, self.keep_probs.astype(np.float32)
-        kept = np.empty(len(ids), dtype=bool)                               # (n_tokens,)
-        stream_offsets = np.zeros(len(offsets), dtype=np.int64)             # (n_docs + 1,) kept before each start
-        n_kept = 0
-        for start in range(0, len(ids), block):
-            chunk = ids[start:start + block]
-            kept_here = rng.random(len(chunk), dtype=np.float32) < keep_probs[chunk]     # (block,)
-            kept[start:start + len(chunk)] = kept_here
-            kept_so_far = n_kept + np.cumsum(kept_here, dtype=np.int64)     # (block,) kept up to each token
-            # the documents starting at a position p in (start, start + block]: kept_so_far[p - start - 1]
-            first = np.searchsorted(offsets, start + 1, side="left")
-            last = np.searchsorted(offsets, start + len(chunk), side="right")
-            stream_offsets[first:last] = kept_so_far[offsets[first:last] - start - 1]
-            n_kept = int(kept_so_far[-1])
-        return ids[kept], stream_offsets
+    def _block_kept(self, epoch, doc_cuts, b):
+        """Block ``b``'s ids (n,), the subsampling draw of each (n,) bool: kept or not, and where its
+        documents start in it (n_docs_in_block + 1,). The draws are float32: 4 bytes per token of one block."""
+        offsets = self.corpus.offsets
+        lo, hi = offsets[doc_cuts[b]], offsets[doc_cuts[b + 1]]
+        ids = self.corpus.ids[lo:hi]
+        rng = np.random.default_rng(self._seed_key(1, epoch, b))
+        kept = rng.random(len(ids), dtype=np.float32) < self.keep_probs.astype(np.float32)[ids]
+        return ids, kept, offsets[doc_cuts[b]:doc_cuts[b + 1] + 1] - lo
+
+    def _block_stream(self, epoch, plan, b):
+        """Block ``b``'s kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs_in_block + 1,):
+        its document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``."""
+        ids, kept, doc_starts = self._block_kept(epoch, plan["doc_cuts"], b)
+        kept_before = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])    # (n + 1,) kept before each token
+        return ids[kept], kept_before[doc_starts]
 
     def _train_batch(self, window_ids, window_doc, lr, rng):
         """One SGD step for the centres ``window_ids[w:-w]``; returns (loss sum, pair count).

@@ -3,6 +3,7 @@ import pytest
 
 from minembed.corpus import encode_corpus
 from minembed.sparse import add_rows
+import minembed.word2vec as word2vec_module
 from minembed.word2vec import Word2Vec
 from minembed.word2vec_objectives import context_mask, sgd_step
 
@@ -143,19 +144,28 @@ def test_subsampling_keeps_whole_documents_in_order_whatever_the_block(block):
     docs = [list(rng.choice(["the", "of", "cat", "dog", "whale"], size=n, p=[.4, .3, .1, .1, .1]))
             for n in rng.integers(1, 10, size=60)]
     model = Word2Vec(min_count=1, sample=0.05).build(docs)
-    stream, stream_offsets = model._subsample(np.random.default_rng(9), block=block)
-    # the same draws, made the plain way: one per token, in corpus order
     ids, offsets = model.corpus.ids, model.corpus.offsets
-    kept = np.random.default_rng(9).random(len(ids), dtype=np.float32) < model.keep_probs.astype(np.float32)[ids]
+    plan = model._epoch_plan(3, block=block)
+    doc_cuts, first = plan["doc_cuts"], plan["first"]
+    assert doc_cuts[0] == 0 and doc_cuts[-1] == len(offsets) - 1 and (np.diff(doc_cuts) > 0).all()
+    # the same draws, made the plain way: one Generator per block, one float32 draw per token
+    kept = np.concatenate([np.random.default_rng(model._seed_key(1, 3, b)).random(
+        offsets[doc_cuts[b + 1]] - offsets[doc_cuts[b]], dtype=np.float32) for b in range(len(doc_cuts) - 1)])
+    kept = kept < model.keep_probs.astype(np.float32)[ids]
     assert 0 < kept.sum() < len(ids)                                    # some dropped, some kept
-    np.testing.assert_array_equal(stream, ids[kept])
-    assert stream.dtype == np.int32
-    expected_offsets = [int(kept[:start].sum()) for start in offsets]    # kept tokens before each document
-    assert stream_offsets.tolist() == expected_offsets
-    for d in range(len(offsets) - 1):                                   # each document's kept tokens, in order
-        document = ids[offsets[d]:offsets[d + 1]]
-        np.testing.assert_array_equal(stream[stream_offsets[d]:stream_offsets[d + 1]],
-                                      document[kept[offsets[d]:offsets[d + 1]]])
+    assert first[-1] == kept.sum()
+    for b in range(len(doc_cuts) - 1):
+        stream, stream_offsets = model._block_stream(3, plan, b)
+        assert stream.dtype == np.int32 and len(stream) == first[b + 1] - first[b]
+        for local, d in enumerate(range(doc_cuts[b], doc_cuts[b + 1])):   # each document's kept tokens, in order
+            document = ids[offsets[d]:offsets[d + 1]]
+            np.testing.assert_array_equal(stream[stream_offsets[local]:stream_offsets[local + 1]],
+                                          document[kept[offsets[d]:offsets[d + 1]]])
+    def whole_stream(epoch):
+        epoch_plan = model._epoch_plan(epoch, block=block)
+        return np.concatenate([model._block_stream(epoch, epoch_plan, b)[0] for b in range(len(doc_cuts) - 1)])
+    np.testing.assert_array_equal(whole_stream(3), ids[kept])           # drawn again: the same stream
+    assert not np.array_equal(whole_stream(4), ids[kept])               # another epoch subsamples afresh
 
 
 def test_fit_reads_a_path_and_exports_keyed_vectors(tmp_path):
@@ -221,8 +231,53 @@ def _interrupt_after(monkeypatch, n_batches):
     monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
 
 
+def test_an_epoch_trains_every_kept_token_once_block_by_block(monkeypatch):
+    docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
+    monkeypatch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", 37)        # blocks of a few documents
+    centres, original = [], Word2Vec._train_batch
+
+    def train_batch(self, window_ids, window_doc, lr, rng):
+        centres.append(window_ids[self.window:len(window_ids) - self.window].copy())
+        return original(self, window_ids, window_doc, lr, rng)
+    monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
+    model = Word2Vec(dim=8, min_count=1, sample=0.01, epochs=1, batch_size=50, seed=2).fit(docs, progress=False)
+    plan = model._epoch_plan(0)
+    n_blocks = len(plan["doc_cuts"]) - 1
+    assert n_blocks > 3
+    stream = np.concatenate([model._block_stream(0, plan, b)[0] for b in range(n_blocks)])
+    assert 0 < len(stream) < model.corpus.n_tokens                      # subsampling dropped some
+    np.testing.assert_array_equal(np.concatenate(centres), stream)      # every kept token once, in order
+    assert model.history[-1]["effective_words"] == len(stream)
+    batch_ends = set(np.cumsum([len(c) for c in centres]).tolist())
+    assert set(plan["first"][1:].tolist()) <= batch_ends                # no batch spans two blocks
+
+
+def test_chunks_starting_inside_a_block_train_their_part_of_the_stream(monkeypatch):
+    # three workers' chunks, run one after the other here: together they train the stream once
+    docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
+    monkeypatch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", 37)
+    model = Word2Vec(dim=8, min_count=1, sample=0.01, batch_size=50, seed=2, workers=3).build(docs)
+    model._session = {"first_epoch": 0, "epochs": 1, "alpha": model.alpha, "min_alpha": model.min_alpha}
+    centres, original = [], Word2Vec._train_batch
+
+    def train_batch(self, window_ids, window_doc, lr, rng):
+        centres.append(window_ids[self.window:len(window_ids) - self.window].copy())
+        return original(self, window_ids, window_doc, lr, rng)
+    monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
+    plan = model._epoch_plan(0)
+    chunks = model._split_epoch(int(plan["first"][-1]))
+    assert any(c["first"] not in plan["first"] for c in chunks)         # one starts inside a block
+    for index, chunk in enumerate(chunks):
+        assert model._train_chunk(index, chunk, plan, 0, lambda: False, lambda *args: None)
+    stream = np.concatenate([model._block_stream(0, plan, b)[0] for b in range(len(plan["doc_cuts"]) - 1)])
+    np.testing.assert_array_equal(np.concatenate(centres), stream)
+
+
+@pytest.mark.parametrize("block", [None, 37])      # one block, or blocks of a few documents
 @pytest.mark.parametrize("stop_at_batch", [3, 10, 25])   # 10 batches an epoch: epochs 1, 1 (last), 3
-def test_ctrl_c_saves_a_checkpoint_and_resume_equals_uninterrupted_run(tmp_path, monkeypatch, stop_at_batch):
+def test_ctrl_c_saves_a_checkpoint_and_resume_equals_uninterrupted_run(tmp_path, monkeypatch, stop_at_batch, block):
+    if block:
+        monkeypatch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", block)
     docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
     settings = dict(dim=8, min_count=1, sample=0, epochs=3, batch_size=120, seed=2)
     reference = Word2Vec(**settings).fit(docs, progress=False)
