@@ -58,7 +58,7 @@ def _read_analogy_file(path, fold):
     return sections, questions
 
 
-def evaluate_analogies(kv, path, restrict_vocab=30000, batch_size=1024):
+def evaluate_analogies(kv, path, restrict_vocab=30000, batch_size=256):
     """3CosAdd accuracy over a questions-words file.
 
     Returns ``{"accuracy", "correct", "answered", "oov", "semantic", "syntactic", "sections"}``
@@ -76,7 +76,7 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, batch_size=1024):
     return _analogy_report(sections, hits[answered], int((~answered).sum()))
 
 
-def _solve_analogies(kv, questions, restrict_vocab, fold, batch_size=1024, candidates=5):
+def _solve_analogies(kv, questions, restrict_vocab, fold, batch_size=256, candidates=5):
     """``(answered, hits)``, two (n,) bool arrays: which questions have all 4 words among the first
     ``restrict_vocab`` rows, and which of those 3CosAdd gets right (False where not answered).
 
@@ -98,10 +98,12 @@ def _solve_analogies(kv, questions, restrict_vocab, fold, batch_size=1024, candi
         rows = np.arange(len(batch))[:, None]
         scores[rows[:, 0], a] = scores[rows[:, 0], b] = scores[rows[:, 0], c] = -np.inf
         k = min(candidates, scores.shape[1])
-        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]      # (n, k), unordered
-        best_scores = scores[rows, best]
-        order = np.lexsort((best, -best_scores), axis=1)          # score desc, then row order
-        best, best_scores = best[rows, order], best_scores[rows, order]
+        best = np.empty((len(batch), k), dtype=np.int64)           # (n, k): score desc, ties to the lower row
+        best_scores = np.empty((len(batch), k), dtype=scores.dtype)
+        for j in range(k):     # k argmax passes: no (n, R) temporaries (argpartition makes two, one int64)
+            best[:, j] = scores.argmax(axis=1)
+            best_scores[:, j] = scores[rows[:, 0], best[:, j]]
+            scores[rows[:, 0], best[:, j]] = -np.inf
         valid = np.isfinite(best_scores)                           # fewer than k rows left: -inf
         owner = canonical[best]                                    # (n, k) first row of each spelling
         ignored = (owner == a[:, None]) | (owner == b[:, None]) | (owner == c[:, None])

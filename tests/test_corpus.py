@@ -298,3 +298,13 @@ def test_encode_corpus_across_many_batches(tmp_path, monkeypatch):
     keep = [vocab.encode(line.split()) for line in lines]
     np.testing.assert_array_equal(corpus.ids, np.concatenate(keep))
     assert corpus.offsets.tolist() == np.concatenate([[0], np.cumsum([len(k) for k in keep if len(k)])]).tolist()
+
+
+def test_encoding_leaves_the_vocabulary_with_fresh_copies_of_its_strings():
+    from minembed.corpus import _with_fresh_strings
+    from minembed.vocab import Vocabulary
+    vocab = Vocabulary(["caf\u00e9", "b"], [3, 2], specials=("<pad>",))
+    fresh = _with_fresh_strings(vocab)
+    assert fresh.itos == vocab.itos and fresh.counts.tolist() == vocab.counts.tolist()
+    assert fresh.specials == vocab.specials and fresh.stoi == vocab.stoi
+    assert all(new is not old for new, old in zip(fresh.itos[1:], vocab.itos[1:]))    # copies, not the same objects
