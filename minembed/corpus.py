@@ -266,8 +266,15 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
         raw_counts += np.bincount(block, minlength=len(raw_tokens))
     built_here = vocab is None
     if built_here:
-        vocab = Vocabulary.from_counts(dict(zip(raw_tokens, raw_counts.tolist())), min_count=min_count,
-                                       max_size=max_size, specials=specials, max_final_vocab=max_final_vocab)
+        # only the types that reach min_count go into the {token: count} dict (max_final_vocab can only
+        # raise min_count): a dict of every type, most of them rare, would cost ~60 MB on the enwiki extract
+        frequent = np.flatnonzero(raw_counts >= min_count)
+        if len(frequent) == 0:                     # none: give them all, so from_counts can say why
+            frequent = np.arange(len(raw_tokens))
+        counts = dict(zip([raw_tokens[i] for i in frequent.tolist()], raw_counts[frequent].tolist()))
+        vocab = Vocabulary.from_counts(counts, min_count=min_count, max_size=max_size, specials=specials,
+                                       max_final_vocab=max_final_vocab)
+        del counts
     missing = -1 if vocab.unk_id is None else vocab.unk_id
     raw_to_id = np.fromiter(map(vocab.stoi.get, raw_tokens, itertools.repeat(missing)),
                             np.int64, len(raw_tokens)).astype(np.int32)

@@ -139,10 +139,12 @@ class KeyedVectors:
         overflow (3e38 ** 2) or underflow (1e-45 ** 2) in float32.
         """
         if self._normed is None or force:
-            largest = np.abs(self.vectors).max(axis=1, keepdims=True)              # (V, 1)
+            # one (V, d) array made, the result: no (V, d) temporaries (|vectors|, squares)
+            largest = np.maximum(self.vectors.max(axis=1), -self.vectors.min(axis=1))[:, None]   # (V, 1)
             scaled = self.vectors / np.where(largest > 0, largest, 1)              # (V, d), |.| <= 1
-            lengths = np.linalg.norm(scaled, axis=1, keepdims=True)                # (V, 1), in [1, sqrt d]
-            self._normed = scaled / np.maximum(lengths, 1e-12)
+            lengths = np.sqrt(np.einsum("vd,vd->v", scaled, scaled))[:, None]      # (V, 1), in [1, sqrt d]
+            scaled /= np.maximum(lengths, 1e-12)
+            self._normed = scaled
             with np.errstate(over="ignore"):
                 self.norms = (largest * lengths)[:, 0]
 
