@@ -361,13 +361,14 @@ def run_word2vec(args):
     started = time.perf_counter()
     fit_resumable(lambda: model.fit(corpus, checkpoint=checkpoint), args, checkpoint)
     seconds = time.perf_counter() - started
+    vocab, facts = corpus.vocab, {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "oov_rate": corpus.oov_rate}
+    corpus = model.corpus = None      # trained: its ids (4 bytes a token) need not stay through the evaluation
     vectors = model.wv
     print_neighbours(vectors)
-    metrics = {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "oov_rate": corpus.oov_rate,
-               "history": model.history, "seconds": seconds,
+    metrics = {**facts, "history": model.history, "seconds": seconds,
                "effective_words_per_sec": sum(h["effective_words"] for h in model.history) / seconds,
                **evaluate_vectors(vectors, args)}
-    write_config(out, args, tokenizer, corpus.vocab, word2vec=model.config())
+    write_config(out, args, tokenizer, vocab, word2vec=model.config())
     save_vectors(vectors, out, args)
     if args.save_model:
         model.save(os.path.join(out, "model.npz"))
@@ -375,7 +376,7 @@ def run_word2vec(args):
     write_word2vec_curve(model.history, args, os.path.join(out, "loss.svg"))
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: vectors.txt (or .bin) holds the result
-    return {"model": "word2vec", "out": out, "vocab": corpus.vocab, "vectors": vectors, "metrics": metrics}
+    return {"model": "word2vec", "out": out, "vocab": vocab, "vectors": vectors, "metrics": metrics}
 
 
 def prepare_resumable_out_dir(args):

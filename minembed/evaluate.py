@@ -58,7 +58,7 @@ def _read_analogy_file(path, fold):
     return sections, questions
 
 
-def evaluate_analogies(kv, path, restrict_vocab=30000, batch_size=256):
+def evaluate_analogies(kv, path, restrict_vocab=30000, batch_size=128):
     """3CosAdd accuracy over a questions-words file.
 
     Returns ``{"accuracy", "correct", "answered", "oov", "semantic", "syntactic", "sections"}``
@@ -76,7 +76,7 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, batch_size=256):
     return _analogy_report(sections, hits[answered], int((~answered).sum()))
 
 
-def _solve_analogies(kv, questions, restrict_vocab, fold, batch_size=256, candidates=5):
+def _solve_analogies(kv, questions, restrict_vocab, fold, batch_size=128, candidates=5):
     """``(answered, hits)``, two (n,) bool arrays: which questions have all 4 words among the first
     ``restrict_vocab`` rows, and which of those 3CosAdd gets right (False where not answered).
 

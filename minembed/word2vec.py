@@ -59,7 +59,7 @@ from .vectors import KeyedVectors
 from .word2vec_gensim import GensimInterface, call_callbacks, check, from_gensim, read_model
 from .word2vec_objectives import OBJECTIVES, batch_window, context_mask, sgd_step
 
-SUBSAMPLE_BLOCK = 1 << 20    # tokens per block of the epoch's stream (whole documents; see _epoch_plan)
+SUBSAMPLE_BLOCK = 1 << 18    # tokens per block of the epoch's stream (whole documents; see _epoch_plan)
 # the settings a checkpoint made before CBOW and gensim's names existed was trained with
 CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_windows": True, "max_final_vocab": None}
 
@@ -331,7 +331,8 @@ class Word2Vec(GensimInterface):
         """Block ``b``'s kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs_in_block + 1,):
         its document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``."""
         ids, kept, doc_starts = self._block_kept(epoch, plan["doc_cuts"], b)
-        kept_before = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])    # (n + 1,) kept before each token
+        kept_before = np.zeros(len(ids) + 1, dtype=np.int64)                # (n + 1,) kept before each token
+        np.cumsum(kept, out=kept_before[1:])
         return ids[kept], kept_before[doc_starts]
 
     def _train_batch(self, window_ids, window_doc, lr, rng):
