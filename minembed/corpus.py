@@ -310,8 +310,8 @@ def _with_fresh_strings(vocab):
 
     The vocabulary's strings are the ones the tokenizer made, scattered among the strings of all
     the rare tokens that encoding has just freed. Python returns memory to the system in whole
-    arenas (of 1 MB), and an arena that still holds one live string stays: on the enwiki extract
-    the survivors kept 16 MB of freed strings in memory. Copies made after the frees sit together."""
+    arenas (of 1 MB), and an arena that still holds one live string stays. New copies fill the
+    holes of a few arenas instead: on the enwiki extract, 16 MB less after encoding (measured)."""
     n_special = len(vocab.specials)
     fresh = [token.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")    # (a loop over types)
              for token in vocab.itos[n_special:]]
@@ -322,8 +322,11 @@ def _renumber(raw_blocks, length_blocks, raw_to_id, n_known):
     """Raw ids -> vocabulary ids, one block at a time, into one (n_known,) int32 array.
 
     Tokens mapped to -1 (not in the vocabulary, no ``<unk>``) are dropped, then documents left
-    empty. Each block is freed as soon as it is renumbered, so memory holds the raw blocks or the
-    result, not both: about 4 bytes per token instead of 8. Returns (ids, document lengths)."""
+    empty. Each block is freed as soon as it is renumbered, and the freed memory is handed back to
+    the system every few blocks (glibc keeps freed 1 MB blocks for reuse, and the filling result
+    reuses none of it), so memory holds the raw blocks or the result, not both: about 4 bytes per
+    token instead of 8 (on the enwiki extract, a peak of 169 MB instead of 231). Returns (ids,
+    document lengths)."""
     ids = np.empty(n_known, dtype=np.int32)                # (n_known,), filled block by block
     length_parts, position = [], 0
     raw_blocks.reverse()                                   # pop() from the end takes them in order
@@ -339,6 +342,8 @@ def _renumber(raw_blocks, length_blocks, raw_to_id, n_known):
         ids[position:position + len(block_ids)] = block_ids
         position += len(block_ids)
         length_parts.append(lengths)
+        if len(raw_blocks) % 8 == 0:
+            return_freed_memory()
     return ids, np.concatenate(length_parts)
 
 
