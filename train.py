@@ -362,18 +362,18 @@ def run_word2vec(args):
     fit_resumable(lambda: model.fit(corpus, checkpoint=checkpoint), args, checkpoint)
     seconds = time.perf_counter() - started
     vocab, facts = corpus.vocab, {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "oov_rate": corpus.oov_rate}
-    corpus = model.corpus = None      # trained: its ids (4 bytes a token) need not stay through the evaluation
-    vectors = model.wv
-    print_neighbours(vectors)
-    metrics = {**facts, "history": model.history, "seconds": seconds,
-               "effective_words_per_sec": sum(h["effective_words"] for h in model.history) / seconds,
-               **evaluate_vectors(vectors, args)}
-    write_config(out, args, tokenizer, vocab, word2vec=model.config())
-    save_vectors(vectors, out, args)
     if args.save_model:
         model.save(os.path.join(out, "model.npz"))
+    vectors, history, config = model.wv, model.history, model.config()
+    corpus = model = None     # trained: the corpus ids and both tables need not stay through the evaluation
+    print_neighbours(vectors)
+    metrics = {**facts, "history": history, "seconds": seconds,
+               "effective_words_per_sec": sum(h["effective_words"] for h in history) / seconds,
+               **evaluate_vectors(vectors, args)}
+    write_config(out, args, tokenizer, vocab, word2vec=config)
+    save_vectors(vectors, out, args)
     write_pca(vectors, os.path.join(out, "pca.svg"), "word2vec")
-    write_word2vec_curve(model.history, args, os.path.join(out, "loss.svg"))
+    write_word2vec_curve(history, args, os.path.join(out, "loss.svg"))
     write_json(os.path.join(out, "metrics.json"), metrics)
     os.remove(checkpoint)                           # finished: vectors.txt (or .bin) holds the result
     return {"model": "word2vec", "out": out, "vocab": vocab, "vectors": vectors, "metrics": metrics}
