@@ -307,3 +307,18 @@ def test_a_step_too_large_for_memory_is_refused_before_training():
     with pytest.raises(ValueError, match="GiB per step; lower batch_size"):
         Word2Vec(window=100_000)
     Word2Vec(window=100_000, batch_size=8)                      # fits: fine
+
+
+def test_a_checkpoint_from_another_stream_layout_is_refused_mid_epoch(tmp_path, monkeypatch):
+    # a checkpoint saved inside an epoch counts positions in its epoch's stream; laid out another
+    # way (an older minembed, here other blocks) the stream has another length: refused with advice
+    docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
+    settings = dict(dim=8, min_count=1, sample=0.01, epochs=1, batch_size=50, seed=2)
+    checkpoint = tmp_path / "w2v.ckpt.npz"
+    with monkeypatch.context() as patch:
+        patch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", 37)
+        _interrupt_after(patch, 3)
+        with pytest.raises(KeyboardInterrupt):
+            Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
+    with pytest.raises(ValueError, match="laid out the epoch another way; delete the checkpoint"):
+        Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
