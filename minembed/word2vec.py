@@ -216,7 +216,7 @@ class Word2Vec(GensimInterface):
     def _train_epoch(self, epoch, progress, interrupt):
         """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
         self._wv = None                                           # the exported table goes stale
-        # Generators derived from the seed (one per epoch here, one per chunk below): same seed, same run.
+        # Generators derived from the seed (one per block of the stream, one per chunk): same seed, same run.
         plan = self._epoch_plan(epoch)                            # where the epoch's blocks start
         n_kept = int(plan["first"][-1])
         state = self._resume_at or {"seconds": 0.0, "chunks": self._split_epoch(n_kept)}
