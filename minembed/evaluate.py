@@ -100,7 +100,7 @@ def _solve_analogies(kv, questions, restrict_vocab, fold, batch_size=128, candid
         k = min(candidates, scores.shape[1])
         best = np.empty((len(batch), k), dtype=np.int64)           # (n, k): score desc, ties to the lower row
         best_scores = np.empty((len(batch), k), dtype=scores.dtype)
-        for j in range(k):     # k argmax passes: no (n, R) temporaries (argpartition makes two, one int64)
+        for j in range(k):     # k argmax passes over the scores: no (n, R) array of indices
             best[:, j] = scores.argmax(axis=1)
             best_scores[:, j] = scores[rows[:, 0], best[:, j]]
             scores[rows[:, 0], best[:, j]] = -np.inf

@@ -249,7 +249,8 @@ class Word2Vec(GensimInterface):
 
     def _seed_key(self, purpose, *numbers):
         """The key of one random stream: ``(seed, purpose, numbers...)`` with purpose 0 for the
-        initial vectors, 1 for an epoch's subsampling, 2 for a chunk's windows and negatives.
+        initial vectors, 1 for the subsampling of one block of an epoch (``numbers``: epoch, block),
+        2 for a chunk's windows and negatives (epoch, chunk).
         (The purpose tag keeps the streams apart: NumPy pads short keys with zeros, so
         ``(seed, epoch)`` and ``(seed, epoch, 0)`` would be one and the same stream.)"""
         return (self.seed, purpose, *numbers)
