@@ -1,0 +1,40 @@
+"""fileio.save_npz writes what np.savez writes (np.load reads it back array for array), in slices."""
+import numpy as np
+import pytest
+
+from minembed import fileio
+
+ARRAYS = {
+    "table": np.arange(21, dtype=np.float32).reshape(7, 3) / 7,
+    "text": np.array('{"a": "h\u00e9llo"}'),                          # 0-d, as the JSON states are
+    "words": np.array(["a", "bcd", "\u00e9t\u00e9"]),
+    "flags": np.array([True, False, True]),
+    "empty": np.zeros((0, 4), dtype=np.int64),
+    "fortran": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+    "strided": np.arange(40, dtype=np.int32)[::3],
+}
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 7, 1 << 20], ids=["1 byte", "7 bytes", "1 MiB"])
+def test_save_npz_round_trips_like_np_savez(tmp_path, chunk_bytes):
+    fileio.save_npz(tmp_path / "ours.npz", chunk_bytes=chunk_bytes, **ARRAYS)
+    np.savez(tmp_path / "numpy.npz", **ARRAYS)
+    with np.load(tmp_path / "ours.npz") as ours, np.load(tmp_path / "numpy.npz") as theirs:
+        assert ours.files == theirs.files == list(ARRAYS)
+        for name in ARRAYS:
+            assert ours[name].dtype == theirs[name].dtype, name
+            assert ours[name].shape == theirs[name].shape, name
+            np.testing.assert_array_equal(ours[name], theirs[name])
+
+
+def test_load_npz_returns_what_save_npz_wrote(tmp_path):
+    fileio.save_npz(tmp_path / "a.npz", **ARRAYS)
+    loaded = fileio.load_npz(tmp_path / "a.npz", "a test file", required=("table", "text"))
+    assert loaded["text"].item() == '{"a": "h\u00e9llo"}'
+    np.testing.assert_array_equal(loaded["strided"], [0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39])
+
+
+def test_save_npz_refuses_object_arrays_and_leaves_no_file(tmp_path):
+    with pytest.raises(TypeError, match="Python objects"):
+        fileio.save_npz(tmp_path / "a.npz", words=np.array(["a", None], dtype=object))
+    assert list(tmp_path.iterdir()) == []
