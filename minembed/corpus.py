@@ -21,6 +21,7 @@ import codecs
 import collections
 import ctypes
 import dataclasses
+import gc
 import gzip
 import itertools
 import os
@@ -286,7 +287,10 @@ def encode_corpus(source, tokenizer=None, vocab=None, min_count=1, max_size=None
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     del raw_index, raw_tokens, raw_blocks, length_blocks
     if built_here:
-        vocab = _with_fresh_strings(vocab)
+        packed = _packed_words(vocab)
+        vocab = None                    # the last strings the tokenizer made go, and gc.collect() empties
+        gc.collect()                    # Python's free lists of tuples, lists, dicts: arenas empty out
+        vocab = _unpacked_words(packed)
     return_freed_memory()
     return EncodedCorpus(vocab, ids, offsets, n_dropped, read[0])
 
@@ -305,18 +309,28 @@ def return_freed_memory():
         pass
 
 
-def _with_fresh_strings(vocab):
-    """The same vocabulary, its tokens new string objects made now.
+def _packed_words(vocab):
+    """The vocabulary with its words packed into one str: ``(text, word lengths, counts, specials)``.
 
-    The vocabulary's strings are the ones the tokenizer made, scattered among the strings of all
-    the rare tokens that encoding has just freed. Python returns memory to the system in whole
-    arenas (of 1 MB), and an arena that still holds one live string stays. New copies fill the
-    holes of a few arenas instead (on the enwiki extract, RSS after encoding 151 -> 135 MB in one
-    measurement; how much it gives depends on where the allocator puts the copies)."""
+    Why: the vocabulary's strings are the ones the tokenizer made, scattered among the strings of
+    all the rare tokens that encoding has just freed. Python returns memory to the system in whole
+    arenas (of 1 MB), and an arena that still holds one live string stays. Packed, the words hold no
+    arena (one str of a few hundred kB is an ordinary ``malloc``); once the caller drops the
+    vocabulary (and ``gc.collect()`` has emptied the free lists, whose spare tuples and lists pin
+    arenas too) every such arena can go, and :func:`_unpacked_words` makes the words again, side by
+    side in a few arenas. On the enwiki extract: 54 arenas -> 23, RSS after encoding 143 -> 124 MB
+    (the strings made again, without the collection: 152 MB; collected, without packing: 152 MB)."""
     n_special = len(vocab.specials)
-    fresh = [token.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")    # (a loop over types)
-             for token in vocab.itos[n_special:]]
-    return Vocabulary(fresh, vocab.counts[n_special:], vocab.specials)
+    words = vocab.itos[n_special:]
+    return "".join(words), [len(word) for word in words], vocab.counts[n_special:].copy(), vocab.specials
+
+
+def _unpacked_words(packed):
+    """The :class:`Vocabulary` that :func:`_packed_words` packed, its words new string objects."""
+    text, lengths, counts, specials = packed
+    ends = list(itertools.accumulate(lengths))
+    words = [text[start:end] for start, end in zip([0] + ends[:-1], ends)]     # (a loop over types)
+    return Vocabulary(words, counts, specials)
 
 
 def _renumber(raw_blocks, length_blocks, raw_to_id, n_known):
