@@ -364,8 +364,9 @@ def run_word2vec(args):
     vocab, facts = corpus.vocab, {"vocab_size": len(corpus.vocab), "n_tokens": corpus.n_tokens, "oov_rate": corpus.oov_rate}
     if args.save_model:
         model.save(os.path.join(out, "model.npz"))
+    model.corpus = corpus = None    # trained: the corpus ids go before model.wv copies the input table,
     vectors, history, config = model.wv, model.history, model.config()
-    corpus = model = None     # trained: the corpus ids and both tables need not stay through the evaluation
+    model = None                    # and both tables go before the evaluation
     print_neighbours(vectors)
     metrics = {**facts, "history": history, "seconds": seconds,
                "effective_words_per_sec": sum(h["effective_words"] for h in history) / seconds,
