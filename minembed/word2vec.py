@@ -4,8 +4,9 @@ The model: every word has an input vector (``in_vectors``, the ones you keep) an
 vector (``out_vectors``); an objective (skip-gram: each context word predicts the centre word;
 CBOW: the mean of the context predicts it) learns to tell the true centre from K noise words.
 The objectives, their gradients and the one batched SGD step they share are in
-:mod:`minembed.word2vec_objectives`; this module is the training around them: the corpus
-stream, subsampling, windows, negatives, the learning-rate schedule, epochs, files.
+:mod:`minembed.word2vec_objectives`, the epoch's subsampled stream (drawn block by block) in
+:mod:`minembed.subsample`; this module is the training around them: windows, negatives, the
+learning-rate schedule, epochs, workers, checkpoints.
 
 word2vec.c semantics kept here (each stated where it is computed below)
 ------------------------------------------------------------------------
@@ -52,14 +53,13 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import hogwild
+from . import hogwild, subsample
 from .corpus import EncodedCorpus, encode_corpus
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors
 from .word2vec_gensim import GensimInterface, call_callbacks, check, from_gensim, read_model
 from .word2vec_objectives import OBJECTIVES, batch_window, context_mask, sgd_step
 
-SUBSAMPLE_BLOCK = 1 << 18    # tokens per block of the epoch's stream (whole documents; see _epoch_plan)
 # the settings a checkpoint made before CBOW and gensim's names existed was trained with
 CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_windows": True, "max_final_vocab": None}
 
@@ -217,7 +217,7 @@ class Word2Vec(GensimInterface):
         """Train one epoch (or its rest, after a resume); False if stopped by Ctrl-C."""
         self._wv = None                                           # the exported table goes stale
         # Generators derived from the seed (one per block of the stream, one per chunk): same seed, same run.
-        plan = self._epoch_plan(epoch)                            # where the epoch's blocks start
+        plan = subsample.epoch_plan(self.corpus, self.keep_probs, self._seed_key(1, epoch))   # where its blocks start
         n_kept = int(plan["first"][-1])
         state = self._resume_at or {"seconds": 0.0, "chunks": self._split_epoch(n_kept)}
         chunks = state["chunks"]
@@ -264,7 +264,7 @@ class Word2Vec(GensimInterface):
 
     def _train_chunk(self, chunk_index, chunk, plan, epoch, stop_requested, after_batch):
         """Train the centres ``chunk["position"]:chunk["stop"]`` of the epoch's stream (laid out by
-        ``plan``, see :meth:`_epoch_plan`) batch by batch, block by block, updating ``chunk`` and
+        ``plan``, see :func:`minembed.subsample.epoch_plan`) batch by batch, block by block, updating ``chunk`` and
         calling ``after_batch(n_centres, chunk, lr)`` after each batch (to move a progress bar);
         False if ``stop_requested()`` came true first (then ``chunk`` says where to go on)."""
         rng = np.random.default_rng(self._seed_key(2, epoch, chunk_index))
@@ -274,7 +274,8 @@ class Word2Vec(GensimInterface):
         position = chunk["position"]
         block = int(np.searchsorted(block_first, position, side="right")) - 1      # the block holding it
         while position < stop:
-            stream, stream_offsets = self._block_stream(epoch, plan, block)       # the block's kept ids
+            stream, stream_offsets = subsample.block_stream(                      # the block's kept ids
+                self.corpus, self.keep_probs, self._seed_key(1, epoch), plan, block)
             block_start, block_stop = int(block_first[block]), min(int(block_first[block + 1]), stop)
             for start in range(position, block_stop, self.batch_size):
                 if stop_requested():                              # stop between two batches
@@ -298,43 +299,6 @@ class Word2Vec(GensimInterface):
             position, block = block_stop, block + 1
         chunk.update(position=stop, rng_state=rng.bit_generator.state)
         return True
-
-    # ------------------------------------------------------------------ the epoch's stream, block by block
-    # Subsampling (word2vec.c's): drop each token with probability 1 - keep_probs[id], afresh every
-    # epoch. The epoch's stream of kept ids is never held whole (16M tokens would keep 46 MB): the
-    # corpus is cut into blocks of whole documents, about SUBSAMPLE_BLOCK tokens each, and a block's
-    # kept ids are drawn when training reaches it, from a Generator of its own (seeded by epoch and
-    # block). So the same block gives the same draws every time, and a first pass can count what each
-    # block keeps (it draws and throws away) without storing it. The counts say where each block starts
-    # in the epoch's stream: the positions that the chunks, the learning-rate schedule, the progress
-    # bar and a checkpoint count in.
-    def _epoch_plan(self, epoch, block=None):
-        """``{"doc_cuts": (n_blocks + 1,), "first": (n_blocks + 1,)}``: block ``b`` holds documents
-        ``doc_cuts[b]:doc_cuts[b + 1]``, and its kept tokens are the positions ``first[b]:first[b + 1]``
-        of the epoch's stream (``first[-1]``: the epoch's length)."""
-        offsets = self.corpus.offsets                                       # (n_docs + 1,)
-        starts = np.arange(0, offsets[-1], block or SUBSAMPLE_BLOCK)
-        doc_cuts = np.unique(np.concatenate([np.searchsorted(offsets, starts), [len(offsets) - 1]]))
-        kept_counts = [int(self._block_kept(epoch, doc_cuts, b)[1].sum()) for b in range(len(doc_cuts) - 1)]
-        return {"doc_cuts": doc_cuts, "first": np.concatenate([[0], np.cumsum(kept_counts, dtype=np.int64)])}
-
-    def _block_kept(self, epoch, doc_cuts, b):
-        """Block ``b``'s ids (n,), the subsampling draw of each (n,) bool: kept or not, and where its
-        documents start in it (n_docs_in_block + 1,). The draws are float32: 4 bytes per token of one block."""
-        offsets = self.corpus.offsets
-        lo, hi = offsets[doc_cuts[b]], offsets[doc_cuts[b + 1]]
-        ids = self.corpus.ids[lo:hi]
-        rng = np.random.default_rng(self._seed_key(1, epoch, b))
-        kept = rng.random(len(ids), dtype=np.float32) < self.keep_probs.astype(np.float32)[ids]
-        return ids, kept, offsets[doc_cuts[b]:doc_cuts[b + 1] + 1] - lo
-
-    def _block_stream(self, epoch, plan, b):
-        """Block ``b``'s kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs_in_block + 1,):
-        its document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``."""
-        ids, kept, doc_starts = self._block_kept(epoch, plan["doc_cuts"], b)
-        kept_before = np.zeros(len(ids) + 1, dtype=np.int64)                # (n + 1,) kept before each token
-        np.cumsum(kept, out=kept_before[1:])
-        return ids[kept], kept_before[doc_starts]
 
     def _train_batch(self, window_ids, window_doc, lr, rng):
         """One SGD step for the centres ``window_ids[w:-w]``; returns (loss sum, pair count).

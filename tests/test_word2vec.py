@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from minembed import subsample
 from minembed.corpus import encode_corpus
 from minembed.sparse import add_rows
-import minembed.word2vec as word2vec_module
 from minembed.word2vec import Word2Vec
 from minembed.word2vec_objectives import context_mask, sgd_step
 
@@ -137,6 +137,16 @@ def test_negatives_follow_the_noise_distribution():
     np.testing.assert_allclose(np.bincount(draws, minlength=3) / len(draws), expected, atol=0.005)
 
 
+def plan_of(model, epoch, block=None):
+    """The layout of ``model``'s epoch stream, as training makes it."""
+    return subsample.epoch_plan(model.corpus, model.keep_probs, model._seed_key(1, epoch), block)
+
+
+def stream_of(model, epoch, plan, b):
+    """Block ``b`` of ``model``'s epoch stream: (kept ids, document offsets)."""
+    return subsample.block_stream(model.corpus, model.keep_probs, model._seed_key(1, epoch), plan, b)
+
+
 @pytest.mark.parametrize("block", [1, 3, 7, 1 << 20])
 def test_subsampling_keeps_whole_documents_in_order_whatever_the_block(block):
     # documents of 1-9 tokens, so blocks of 3 and 7 tokens end inside documents and at their edges
@@ -145,7 +155,7 @@ def test_subsampling_keeps_whole_documents_in_order_whatever_the_block(block):
             for n in rng.integers(1, 10, size=60)]
     model = Word2Vec(min_count=1, sample=0.05).build(docs)
     ids, offsets = model.corpus.ids, model.corpus.offsets
-    plan = model._epoch_plan(3, block=block)
+    plan = plan_of(model, 3, block)
     doc_cuts, first = plan["doc_cuts"], plan["first"]
     assert doc_cuts[0] == 0 and doc_cuts[-1] == len(offsets) - 1 and (np.diff(doc_cuts) > 0).all()
     # the same draws, made the plain way: one Generator per block, one float32 draw per token
@@ -155,15 +165,15 @@ def test_subsampling_keeps_whole_documents_in_order_whatever_the_block(block):
     assert 0 < kept.sum() < len(ids)                                    # some dropped, some kept
     assert first[-1] == kept.sum()
     for b in range(len(doc_cuts) - 1):
-        stream, stream_offsets = model._block_stream(3, plan, b)
+        stream, stream_offsets = stream_of(model, 3, plan, b)
         assert stream.dtype == np.int32 and len(stream) == first[b + 1] - first[b]
         for local, d in enumerate(range(doc_cuts[b], doc_cuts[b + 1])):   # each document's kept tokens, in order
             document = ids[offsets[d]:offsets[d + 1]]
             np.testing.assert_array_equal(stream[stream_offsets[local]:stream_offsets[local + 1]],
                                           document[kept[offsets[d]:offsets[d + 1]]])
     def whole_stream(epoch):
-        epoch_plan = model._epoch_plan(epoch, block=block)
-        return np.concatenate([model._block_stream(epoch, epoch_plan, b)[0] for b in range(len(doc_cuts) - 1)])
+        epoch_plan = plan_of(model, epoch, block)
+        return np.concatenate([stream_of(model, epoch, epoch_plan, b)[0] for b in range(len(doc_cuts) - 1)])
     np.testing.assert_array_equal(whole_stream(3), ids[kept])           # drawn again: the same stream
     assert not np.array_equal(whole_stream(4), ids[kept])               # another epoch subsamples afresh
 
@@ -233,7 +243,7 @@ def _interrupt_after(monkeypatch, n_batches):
 
 def test_an_epoch_trains_every_kept_token_once_block_by_block(monkeypatch):
     docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
-    monkeypatch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", 37)        # blocks of a few documents
+    monkeypatch.setattr(subsample, "BLOCK_TOKENS", 37)        # blocks of a few documents
     centres, original = [], Word2Vec._train_batch
 
     def train_batch(self, window_ids, window_doc, lr, rng):
@@ -241,10 +251,10 @@ def test_an_epoch_trains_every_kept_token_once_block_by_block(monkeypatch):
         return original(self, window_ids, window_doc, lr, rng)
     monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
     model = Word2Vec(dim=8, min_count=1, sample=0.01, epochs=1, batch_size=50, seed=2).fit(docs, progress=False)
-    plan = model._epoch_plan(0)
+    plan = plan_of(model, 0)
     n_blocks = len(plan["doc_cuts"]) - 1
     assert n_blocks > 3
-    stream = np.concatenate([model._block_stream(0, plan, b)[0] for b in range(n_blocks)])
+    stream = np.concatenate([stream_of(model, 0, plan, b)[0] for b in range(n_blocks)])
     assert 0 < len(stream) < model.corpus.n_tokens                      # subsampling dropped some
     np.testing.assert_array_equal(np.concatenate(centres), stream)      # every kept token once, in order
     assert model.history[-1]["effective_words"] == len(stream)
@@ -255,7 +265,7 @@ def test_an_epoch_trains_every_kept_token_once_block_by_block(monkeypatch):
 def test_chunks_starting_inside_a_block_train_their_part_of_the_stream(monkeypatch):
     # three workers' chunks, run one after the other here: together they train the stream once
     docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
-    monkeypatch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", 37)
+    monkeypatch.setattr(subsample, "BLOCK_TOKENS", 37)
     model = Word2Vec(dim=8, min_count=1, sample=0.01, batch_size=50, seed=2, workers=3).build(docs)
     model._session = {"first_epoch": 0, "epochs": 1, "alpha": model.alpha, "min_alpha": model.min_alpha}
     centres, original = [], Word2Vec._train_batch
@@ -264,12 +274,12 @@ def test_chunks_starting_inside_a_block_train_their_part_of_the_stream(monkeypat
         centres.append(window_ids[self.window:len(window_ids) - self.window].copy())
         return original(self, window_ids, window_doc, lr, rng)
     monkeypatch.setattr(Word2Vec, "_train_batch", train_batch)
-    plan = model._epoch_plan(0)
+    plan = plan_of(model, 0)
     chunks = model._split_epoch(int(plan["first"][-1]))
     assert any(c["first"] not in plan["first"] for c in chunks)         # one starts inside a block
     for index, chunk in enumerate(chunks):
         assert model._train_chunk(index, chunk, plan, 0, lambda: False, lambda *args: None)
-    stream = np.concatenate([model._block_stream(0, plan, b)[0] for b in range(len(plan["doc_cuts"]) - 1)])
+    stream = np.concatenate([stream_of(model, 0, plan, b)[0] for b in range(len(plan["doc_cuts"]) - 1)])
     np.testing.assert_array_equal(np.concatenate(centres), stream)
 
 
@@ -277,7 +287,7 @@ def test_chunks_starting_inside_a_block_train_their_part_of_the_stream(monkeypat
 @pytest.mark.parametrize("stop_at_batch", [3, 10, 25])   # 10 batches an epoch: epochs 1, 1 (last), 3
 def test_ctrl_c_saves_a_checkpoint_and_resume_equals_uninterrupted_run(tmp_path, monkeypatch, stop_at_batch, block):
     if block:
-        monkeypatch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", block)
+        monkeypatch.setattr(subsample, "BLOCK_TOKENS", block)
     docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
     settings = dict(dim=8, min_count=1, sample=0, epochs=3, batch_size=120, seed=2)
     reference = Word2Vec(**settings).fit(docs, progress=False)
@@ -316,7 +326,7 @@ def test_a_checkpoint_from_another_stream_layout_is_refused_mid_epoch(tmp_path, 
     settings = dict(dim=8, min_count=1, sample=0.01, epochs=1, batch_size=50, seed=2)
     checkpoint = tmp_path / "w2v.ckpt.npz"
     with monkeypatch.context() as patch:
-        patch.setattr(word2vec_module, "SUBSAMPLE_BLOCK", 37)
+        patch.setattr(subsample, "BLOCK_TOKENS", 37)
         _interrupt_after(patch, 3)
         with pytest.raises(KeyboardInterrupt):
             Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
