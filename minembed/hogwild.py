@@ -87,7 +87,26 @@ def shared_tables(model, names):
         yield
     finally:
         for name in names:
-            setattr(model, name, np.array(getattr(model, name)))
+            setattr(model, name, _private_copy(getattr(model, name)))
+
+
+def _private_copy(shared):
+    """An ordinary copy of ``shared`` (made by :func:`shared_array`), 4 MiB at a time; each copied
+    stretch of shared memory is handed back to the system at once (``madvise(MADV_REMOVE)``, Linux),
+    so that the table is held once, not twice, at the end of training: 28 MB less at the peak for
+    69,556 x 100 float32. (The shared array reads zeros afterwards; it is dropped at once.)"""
+    private = np.empty_like(shared)
+    source, target = shared.reshape(-1).view(np.uint8), private.reshape(-1).view(np.uint8)   # (n_bytes,)
+    mapping = shared
+    while not isinstance(mapping, mmap.mmap):               # the mmap under the views and the memoryview
+        mapping = mapping.obj if isinstance(mapping, memoryview) else mapping.base
+    step = 1 << 22                                          # a multiple of the page size
+    for start in range(0, len(source), step):
+        stop = min(start + step, len(source))
+        target[start:stop] = source[start:stop]
+        if hasattr(mmap, "MADV_REMOVE"):                    # (elsewhere the copy is made all the same)
+            mapping.madvise(mmap.MADV_REMOVE, start, stop - start)
+    return private
 
 
 def train_chunks(model, chunks, plan, epoch, interrupt, bar):

@@ -291,3 +291,14 @@ def test_train_py_word2vec_with_two_workers(tmp_path, monkeypatch):
     config = json.loads((out / "config.json").read_text())
     assert config["settings"]["workers"] == 2 and config["word2vec"]["workers"] == 2
     assert (out / "vectors.txt").read_text().startswith("10 8\n") and not (out / "checkpoint.npz").exists()
+
+
+@pytest.mark.parametrize("shape", [(11_000, 100), (3, 5), (0, 4)], ids=["two 4 MiB stretches", "small", "empty"])
+def test_the_private_copy_of_a_shared_table_holds_its_values(shape):
+    from minembed.hogwild import _private_copy, shared_array
+    shared = shared_array(shape, np.float32)
+    shared[:] = np.random.default_rng(0).standard_normal(shape)
+    expected = np.array(shared)
+    private = _private_copy(shared)
+    assert private.base is None and private.dtype == np.float32
+    np.testing.assert_array_equal(private, expected)    # (a row crossing the 4 MiB mark included)
