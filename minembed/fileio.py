@@ -103,33 +103,49 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def save_npz(path, chunk_bytes=1 << 20, **arrays):
+NPZ_SLICE_BYTES = 1 << 20     # how much of an array save_npz hands the zip at a time
+
+
+def save_npz(path, **arrays):
     """``np.savez`` atomically (the name is kept exactly; no ``.npz`` is appended).
 
-    The file is what ``np.savez`` writes (an uncompressed zip of one ``.npy`` per array, read by
-    ``np.load``), but each array's bytes go into the zip straight from its memory, ``chunk_bytes``
-    at a time. ``np.savez`` copies them 16 MiB at a time (``tobytes``) when the target is a zip:
-    at a word2vec checkpoint that copy was the run's peak memory, on top of both tables.
+    The file is an uncompressed zip of one ``.npy`` per array, as ``np.savez`` makes it, read
+    back by ``np.load`` array for array; but each array's bytes go into the zip straight from its
+    memory, ``NPZ_SLICE_BYTES`` at a time. ``np.savez`` copies them 16 MiB at a time (``tobytes``)
+    when the target is a zip: at a word2vec checkpoint that copy was the run's peak memory, on top
+    of both tables. (A Fortran-ordered array is written in its own order, as ``np.savez`` does; one
+    that is neither C- nor Fortran-ordered is copied first.)
     """
     import zipfile
     import numpy as np
     with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, value in arrays.items():
             array = np.asarray(value)
-            if not array.flags.c_contiguous:                  # (a copy only if it is not C-ordered)
-                array = array.copy(order="C")
             if array.dtype.hasobject:
                 raise TypeError(f"save_npz: {name!r} holds Python objects, which np.load would refuse "
                                 "without pickle; convert it (np.array(json.dumps(...)) for text)")
+            if not (array.flags.c_contiguous or array.flags.f_contiguous):
+                array = array.copy(order="C")
             with archive.open(name + ".npy", "w", force_zip64=True) as entry:
-                header = np.lib.format.header_data_from_array_1_0(array)
-                try:
-                    np.lib.format.write_array_header_1_0(entry, header)
-                except ValueError:                            # a header past 64 KiB: format 2.0
-                    np.lib.format.write_array_header_2_0(entry, header)
-                data = memoryview(array.reshape(-1).view(np.uint8))    # (n_bytes,) no copy
-                for start in range(0, len(data), chunk_bytes):
-                    entry.write(data[start:start + chunk_bytes])
+                _write_npy(entry, array)
+
+
+def _write_npy(entry, array):
+    """One ``.npy`` into an open zip entry: the header, then the array's own bytes in slices."""
+    import numpy as np
+    header = np.lib.format.header_data_from_array_1_0(array)   # (says fortran_order for an F array)
+    try:
+        try:
+            np.lib.format.write_array_header_1_0(entry, header)
+        except ValueError:                                    # a header past 64 KiB: format 2.0
+            np.lib.format.write_array_header_2_0(entry, header)
+    except UnicodeEncodeError:                                # field names beyond Latin-1: NumPy's
+        np.lib.format.write_array(entry, array)               # own writer (format 3.0) does it
+        return
+    in_memory_order = array.T if header["fortran_order"] else array   # C-ordered view, no copy
+    data = memoryview(in_memory_order.reshape(-1).view(np.uint8))       # (n_bytes,) no copy
+    for start in range(0, len(data), NPZ_SLICE_BYTES):
+        entry.write(data[start:start + NPZ_SLICE_BYTES])
 
 
 def load_npz(path, what, required=()):

@@ -4,10 +4,11 @@ Subsampling (word2vec.c's): every epoch, each token is dropped afresh with proba
 ``1 - keep_probs[id]`` (``Vocabulary.keep_probs`` has the formula), so the frequent words ("the",
 "of") are mostly skipped and the windows reach further. What is left is the epoch's **stream**.
 
-The stream is never held whole (16M tokens would keep 46 MB of ids and 16 MB of draws): the
+The stream is never held whole (16M tokens would keep 46 MB of kept ids and a 16 MB mask): the
 corpus is cut into blocks of whole documents, about ``BLOCK_TOKENS`` tokens each, and a block's
 kept ids are drawn when training reaches it, from a Generator of its own, seeded by
-``(seed key, block)``. So the same block gives the same draws every time it is drawn, and a
+``(*seed_key, block)``; word2vec's ``seed_key`` is ``(seed, 1, epoch)``, the 1 a tag that keeps
+these draws apart from its other random streams (``Word2Vec._seed_key``). So the same block gives the same draws every time it is drawn, and a
 first pass (:func:`epoch_plan`) can count what each block keeps (it draws and throws away)
 without storing it. The counts say where each block starts in the stream: the positions that
 the workers' chunks, the learning-rate schedule, the progress bar and a checkpoint count in.
@@ -33,8 +34,9 @@ def epoch_plan(corpus, keep_probs, seed_key, block_tokens=None):
 
 
 def block_kept(corpus, keep_probs, seed_key, doc_cuts, b):
-    """Block ``b``'s ids (n,), the subsampling draw of each (n,) bool: kept or not, and where its
-    documents start in it (n_docs_in_block + 1,). The draws are float32: 4 bytes per token of one block."""
+    """Block ``b``'s ids (n,), ``kept`` (n,) bool: whether subsampling keeps each, and where its
+    documents start in it (n_docs_in_block + 1,). ``kept`` compares one uniform float32 draw per
+    token with its keep-probability: 4 bytes per token of one block, not of the corpus."""
     offsets = corpus.offsets
     lo, hi = offsets[doc_cuts[b]], offsets[doc_cuts[b + 1]]
     ids = corpus.ids[lo:hi]

@@ -8,9 +8,10 @@ The objectives, their gradients and the one batched SGD step they share are in
 :mod:`minembed.subsample`; this module is the training around them: windows, negatives, the
 learning-rate schedule, epochs, workers, checkpoints.
 
-word2vec.c semantics kept here (each stated where it is computed below)
-------------------------------------------------------------------------
-* frequent-word subsampling with keep-probability ``(sqrt(f/(s*T)) + 1) * s*T / f``;
+word2vec.c semantics kept (each stated where it is computed)
+------------------------------------------------------------
+* frequent-word subsampling with keep-probability ``(sqrt(f/(s*T)) + 1) * s*T / f``
+  (``Vocabulary.keep_probs``; drawn afresh every epoch in :mod:`minembed.subsample`);
 * a window ``b`` drawn uniformly from ``[1, window]`` for every centre word (``shrink_windows``);
 * no window crosses a document boundary (a line, or a 10,000-token chunk of one);
 * negatives from ``count^ns_exponent`` (0.75); a negative equal to the centre word is skipped;
@@ -249,8 +250,8 @@ class Word2Vec(GensimInterface):
 
     def _seed_key(self, purpose, *numbers):
         """The key of one random stream: ``(seed, purpose, numbers...)`` with purpose 0 for the
-        initial vectors, 1 for the subsampling of one block of an epoch (``numbers``: epoch, block),
-        2 for a chunk's windows and negatives (epoch, chunk).
+        initial vectors, 1 for the subsampling of an epoch (``numbers``: the epoch; :mod:`minembed.subsample`
+        appends the block), 2 for a chunk's windows and negatives (epoch, chunk).
         (The purpose tag keeps the streams apart: NumPy pads short keys with zeros, so
         ``(seed, epoch)`` and ``(seed, epoch, 0)`` would be one and the same stream.)"""
         return (self.seed, purpose, *numbers)

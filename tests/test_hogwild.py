@@ -1,5 +1,6 @@
 """word2vec with ``workers > 1``: processes that train one chunk each on shared tables."""
 import json
+import mmap
 import multiprocessing
 import os
 import re
@@ -302,3 +303,5 @@ def test_the_private_copy_of_a_shared_table_holds_its_values(shape):
     private = _private_copy(shared)
     assert private.base is None and private.dtype == np.float32
     np.testing.assert_array_equal(private, expected)    # (a row crossing the 4 MiB mark included)
+    if hasattr(mmap, "MADV_REMOVE"):                     # Linux: the shared memory was handed back
+        assert not shared.any()
