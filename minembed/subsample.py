@@ -10,8 +10,9 @@ kept ids are drawn when training reaches it, from a Generator of its own, seeded
 ``(*seed_key, block)``; word2vec's ``seed_key`` is ``(seed, 1, epoch)``, the 1 a tag that keeps
 these draws apart from its other random streams (``Word2Vec._seed_key``). So the same block
 gives the same draws every time it is drawn, and a first pass (:func:`epoch_plan`) can count
-what each block keeps (it draws and throws away) without storing it. The counts say where each block starts in the stream: the positions that
-the workers' chunks, the learning-rate schedule, the progress bar and a checkpoint count in.
+what each block keeps (it draws and throws away) without storing it. The counts say where each
+block starts in the stream: the positions that the workers' chunks, the learning-rate schedule,
+the progress bar and a checkpoint count in.
 
     >>> plan = epoch_plan(corpus, keep_probs, (seed, 1, epoch))         # doctest: +SKIP
     >>> stream, stream_offsets = block_stream(corpus, keep_probs, (seed, 1, epoch), plan, 0)   # doctest: +SKIP
