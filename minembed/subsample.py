@@ -15,7 +15,7 @@ block starts in the stream: the positions that the workers' chunks, the learning
 the progress bar and a checkpoint count in.
 
     >>> plan = epoch_plan(corpus, keep_probs, (seed, 1, epoch))         # doctest: +SKIP
-    >>> stream, stream_offsets = block_stream(corpus, keep_probs, (seed, 1, epoch), plan, 0)   # doctest: +SKIP
+    >>> stream, stream_offsets = block_stream(corpus, keep_probs, plan, 0)   # doctest: +SKIP
 """
 import numpy as np
 
@@ -23,15 +23,17 @@ BLOCK_TOKENS = 1 << 18    # tokens per block of the stream (rounded to whole doc
 
 
 def epoch_plan(corpus, keep_probs, seed_key, block_tokens=None):
-    """``{"doc_cuts": (n_blocks + 1,), "first": (n_blocks + 1,)}``: block ``b`` holds documents
-    ``doc_cuts[b]:doc_cuts[b + 1]`` of ``corpus`` (an ``EncodedCorpus``), and its kept tokens
-    are the positions ``first[b]:first[b + 1]`` of the stream (``first[-1]``: its length)."""
+    """``{"doc_cuts": (n_blocks + 1,), "first": (n_blocks + 1,), "seed_key"}``: block ``b`` holds
+    documents ``doc_cuts[b]:doc_cuts[b + 1]`` of ``corpus`` (an ``EncodedCorpus``), and its kept
+    tokens are the positions ``first[b]:first[b + 1]`` of the stream (``first[-1]``: its length).
+    The plan keeps ``seed_key``, so that :func:`block_stream` draws what was counted here."""
     offsets = corpus.offsets                                               # (n_docs + 1,)
     starts = np.arange(0, offsets[-1], block_tokens or BLOCK_TOKENS)
     doc_cuts = np.unique(np.concatenate([np.searchsorted(offsets, starts), [len(offsets) - 1]]))
     kept_counts = [int(block_kept(corpus, keep_probs, seed_key, doc_cuts, b)[1].sum())
                    for b in range(len(doc_cuts) - 1)]
-    return {"doc_cuts": doc_cuts, "first": np.concatenate([[0], np.cumsum(kept_counts, dtype=np.int64)])}
+    return {"doc_cuts": doc_cuts, "first": np.concatenate([[0], np.cumsum(kept_counts, dtype=np.int64)]),
+            "seed_key": seed_key}
 
 
 def block_kept(corpus, keep_probs, seed_key, doc_cuts, b):
@@ -46,10 +48,10 @@ def block_kept(corpus, keep_probs, seed_key, doc_cuts, b):
     return ids, kept, offsets[doc_cuts[b]:doc_cuts[b + 1] + 1] - lo
 
 
-def block_stream(corpus, keep_probs, seed_key, plan, b):
+def block_stream(corpus, keep_probs, plan, b):
     """Block ``b``'s kept ids ``stream`` (n_kept,) int32 and ``stream_offsets`` (n_docs_in_block + 1,):
     its document d is ``stream[stream_offsets[d]:stream_offsets[d + 1]]``."""
-    ids, kept, doc_starts = block_kept(corpus, keep_probs, seed_key, plan["doc_cuts"], b)
+    ids, kept, doc_starts = block_kept(corpus, keep_probs, plan["seed_key"], plan["doc_cuts"], b)
     kept_before = np.zeros(len(ids) + 1, dtype=np.int64)                # (n + 1,) kept before each token
     np.cumsum(kept, out=kept_before[1:])
     return ids[kept], kept_before[doc_starts]

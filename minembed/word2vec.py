@@ -275,8 +275,7 @@ class Word2Vec(GensimInterface):
         position = chunk["position"]
         block = int(np.searchsorted(block_first, position, side="right")) - 1      # the block holding it
         while position < stop:
-            stream, stream_offsets = subsample.block_stream(                      # the block's kept ids
-                self.corpus, self.keep_probs, self._seed_key(1, epoch), plan, block)
+            stream, stream_offsets = subsample.block_stream(self.corpus, self.keep_probs, plan, block)   # its kept ids
             block_start, block_stop = int(block_first[block]), min(int(block_first[block + 1]), stop)
             for start in range(position, block_stop, self.batch_size):
                 if stop_requested():                              # stop between two batches

@@ -142,9 +142,9 @@ def plan_of(model, epoch, block=None):
     return subsample.epoch_plan(model.corpus, model.keep_probs, model._seed_key(1, epoch), block)
 
 
-def stream_of(model, epoch, plan, b):
-    """Block ``b`` of ``model``'s epoch stream: (kept ids, document offsets)."""
-    return subsample.block_stream(model.corpus, model.keep_probs, model._seed_key(1, epoch), plan, b)
+def stream_of(model, plan, b):
+    """Block ``b`` of the epoch stream ``plan`` lays out (its epoch is in its seed key): (kept ids, document offsets)."""
+    return subsample.block_stream(model.corpus, model.keep_probs, plan, b)
 
 
 @pytest.mark.parametrize("block", [1, 3, 7, 1 << 20])
@@ -165,7 +165,7 @@ def test_subsampling_keeps_whole_documents_in_order_whatever_the_block(block):
     assert 0 < kept.sum() < len(ids)                                    # some dropped, some kept
     assert first[-1] == kept.sum()
     for b in range(len(doc_cuts) - 1):
-        stream, stream_offsets = stream_of(model, 3, plan, b)
+        stream, stream_offsets = stream_of(model, plan, b)
         assert stream.dtype == np.int32 and len(stream) == first[b + 1] - first[b]
         for local, d in enumerate(range(doc_cuts[b], doc_cuts[b + 1])):   # each document's kept tokens, in order
             document = ids[offsets[d]:offsets[d + 1]]
@@ -173,7 +173,7 @@ def test_subsampling_keeps_whole_documents_in_order_whatever_the_block(block):
                                           document[kept[offsets[d]:offsets[d + 1]]])
     def whole_stream(epoch):
         epoch_plan = plan_of(model, epoch, block)
-        return np.concatenate([stream_of(model, epoch, epoch_plan, b)[0] for b in range(len(doc_cuts) - 1)])
+        return np.concatenate([stream_of(model, epoch_plan, b)[0] for b in range(len(doc_cuts) - 1)])
     np.testing.assert_array_equal(whole_stream(3), ids[kept])           # drawn again: the same stream
     assert not np.array_equal(whole_stream(4), ids[kept])               # another epoch subsamples afresh
 
@@ -243,7 +243,7 @@ def _interrupt_after(monkeypatch, n_batches):
 
 def test_an_epoch_trains_every_kept_token_once_block_by_block(monkeypatch):
     docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
-    monkeypatch.setattr(subsample, "BLOCK_TOKENS", 37)        # blocks of a few documents
+    monkeypatch.setattr(subsample, "BLOCK_TOKENS", 37)                  # blocks of a few documents
     centres, original = [], Word2Vec._train_batch
 
     def train_batch(self, window_ids, window_doc, lr, rng):
@@ -254,7 +254,7 @@ def test_an_epoch_trains_every_kept_token_once_block_by_block(monkeypatch):
     plan = plan_of(model, 0)
     n_blocks = len(plan["doc_cuts"]) - 1
     assert n_blocks > 3
-    stream = np.concatenate([stream_of(model, 0, plan, b)[0] for b in range(n_blocks)])
+    stream = np.concatenate([stream_of(model, plan, b)[0] for b in range(n_blocks)])
     assert 0 < len(stream) < model.corpus.n_tokens                      # subsampling dropped some
     np.testing.assert_array_equal(np.concatenate(centres), stream)      # every kept token once, in order
     assert model.history[-1]["effective_words"] == len(stream)
@@ -279,7 +279,7 @@ def test_chunks_starting_inside_a_block_train_their_part_of_the_stream(monkeypat
     assert any(c["first"] not in plan["first"] for c in chunks)         # one starts inside a block
     for index, chunk in enumerate(chunks):
         assert model._train_chunk(index, chunk, plan, 0, lambda: False, lambda *args: None)
-    stream = np.concatenate([stream_of(model, 0, plan, b)[0] for b in range(len(plan["doc_cuts"]) - 1)])
+    stream = np.concatenate([stream_of(model, plan, b)[0] for b in range(len(plan["doc_cuts"]) - 1)])
     np.testing.assert_array_equal(np.concatenate(centres), stream)
 
 
