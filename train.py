@@ -546,6 +546,8 @@ def add_encoder_args(parser):
     parser.add_argument("--mask-split", type=float, nargs=3, default=list(BERT_SPLIT), metavar=("MASK", "RANDOM", "KEEP"),
                         help="of the tokens to predict, the shares shown as <mask>, as a random word and as "
                              "themselves (default: BERT's 0.8 0.1 0.1)")
+    parser.add_argument("--mask-frequency-power", type=float, default=0.0, metavar="P",
+                        help="choose the tokens to predict by count ** -P, rare words first (0 = BERT's uniform choice)")
     parser.add_argument("--eval-every", type=int, default=500,
                         help="held-out evaluation every N steps (default: %(default)s)")
     parser.add_argument("--checkpoint-every", type=int, default=500,
@@ -569,6 +571,8 @@ def run_encoder(args):
                    "checkpoint_every")
     if not 0 < args.mask_prob < 1:
         raise UsageError(f"--mask-prob must be between 0 and 1, got {args.mask_prob}")
+    if not args.mask_frequency_power >= 0:
+        raise UsageError(f"--mask-frequency-power must be >= 0 (0 = uniform), got {args.mask_frequency_power}")
     if args.sampled_softmax < 0:
         raise UsageError(f"--sampled-softmax must be >= 0 (0 = full softmax), got {args.sampled_softmax}")
     try:
@@ -590,7 +594,7 @@ def run_encoder(args):
     started = time.perf_counter()
     fit_resumable(lambda: encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                       mask_prob=args.mask_prob, mask_split=mask_split,
-                                      eval_every=args.eval_every, sampled_softmax=args.sampled_softmax,
+                                      mask_frequency_power=args.mask_frequency_power, eval_every=args.eval_every, sampled_softmax=args.sampled_softmax,
                                       checkpoint=checkpoint, checkpoint_every=args.checkpoint_every),
                   args, checkpoint)
     seconds = time.perf_counter() - started

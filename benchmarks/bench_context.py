@@ -71,6 +71,8 @@ def parse_args():
     parser.add_argument("--mask-prob", type=float, default=0.4, help="(measured: 0.4 reads senses better than 0.15)")
     parser.add_argument("--mask-split", type=float, nargs=3, default=BERT_SPLIT, metavar=("MASK", "RANDOM", "KEEP"),
                         help="of the masked tokens: shares turned into <mask>, into a random word, left as they are")
+    parser.add_argument("--mask-frequency-power", type=float, default=0.0, metavar="P",
+                        help="choose the tokens to predict by count ** -P, rare words first (0 = uniform)")
     parser.add_argument("--position-init", choices=("random", "sinusoid"), default="sinusoid")
     parser.add_argument("--sampled-softmax", type=int, default=2048,
                         help="candidates per step for the encoder's head (0 = the full softmax)")
@@ -284,7 +286,7 @@ def train_encoder(args, train, kv, out_dir):
         print(f"encoder: tok_emb starts from word2vec ({encoder.init_embeddings(kv):,} rows)")
     started = time.perf_counter()
     encoder.fit(train, steps=args.steps, batch_size=args.batch_size, lr=args.lr, mask_prob=args.mask_prob,
-                mask_split=tuple(args.mask_split), eval_every=max(args.steps // 6, 1), sampled_softmax=args.sampled_softmax)
+                mask_split=tuple(args.mask_split), mask_frequency_power=args.mask_frequency_power, eval_every=max(args.steps // 6, 1), sampled_softmax=args.sampled_softmax)
     seconds = time.perf_counter() - started
     os.makedirs(out_dir, exist_ok=True)
     encoder.save(path)

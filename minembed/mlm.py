@@ -51,7 +51,7 @@ def make_sequences(ids, max_len, pad_id):
     return rows.reshape(n_rows, max_len)
 
 
-def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT):
+def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT, choose_weights=None):
     """BERT's masking: choose each real token with probability ``mask_prob``; of the chosen,
     by default 80% -> ``<mask>``, 10% -> a random (non-special) word, 10% unchanged.
 
@@ -60,11 +60,17 @@ def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT):
     original id at chosen positions and -1 elsewhere. Padding and ``<unk>`` are never chosen
     (there is nothing to predict). At least one position per batch is chosen, so the loss is
     always defined.
+
+    ``choose_weights`` (V,): choose tokens by weight instead of uniformly (see
+    :func:`choose_weighted`); ``None`` is BERT's uniform choice.
     """
     to_mask, to_random, _ = check_mask_split(split)
     n_special = len(vocab.specials)
     choosable = ids >= n_special                        # specials take the first ids
-    chosen = (rng.random(ids.shape) < mask_prob) & choosable
+    if choose_weights is None:
+        chosen = (rng.random(ids.shape) < mask_prob) & choosable
+    else:
+        chosen = choose_weighted(ids, choosable, rng, mask_prob, choose_weights)
     if not chosen.any() and choosable.any():
         candidates = np.flatnonzero(choosable)
         chosen.flat[candidates[rng.integers(len(candidates))]] = True
@@ -75,6 +81,33 @@ def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT):
     randomized = chosen & (roll >= to_mask) & (roll < to_mask + to_random)
     masked[randomized] = rng.integers(n_special, len(vocab), size=int(randomized.sum()))
     return masked, targets
+
+
+def choose_weighted(ids, choosable, rng, mask_prob, choose_weights):
+    """Choose as many tokens per row as BERT would (``Binomial(choosable in the row, mask_prob)``),
+    but which ones by weight: rare words first when ``choose_weights = count ** -power``.
+
+    Weighted sampling without replacement by the Gumbel top-k trick: each token gets the key
+    ``log w(token) + g`` with ``g ~ Gumbel(0, 1)``; the ``k`` largest keys of a row are a draw of
+    ``k`` tokens without replacement, each next one with probability proportional to its weight
+    (Kool et al. 2019). Equal weights give BERT's uniform choice. Returns the chosen mask (B, T).
+    """
+    n_choosable = choosable.sum(axis=1)                                       # (B,)
+    n_chosen = rng.binomial(n_choosable, mask_prob)                           # (B,)
+    with np.errstate(divide="ignore"):                # log 0 = -inf: never ahead of a real key
+        gumbel = -np.log(-np.log(rng.random(ids.shape)))                      # (B, T)
+        keys = np.where(choosable, np.log(choose_weights[ids]) + gumbel, -np.inf)  # (B, T)
+    rank = np.argsort(np.argsort(-keys, axis=1, kind="stable"), axis=1)       # 0 = the largest key
+    return (rank < n_chosen[:, None]) & choosable
+
+
+def frequency_weights(vocab, power):
+    """``count ** -power`` per id (0 for specials): the weights of :func:`choose_weighted`.
+    ``power=0`` weighs every word alike; 0.5 makes a word 100x rarer 10x likelier to be chosen."""
+    counts = np.maximum(vocab.counts.astype(np.float64), 1.0)
+    weights = counts ** -float(power)
+    weights[:len(vocab.specials)] = 0.0
+    return weights
 
 
 def check_mask_split(split):
@@ -130,7 +163,7 @@ class MaskedLMTraining:
     def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
             eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0,
-            mask_split=BERT_SPLIT):
+            mask_split=BERT_SPLIT, mask_frequency_power=0.0):
         """Masked-token training with Adam, warm-up then decay, and gradient clipping.
 
         ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
@@ -143,6 +176,12 @@ class MaskedLMTraining:
         ``mask_split``: of the chosen tokens, the shares turned into ``<mask>``, into a random word
         and left unchanged (BERT's 80/10/10; see :func:`mask_tokens`). Held-out evaluation uses the
         same split.
+
+        ``mask_frequency_power``: 0 chooses the tokens to predict uniformly (BERT); ``p > 0``
+        chooses as many, but by weight ``count ** -p`` (:func:`choose_weighted`), so rare words
+        are predicted more often and "the" less: more of the training signal goes to content
+        words, which fill-in-the-blank and the sense tasks ask about (frequency-weighted masking,
+        Zhang et al. 2023). Held-out evaluation keeps BERT's uniform choice, comparable across runs.
 
         ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
         answers and S words drawn per step from the unigram^0.75 distribution (see :mod:`minembed.encoder`'s
@@ -165,6 +204,12 @@ class MaskedLMTraining:
         mask_split = check_mask_split(mask_split)
         if mask_split != BERT_SPLIT:              # (absent when BERT's, so older checkpoints still resume)
             settings["mask_split"] = list(mask_split)
+        if not (math.isfinite(mask_frequency_power) and mask_frequency_power >= 0):
+            raise ValueError(f"mask_frequency_power must be >= 0 (0 = BERT's uniform choice), got {mask_frequency_power}")
+        choose_weights = None
+        if mask_frequency_power:                  # (absent when 0, so older checkpoints still resume)
+            settings["mask_frequency_power"] = float(mask_frequency_power)
+            choose_weights = frequency_weights(self.vocab, mask_frequency_power)     # (V,)
         if not (isinstance(sampled_softmax, (int, np.integer)) and sampled_softmax >= 0):
             raise ValueError(f"sampled_softmax must be an integer >= 0 (0 = full softmax), got {sampled_softmax!r}")
         lazy = ()
@@ -192,7 +237,7 @@ class MaskedLMTraining:
             while step < steps:
                 consistent_rng = rng.bit_generator.state
                 batch = train_rows[rng.integers(0, len(train_rows), size=batch_size)]   # (B, T)
-                ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob, mask_split)
+                ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob, mask_split, choose_weights)
                 sampled = sample_candidates(rng, noise_probs, sampled_softmax) if sampled_softmax else None
                 loss, grads = self.loss_and_grads(ids, targets, sampled)
                 if not math.isfinite(loss):

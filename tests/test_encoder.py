@@ -9,6 +9,7 @@ from minembed import AttentionEncoder, Tokenizer, Vocabulary, encode_corpus
 from minembed.encoder import PARAM_NAMES, TrainingDiverged, make_sequences, mask_tokens
 from minembed.layers import cross_entropy, erf, layer_norm, softmax
 from minembed.gradcheck import check_gradients
+from minembed.mlm import choose_weighted, frequency_weights
 from minembed.vocab import MASK, PAD, UNK
 
 TEXT = ("the cat sat on the mat . the dog sat on the log . a cat and a dog ran far away . "
@@ -168,6 +169,64 @@ def test_mask_tokens_follows_another_split(vocab, split):
     assert as_mask == pytest.approx(split[0], abs=0.02)
     assert randomized == pytest.approx(split[1] * (1 - 1 / (len(vocab) - 3)), abs=0.02)
     assert np.all(masked[~chosen] == ids[~chosen])
+
+
+def test_choose_weighted_with_equal_weights_chooses_like_bert(vocab):
+    rng = np.random.default_rng(2)
+    ids = rng.integers(len(vocab.specials), len(vocab), size=(400, 50))
+    ids[:, 45:] = vocab.pad_id
+    ids[:, 0] = vocab.unk_id
+    masked, targets = mask_tokens(ids, rng, vocab, mask_prob=0.15, choose_weights=np.ones(len(vocab)))
+    chosen = targets >= 0
+    assert not chosen[:, 45:].any() and not chosen[:, 0].any()     # padding and <unk> never scored
+    assert chosen.sum() / ids[:, 1:45].size == pytest.approx(0.15, abs=0.01)
+    np.testing.assert_array_equal(targets[chosen], ids[chosen])
+    assert np.mean(masked[chosen] == vocab.mask_id) == pytest.approx(0.8, abs=0.02)
+
+
+def test_choose_weighted_draws_in_proportion_to_the_weights(vocab):
+    """Rows of two words weighted 3 and 1: when one of them is chosen, it is the first 3/4 of the time."""
+    first, second = len(vocab.specials), len(vocab.specials) + 1
+    weights = np.zeros(len(vocab))
+    weights[[first, second]] = [3.0, 1.0]
+    ids = np.tile([first, second], (20_000, 1))                        # (rows, 2)
+    chosen = choose_weighted(ids, ids >= len(vocab.specials), np.random.default_rng(3), 0.5, weights)
+    one_chosen = chosen.sum(axis=1) == 1
+    assert np.mean(one_chosen) == pytest.approx(0.5, abs=0.02)         # Binomial(2, 0.5) = 1
+    assert np.mean(chosen[one_chosen, 0]) == pytest.approx(0.75, abs=0.015)
+    assert chosen.sum(axis=1).max() == 2 and np.mean(chosen.sum(axis=1) == 2) == pytest.approx(0.25, abs=0.02)
+
+
+def test_frequency_weights_are_count_to_the_minus_power():
+    vocab = Vocabulary(["a", "b", "c"], [100, 25, 1], specials=(PAD, UNK, MASK))
+    np.testing.assert_allclose(frequency_weights(vocab, 0.5), [0, 0, 0, 0.1, 0.2, 1.0])
+    np.testing.assert_allclose(frequency_weights(vocab, 0.0), [0, 0, 0, 1, 1, 1])
+
+
+def test_frequency_weighted_masking_predicts_rarer_words(vocab):
+    rng = np.random.default_rng(4)
+    ids = rng.choice(np.arange(len(vocab.specials), len(vocab)), size=(300, 40),
+                     p=vocab.counts[len(vocab.specials):] / vocab.counts.sum())
+    counts_of = {}
+    for power in (0.0, 1.0):
+        _, targets = mask_tokens(ids, np.random.default_rng(5), vocab, mask_prob=0.2,
+                                 choose_weights=frequency_weights(vocab, power))
+        counts_of[power] = vocab.counts[targets[targets >= 0]].mean()
+        assert np.mean(targets >= 0) == pytest.approx(0.2, abs=0.01)     # as many chosen either way
+    assert counts_of[1.0] < 0.7 * counts_of[0.0]
+
+
+def test_fit_records_the_mask_frequency_power_and_refuses_a_negative_one(corpus, tmp_path):
+    checkpoint = str(tmp_path / "ckpt.npz")
+    enc = AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
+    enc.fit(corpus, steps=2, batch_size=2, mask_frequency_power=0.5, checkpoint=checkpoint, eval_every=0,
+            progress=False)
+    assert np.isfinite(enc.history["loss"]).all()
+    with pytest.raises(ValueError, match="other training settings \\(mask_frequency_power\\)"):
+        AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
+            corpus, steps=2, batch_size=2, checkpoint=checkpoint, eval_every=0, progress=False)
+    with pytest.raises(ValueError, match="mask_frequency_power must be >= 0"):
+        enc.fit(corpus, steps=2, mask_frequency_power=-1, progress=False)
 
 
 def test_fit_records_a_non_bert_split_so_a_checkpoint_resumes_only_with_it(corpus, tmp_path):
