@@ -123,6 +123,16 @@ def test_config_records_every_setting_the_seed_and_versions(model, corpus, tmp_p
     assert config["tokenizer"]["pattern"] and "lowercase" in config["tokenizer"]
 
 
+def test_the_encoders_mask_frequency_power_reaches_training_and_changes_the_vectors(corpus, tmp_path):
+    bert = run("encoder", corpus, tmp_path / "bert")
+    assert train.main(["encoder", *COMMANDS["encoder"], "--mask-frequency-power", "0.5", "--corpus", corpus,
+                       "--out", str(tmp_path / "weighted"), "--seed", "1"]) == 0
+    assert read_json(tmp_path / "weighted" / "config.json")["settings"]["mask_frequency_power"] == 0.5
+    with open(bert / "vectors.txt", encoding="utf-8") as a, \
+            open(tmp_path / "weighted" / "vectors.txt", encoding="utf-8") as b:
+        assert a.read() != b.read()                 # rarer words predicted, other vectors
+
+
 def test_the_encoders_mask_split_reaches_training_and_changes_the_vectors(corpus, tmp_path):
     bert = run("encoder", corpus, tmp_path / "bert")
     assert train.main(["encoder", *COMMANDS["encoder"], "--mask-split", "0.8", "0", "0.2", "--corpus", corpus,
