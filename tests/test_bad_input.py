@@ -27,7 +27,7 @@ import pytest
 
 from minembed import AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary
 from minembed.classify import EncoderClassifier, WordVectorClassifier
-from minembed.corpus import encode_corpus, iter_token_lists
+from minembed.corpus import encode_corpus
 from minembed.evaluate import evaluate_analogies
 from minembed.vocab import MASK, PAD, UNK
 from minembed.word2vec import Word2Vec
