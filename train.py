@@ -547,7 +547,9 @@ def add_encoder_args(parser):
                         help="of the tokens to predict, the shares shown as <mask>, as a random word and as "
                              "themselves (default: BERT's 0.8 0.1 0.1)")
     parser.add_argument("--mask-frequency-power", type=float, default=0.0, metavar="P",
-                        help="choose the tokens to predict by count ** -P, rare words first (0 = BERT's uniform choice)")
+                        help="choose the tokens to predict (as many as --mask-prob says) with weight "
+                             "count ** -P, the word's corpus count: rarer words likelier; 0 = BERT's uniform "
+                             "choice (default: %(default)s; benchmarks/bench_context.py uses 0.5)")
     parser.add_argument("--eval-every", type=int, default=500,
                         help="held-out evaluation every N steps (default: %(default)s)")
     parser.add_argument("--checkpoint-every", type=int, default=500,
@@ -571,8 +573,9 @@ def run_encoder(args):
                    "checkpoint_every")
     if not 0 < args.mask_prob < 1:
         raise UsageError(f"--mask-prob must be between 0 and 1, got {args.mask_prob}")
-    if not args.mask_frequency_power >= 0:
-        raise UsageError(f"--mask-frequency-power must be >= 0 (0 = uniform), got {args.mask_frequency_power}")
+    if not (math.isfinite(args.mask_frequency_power) and args.mask_frequency_power >= 0):
+        raise UsageError(f"--mask-frequency-power must be a finite number >= 0 (0 = uniform), "
+                         f"got {args.mask_frequency_power}")
     if args.sampled_softmax < 0:
         raise UsageError(f"--sampled-softmax must be >= 0 (0 = full softmax), got {args.sampled_softmax}")
     try:

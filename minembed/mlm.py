@@ -62,7 +62,7 @@ def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT, choose_weight
     always defined.
 
     ``choose_weights`` (V,): choose tokens by weight instead of uniformly (see
-    :func:`choose_weighted`); ``None`` is BERT's uniform choice.
+    :func:`choose_weighted`; ``ids`` must then be (B, T)); ``None`` is the uniform choice.
     """
     to_mask, to_random, _ = check_mask_split(split)
     n_special = len(vocab.specials)
@@ -84,26 +84,32 @@ def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT, choose_weight
 
 
 def choose_weighted(ids, choosable, rng, mask_prob, choose_weights):
-    """Choose as many tokens per row as BERT would (``Binomial(choosable in the row, mask_prob)``),
-    but which ones by weight: rare words first when ``choose_weights = count ** -power``.
+    """Choose as many tokens per row as the uniform choice of :func:`mask_tokens` would
+    (``Binomial(choosable tokens in the row, mask_prob)``), but which ones by weight: with
+    ``choose_weights = count ** -power`` a rarer word is likelier to be chosen.
 
     Weighted sampling without replacement by the Gumbel top-k trick: each token gets the key
     ``log w(token) + g`` with ``g ~ Gumbel(0, 1)``; the ``k`` largest keys of a row are a draw of
     ``k`` tokens without replacement, each next one with probability proportional to its weight
-    (Kool et al. 2019). Equal weights give BERT's uniform choice. Returns the chosen mask (B, T).
+    among the tokens not yet drawn (Kool et al. 2019). Equal weights give the uniform choice.
+    ``ids`` and ``choosable`` are (B, T); a token of weight 0 is never chosen. Returns the
+    chosen mask (B, T).
     """
+    token_weights = choose_weights[ids]                                       # (B, T)
+    choosable = choosable & (token_weights > 0)
     n_choosable = choosable.sum(axis=1)                                       # (B,)
     n_chosen = rng.binomial(n_choosable, mask_prob)                           # (B,)
-    with np.errstate(divide="ignore"):                # log 0 = -inf: never ahead of a real key
+    with np.errstate(divide="ignore"):                # log 0 = -inf: only where nothing is choosable
         gumbel = -np.log(-np.log(rng.random(ids.shape)))                      # (B, T)
-        keys = np.where(choosable, np.log(choose_weights[ids]) + gumbel, -np.inf)  # (B, T)
+        keys = np.where(choosable, np.log(token_weights) + gumbel, -np.inf)   # (B, T)
     rank = np.argsort(np.argsort(-keys, axis=1, kind="stable"), axis=1)       # 0 = the largest key
     return (rank < n_chosen[:, None]) & choosable
 
 
 def frequency_weights(vocab, power):
     """``count ** -power`` per id (0 for specials): the weights of :func:`choose_weighted`.
-    ``power=0`` weighs every word alike; 0.5 makes a word 100x rarer 10x likelier to be chosen."""
+    ``power=0`` weighs every word alike; at 0.5 a word 100x rarer has 10x the weight per occurrence
+    (its chance of being chosen grows less than that: a chance cannot pass 1)."""
     counts = np.maximum(vocab.counts.astype(np.float64), 1.0)
     weights = counts ** -float(power)
     weights[:len(vocab.specials)] = 0.0
@@ -178,10 +184,12 @@ class MaskedLMTraining:
         same split.
 
         ``mask_frequency_power``: 0 chooses the tokens to predict uniformly (BERT); ``p > 0``
-        chooses as many, but by weight ``count ** -p`` (:func:`choose_weighted`), so rare words
-        are predicted more often and "the" less: more of the training signal goes to content
-        words, which fill-in-the-blank and the sense tasks ask about (frequency-weighted masking,
-        Zhang et al. 2023). Held-out evaluation keeps BERT's uniform choice, comparable across runs.
+        chooses as many (``mask_prob`` still sets how many), but by weight ``count ** -p`` (the
+        word's count in the vocabulary; :func:`choose_weighted`), so rare words are predicted more
+        often and "the" less: more of the training signal goes to the content words that
+        fill-in-the-blank and the sense tasks ask about ("Weighted Sampling for Masked Language
+        Modeling", Zhang et al., ICASSP 2023). Held-out evaluation keeps the uniform choice, so its
+        accuracy compares across runs.
 
         ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
         answers and S words drawn per step from the unigram^0.75 distribution (see :mod:`minembed.encoder`'s
@@ -205,7 +213,8 @@ class MaskedLMTraining:
         if mask_split != BERT_SPLIT:              # (absent when BERT's, so older checkpoints still resume)
             settings["mask_split"] = list(mask_split)
         if not (math.isfinite(mask_frequency_power) and mask_frequency_power >= 0):
-            raise ValueError(f"mask_frequency_power must be >= 0 (0 = BERT's uniform choice), got {mask_frequency_power}")
+            raise ValueError("mask_frequency_power must be a finite number >= 0 (0 = BERT's uniform choice), "
+                             f"got {mask_frequency_power}")
         choose_weights = None
         if mask_frequency_power:                  # (absent when 0, so older checkpoints still resume)
             settings["mask_frequency_power"] = float(mask_frequency_power)

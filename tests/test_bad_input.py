@@ -438,8 +438,9 @@ CATALOGUE = [
           ("heldout", 1.0, r"heldout must be a fraction in \[0, 1\)"),
           ("mask_split", (0.8, 0.1), r"mask_split must be three shares .* summing to 1"),
           ("mask_split", (0.9, 0.2, -0.1), r"mask_split must be three shares \(mask, random word, unchanged\) >= 0"),
-          ("mask_frequency_power", -0.5, r"mask_frequency_power must be >= 0 \(0 = BERT's uniform choice\)"),
-          ("mask_frequency_power", float("nan"), r"mask_frequency_power must be >= 0 .*, got nan")]],
+          ("mask_frequency_power", -0.5, r"mask_frequency_power must be a finite number >= 0 \(0 = BERT's uniform"),
+          ("mask_frequency_power", float("nan"), r"mask_frequency_power must be a finite number >= 0 .*, got nan"),
+          ("mask_frequency_power", float("inf"), r"mask_frequency_power must be a finite number >= 0 .*, got inf")]],
     *[lib(f"TfidfVectorizer({key}={value!r})", lambda d, kw={key: value}: TfidfVectorizer(**kw),
           ValueError, message)
       for key, value, message in [
@@ -488,7 +489,8 @@ CATALOGUE = [
           ("--mask-prob", "0", r"--mask-prob must be between 0 and 1, got 0.0", False),
           ("--mask-prob", "1.5", r"--mask-prob must be between 0 and 1", True),
           ("--mask-split", "0.8 0.3 0.1", r"--mask-split must be three shares .* summing to 1", False),
-          ("--mask-frequency-power", "-1", r"--mask-frequency-power must be >= 0 \(0 = uniform\), got -1.0", False),
+          ("--mask-frequency-power", "-1", r"--mask-frequency-power must be a finite number >= 0 \(0 = uniform\), got -1.0", False),
+          ("--mask-frequency-power", "inf", r"--mask-frequency-power must be a finite number >= 0 .*, got inf", False),
           ("--eval-every", "0", r"--eval-every must be > 0", False),
           ("--checkpoint-every", "-5", r"--checkpoint-every must be > 0", False),
           ("--activation", "tanh", r"--activation.*invalid choice: 'tanh'", False)]],

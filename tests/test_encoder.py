@@ -182,6 +182,9 @@ def test_choose_weighted_with_equal_weights_chooses_like_bert(vocab):
     assert chosen.sum() / ids[:, 1:45].size == pytest.approx(0.15, abs=0.01)
     np.testing.assert_array_equal(targets[chosen], ids[chosen])
     assert np.mean(masked[chosen] == vocab.mask_id) == pytest.approx(0.8, abs=0.02)
+    np.testing.assert_allclose(chosen[:, 1:45].mean(axis=0), 0.15, atol=0.09)   # every position alike (5 sd)
+    per_row = chosen.sum(axis=1)                                       # Binomial(44, 0.15): var 5.6
+    assert per_row.var() == pytest.approx(44 * 0.15 * 0.85, rel=0.25)
 
 
 def test_choose_weighted_draws_in_proportion_to_the_weights(vocab):
@@ -195,6 +198,26 @@ def test_choose_weighted_draws_in_proportion_to_the_weights(vocab):
     assert np.mean(one_chosen) == pytest.approx(0.5, abs=0.02)         # Binomial(2, 0.5) = 1
     assert np.mean(chosen[one_chosen, 0]) == pytest.approx(0.75, abs=0.015)
     assert chosen.sum(axis=1).max() == 2 and np.mean(chosen.sum(axis=1) == 2) == pytest.approx(0.25, abs=0.02)
+
+
+def test_choose_weighted_draws_without_replacement():
+    """Weights 3, 2, 1 and two tokens drawn: P({a, b}) = 3/6 * 2/3 + 2/6 * 3/4 = 7/12,
+    P({a, c}) = 3/6 * 1/3 + 1/6 * 3/5 = 4/15, P({b, c}) = 2/6 * 1/4 + 1/6 * 2/5 = 3/20."""
+    weights = np.array([0.0, 3.0, 2.0, 1.0])                           # id 0 stands for a special
+    ids = np.tile([1, 2, 3], (60_000, 1))                              # (rows, 3)
+    chosen = choose_weighted(ids, ids > 0, np.random.default_rng(6), 2 / 3, weights)
+    pairs = chosen[chosen.sum(axis=1) == 2]                            # Binomial(3, 2/3) = 2: 4/9 of the rows
+    assert len(pairs) / len(ids) == pytest.approx(4 / 9, abs=0.01)
+    assert np.mean(pairs[:, 0] & pairs[:, 1]) == pytest.approx(7 / 12, abs=0.01)
+    assert np.mean(pairs[:, 0] & pairs[:, 2]) == pytest.approx(4 / 15, abs=0.01)
+    assert np.mean(pairs[:, 1] & pairs[:, 2]) == pytest.approx(3 / 20, abs=0.01)
+
+
+def test_choose_weighted_never_chooses_a_token_of_weight_zero():
+    weights = np.array([0.0, 1.0, 0.0])
+    ids = np.tile([1, 2, 1, 2], (500, 1))
+    chosen = choose_weighted(ids, ids > 0, np.random.default_rng(7), 0.9, weights)
+    assert not chosen[:, [1, 3]].any() and chosen[:, [0, 2]].any()
 
 
 def test_frequency_weights_are_count_to_the_minus_power():
@@ -225,8 +248,17 @@ def test_fit_records_the_mask_frequency_power_and_refuses_a_negative_one(corpus,
     with pytest.raises(ValueError, match="other training settings \\(mask_frequency_power\\)"):
         AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
             corpus, steps=2, batch_size=2, checkpoint=checkpoint, eval_every=0, progress=False)
-    with pytest.raises(ValueError, match="mask_frequency_power must be >= 0"):
+    with pytest.raises(ValueError, match="mask_frequency_power must be a finite number >= 0"):
         enc.fit(corpus, steps=2, mask_frequency_power=-1, progress=False)
+
+
+def test_heldout_evaluation_stays_uniform_whatever_the_mask_frequency_power(corpus):
+    runs = [AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
+                corpus, steps=2, batch_size=2, mask_frequency_power=power, eval_every=0, progress=False)
+            for power in (0.0, 0.5)]
+    assert runs[0].history["baseline_accuracy"] == runs[1].history["baseline_accuracy"]
+    assert runs[0].history["eval"][-1]["scored"] == runs[1].history["eval"][-1]["scored"]
+    assert runs[0].history["loss"] != runs[1].history["loss"]          # training did choose otherwise
 
 
 def test_fit_records_a_non_bert_split_so_a_checkpoint_resumes_only_with_it(corpus, tmp_path):
@@ -268,8 +300,10 @@ def test_fit_lowers_the_loss_and_reports_heldout_metrics():
     assert 0 <= enc.history["baseline_accuracy"] < 1 and enc.history["baseline_token"] in cycle.vocab.itos[3:]
 
 
-def test_resume_from_checkpoint_equals_uninterrupted_run(corpus, tmp_path, monkeypatch):
-    straight = small_encoder(corpus).fit(corpus, **FIT)
+@pytest.mark.parametrize("extra", [{}, {"mask_frequency_power": 0.5}], ids=["uniform", "frequency-weighted"])
+def test_resume_from_checkpoint_equals_uninterrupted_run(corpus, tmp_path, monkeypatch, extra):
+    fit = {**FIT, **extra}
+    straight = small_encoder(corpus).fit(corpus, **fit)
     path = str(tmp_path / "checkpoint.npz")
     interrupted = small_encoder(corpus)
     real_step, calls = AttentionEncoder.loss_and_grads, []
@@ -282,17 +316,17 @@ def test_resume_from_checkpoint_equals_uninterrupted_run(corpus, tmp_path, monke
 
     monkeypatch.setattr(AttentionEncoder, "loss_and_grads", stop_at_step_11)
     with pytest.raises(KeyboardInterrupt):
-        interrupted.fit(corpus, checkpoint=path, **FIT)
+        interrupted.fit(corpus, checkpoint=path, **fit)
     monkeypatch.setattr(AttentionEncoder, "loss_and_grads", real_step)
     with np.load(path) as saved:
         assert int(saved["step"]) == 10
-    resumed = small_encoder(corpus).fit(corpus, checkpoint=path, checkpoint_every=5, **FIT)
+    resumed = small_encoder(corpus).fit(corpus, checkpoint=path, checkpoint_every=5, **fit)
     for name in PARAM_NAMES:
         np.testing.assert_array_equal(resumed.params[name], straight.params[name], err_msg=name)
     assert resumed.history["loss"] == straight.history["loss"]
     assert resumed.history["eval"] == straight.history["eval"]
     with pytest.raises(ValueError, match="other training settings.*lr"):
-        small_encoder(corpus).fit(corpus, checkpoint=path, **{**FIT, "lr": 1e-3})
+        small_encoder(corpus).fit(corpus, checkpoint=path, **{**fit, "lr": 1e-3})
 
 
 def test_ctrl_c_during_an_update_is_held_until_the_update_is_done(corpus, tmp_path, monkeypatch):
