@@ -631,7 +631,8 @@ MODELS = {
     "tfidf": (add_tfidf_args, run_tfidf, ["--min-df", "2"]),
     "word2vec": (add_word2vec_args, run_word2vec, ["--epochs", "10", "--min-count", "3", "--dim", "64"]),
     "encoder": (add_encoder_args, run_encoder,
-                ["--steps", "3000", "--min-count", "3", "--eval-every", "500", "--checkpoint-every", "500"]),
+                ["--steps", "3000", "--min-count", "3", "--eval-every", "500", "--checkpoint-every", "500",
+                 "--mask-frequency-power", "0.5"]),
 }
 
 
