@@ -266,7 +266,7 @@ def fill_blank_accuracy(encoder, heldout, n_questions, seed, top_k=10, n_frequen
 def train_word2vec(args, train_words, out_dir):
     path = os.path.join(out_dir, "vectors.txt")
     if args.reuse and os.path.exists(path):
-        print(f"word2vec: reusing {path}")
+        print(f"word2vec: reusing {path} (trained with its own settings, not necessarily these flags)")
         return KeyedVectors.load_word2vec_format(path), 0.0
     started = time.perf_counter()
     model = Word2Vec(dim=args.dim, window=5, negative=5, min_count=1, epochs=args.w2v_epochs,
@@ -280,7 +280,7 @@ def train_word2vec(args, train_words, out_dir):
 def train_encoder(args, train, kv, out_dir):
     path = os.path.join(out_dir, "encoder.npz")
     if args.reuse and os.path.exists(path):
-        print(f"encoder: reusing {path}")
+        print(f"encoder: reusing {path} (trained with its own settings, not necessarily these flags)")
         return AttentionEncoder.load(path), 0.0
     encoder = AttentionEncoder(train.vocab, dim=args.dim, ff_dim=args.ff_dim, max_len=args.max_len,
                                seed=args.seed, position_init=args.position_init)
@@ -347,7 +347,9 @@ def main():
                                 for name, v in wsd.items()},
                "fill_blank_top10": blank, "fill_blank_any_word_top10": any_blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
                "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},
-               "settings": vars(args)}
+               "settings": vars(args),   # the flags; a model loaded by --reuse keeps its own (below)
+               "reused": {"word2vec": not w2v_seconds and args.reuse, "encoder": not encoder_seconds and args.reuse},
+               "encoder_config": encoder.config, "word2vec_dim": int(kv.vectors.shape[1])}
     write_json(os.path.join(args.out, "context.json"), results)
 
 
