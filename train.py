@@ -1229,6 +1229,8 @@ def main(argv=None):
     given = argv
     if not argv:                       # the front door: everything, on the shipped corpus
         argv = ["all", "--overwrite"]
+    elif argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["all", *argv]          # options without a model are all's: python train.py --out DIR
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit:         # --help (0), or a mistake in the options (2), already printed

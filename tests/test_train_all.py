@@ -87,6 +87,15 @@ def test_all_trains_every_model_and_writes_the_report(tiny, tmp_path, capsys):
     assert "===== what the numbers say =====" in printed and "word2vec's loss is per (centre, context) pair" in printed
 
 
+def test_options_without_a_model_run_all(tiny, tmp_path):
+    out = tmp_path / "given_out"
+    assert train.main(["--corpus", str(tiny), "--out", str(out)]) == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    typed = train.shown_command(["--corpus", str(tiny), "--out", str(out)])
+    assert report.splitlines()[2].startswith(f"`{typed}`, that is `python train.py all --corpus ")
+    assert train.main(["--out", str(out), "--no-such-option"]) == 2        # still an error, named by all's parser
+
+
 def test_the_default_command_is_shown_as_typed_and_as_what_it_means(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     args = train.build_parser().parse_args(["all", "--overwrite"])
