@@ -597,7 +597,8 @@ def run_encoder(args):
     started = time.perf_counter()
     fit_resumable(lambda: encoder.fit(corpus, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                       mask_prob=args.mask_prob, mask_split=mask_split,
-                                      mask_frequency_power=args.mask_frequency_power, eval_every=args.eval_every, sampled_softmax=args.sampled_softmax,
+                                      mask_frequency_power=args.mask_frequency_power,
+                                      eval_every=args.eval_every, sampled_softmax=args.sampled_softmax,
                                       checkpoint=checkpoint, checkpoint_every=args.checkpoint_every),
                   args, checkpoint)
     seconds = time.perf_counter() - started

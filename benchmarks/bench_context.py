@@ -288,7 +288,8 @@ def train_encoder(args, train, kv, out_dir):
         print(f"encoder: tok_emb starts from word2vec ({encoder.init_embeddings(kv):,} rows)")
     started = time.perf_counter()
     encoder.fit(train, steps=args.steps, batch_size=args.batch_size, lr=args.lr, mask_prob=args.mask_prob,
-                mask_split=tuple(args.mask_split), mask_frequency_power=args.mask_frequency_power, eval_every=max(args.steps // 6, 1), sampled_softmax=args.sampled_softmax)
+                mask_split=tuple(args.mask_split), mask_frequency_power=args.mask_frequency_power,
+                eval_every=max(args.steps // 6, 1), sampled_softmax=args.sampled_softmax)
     seconds = time.perf_counter() - started
     os.makedirs(out_dir, exist_ok=True)
     encoder.save(path)
