@@ -137,15 +137,21 @@ def test_tiny_batch_overfits(vocab):
     assert first > 2.5 and loss < 0.05
 
 
-def test_mask_tokens_follows_bert_80_10_10(vocab):
+@pytest.mark.parametrize("weights", [None, "equal"], ids=["uniform", "equal weights"])
+def test_mask_tokens_follows_bert_80_10_10(vocab, weights):
+    """BERT's choice, and choose_weighted with equal weights, which must choose alike."""
+    choose_weights = None if weights is None else np.ones(len(vocab))
     rng = np.random.default_rng(0)
     ids = rng.integers(len(vocab.specials), len(vocab), size=(400, 50))
     ids[:, 45:] = vocab.pad_id
     ids[:, 0] = vocab.unk_id
-    masked, targets = mask_tokens(ids, rng, vocab, mask_prob=0.15)
+    masked, targets = mask_tokens(ids, rng, vocab, mask_prob=0.15, choose_weights=choose_weights)
     chosen = targets >= 0
     assert not chosen[:, 45:].any() and not chosen[:, 0].any()     # padding and <unk> never scored
     assert chosen.sum() / ids[:, 1:45].size == pytest.approx(0.15, abs=0.01)
+    np.testing.assert_allclose(chosen[:, 1:45].mean(axis=0), 0.15, atol=0.09)   # every position alike (5 sd)
+    per_row = chosen.sum(axis=1)                                       # Binomial(44, 0.15): var 5.6
+    assert per_row.var() == pytest.approx(44 * 0.15 * 0.85, rel=0.25)
     np.testing.assert_array_equal(targets[chosen], ids[chosen])
     assert np.all(masked[~chosen] == ids[~chosen])
     replaced = set(np.unique(masked[chosen & (masked != ids)]).tolist()) - {vocab.mask_id}
@@ -154,7 +160,8 @@ def test_mask_tokens_follows_bert_80_10_10(vocab):
     unchanged = np.mean(masked[chosen] == ids[chosen])
     assert as_mask == pytest.approx(0.8, abs=0.02)
     assert unchanged == pytest.approx(0.1 + 0.1 / (len(vocab) - 3), abs=0.02)   # kept, or random = itself
-    first, again = (mask_tokens(ids, np.random.default_rng(5), vocab) for _ in range(2))
+    first, again = (mask_tokens(ids, np.random.default_rng(5), vocab, choose_weights=choose_weights)
+                     for _ in range(2))
     assert all(np.array_equal(a, b) for a, b in zip(first, again))          # seeded, reproducible
 
 
@@ -169,22 +176,6 @@ def test_mask_tokens_follows_another_split(vocab, split):
     assert as_mask == pytest.approx(split[0], abs=0.02)
     assert randomized == pytest.approx(split[1] * (1 - 1 / (len(vocab) - 3)), abs=0.02)
     assert np.all(masked[~chosen] == ids[~chosen])
-
-
-def test_choose_weighted_with_equal_weights_chooses_like_bert(vocab):
-    rng = np.random.default_rng(2)
-    ids = rng.integers(len(vocab.specials), len(vocab), size=(400, 50))
-    ids[:, 45:] = vocab.pad_id
-    ids[:, 0] = vocab.unk_id
-    masked, targets = mask_tokens(ids, rng, vocab, mask_prob=0.15, choose_weights=np.ones(len(vocab)))
-    chosen = targets >= 0
-    assert not chosen[:, 45:].any() and not chosen[:, 0].any()     # padding and <unk> never scored
-    assert chosen.sum() / ids[:, 1:45].size == pytest.approx(0.15, abs=0.01)
-    np.testing.assert_array_equal(targets[chosen], ids[chosen])
-    assert np.mean(masked[chosen] == vocab.mask_id) == pytest.approx(0.8, abs=0.02)
-    np.testing.assert_allclose(chosen[:, 1:45].mean(axis=0), 0.15, atol=0.09)   # every position alike (5 sd)
-    per_row = chosen.sum(axis=1)                                       # Binomial(44, 0.15): var 5.6
-    assert per_row.var() == pytest.approx(44 * 0.15 * 0.85, rel=0.25)
 
 
 def test_choose_weighted_draws_in_proportion_to_the_weights(vocab):
