@@ -36,19 +36,38 @@ from .optim import Adam, clip_grad_norm, warmup_decay_lr
 BERT_SPLIT = (0.8, 0.1, 0.1)       # of the tokens to predict: shown as <mask>, as a random word, as themselves
 
 
-def make_sequences(ids, max_len, pad_id):
-    """Cut a flat id stream into rows of ``max_len``; the last row is padded with ``pad_id``.
+def make_sequences(ids, max_len, pad_id, offsets=None):
+    """Cut an id stream into rows of ``max_len`` tokens, padded with ``pad_id``.
+
+    Without ``offsets`` the stream is cut every ``max_len`` tokens, across document ends (BERT's
+    packing); only the last row is padded. With ``offsets`` (``offsets[d]`` = where document d
+    starts, ``offsets[-1] == len(ids)``, as :class:`~minembed.corpus.EncodedCorpus` holds them)
+    every document starts a row of its own and a long one continues on the next rows, so no row
+    mixes two documents; each document's last row is padded. Empty documents give no row.
 
     >>> make_sequences(np.array([5, 6, 7, 8, 9]), 2, pad_id=0)
     array([[5, 6],
            [7, 8],
            [9, 0]], dtype=int32)
+    >>> make_sequences(np.array([5, 6, 7, 8, 9]), 2, pad_id=0, offsets=[0, 3, 5])
+    array([[5, 6],
+           [7, 0],
+           [8, 9]], dtype=int32)
     """
     ids = np.asarray(ids, dtype=np.int32).reshape(-1)
-    n_rows = -(-len(ids) // max_len)
-    rows = np.full(n_rows * max_len, pad_id, dtype=np.int32)
-    rows[:len(ids)] = ids
-    return rows.reshape(n_rows, max_len)
+    if offsets is None:
+        offsets = np.array([0, len(ids)])
+    offsets = np.asarray(offsets, dtype=np.int64)
+    if offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+        raise ValueError(f"offsets must rise from 0 to len(ids)={len(ids)}, got {offsets[0]} .. {offsets[-1]}")
+    doc_lengths = np.diff(offsets)                                     # (n_docs,)
+    doc_rows = -(-doc_lengths // max_len)                              # rows each document takes
+    first_row = np.cumsum(doc_rows) - doc_rows                         # (n_docs,) its first row
+    # a document's rows are consecutive, so its token k lands at flat cell first_row * max_len + k
+    shift = np.repeat(first_row * max_len - offsets[:-1], doc_lengths)  # (n_tokens,)
+    rows = np.full(int(doc_rows.sum()) * max_len, pad_id, dtype=np.int32)
+    rows[np.arange(len(ids)) + shift] = ids
+    return rows.reshape(-1, max_len)
 
 
 def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT, choose_weights=None):
@@ -169,13 +188,15 @@ class MaskedLMTraining:
     def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
             eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0,
-            mask_split=BERT_SPLIT, mask_frequency_power=0.0):
+            mask_split=BERT_SPLIT, mask_frequency_power=0.0, cross_documents=True):
         """Masked-token training with Adam, warm-up then decay, and gradient clipping.
 
         ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
         (``encode_corpus(path, specials=(PAD, UNK, MASK))``) or a flat id array. Its id stream is
-        cut into ``max_len`` rows (across document boundaries, as BERT packs text); the last
-        ``heldout`` fraction of rows is held out. Every ``eval_every`` steps (and at the end) the
+        cut into ``max_len`` rows (:func:`make_sequences`): across document ends, as BERT packs
+        text, or with ``cross_documents=False`` (an EncodedCorpus only) each document on rows of its
+        own, padded, so that no row mixes two documents and short texts (a sentence, as the sense
+        tasks give) look like what training saw; the last ``heldout`` fraction of rows is held out. Every ``eval_every`` steps (and at the end) the
         held-out masked-token accuracy and perplexity are measured on fixed masks and appended
         to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
 
@@ -227,7 +248,9 @@ class MaskedLMTraining:
             settings["lazy_tok_emb"] = True       # (a checkpoint of the dense update is refused)
             noise_probs = self.vocab.noise_probs(0.75)                      # (V,), specials 0
             lazy = ("tok_emb",)   # only the candidates' and the inputs' rows have a gradient
-        train_rows, heldout_rows = self._split(corpus, heldout)
+        if not cross_documents:                   # (absent when True, so older checkpoints still resume)
+            settings["cross_documents"] = False
+        train_rows, heldout_rows = self._split(corpus, heldout, cross_documents)
         eval_batches = self._eval_batches(heldout_rows[:eval_sequences], mask_prob, mask_split)
         baseline_id = self._most_frequent_id(train_rows)
         self.history["baseline_accuracy"] = _accuracy_of_constant(eval_batches, baseline_id)
@@ -282,16 +305,21 @@ class MaskedLMTraining:
             bar.close()
         return self
 
-    def _split(self, corpus, heldout):
+    def _split(self, corpus, heldout, cross_documents=True):
         """The corpus as (train_rows, heldout_rows), each (n, max_len) int32."""
+        offsets = None
         if hasattr(corpus, "vocab"):
             if corpus.vocab is not self.vocab and corpus.vocab.itos != self.vocab.itos:
                 raise ValueError("the corpus was encoded with another vocabulary; encode it with "
                                  "encode_corpus(path, vocab=encoder.vocab)")
+            offsets = None if cross_documents else corpus.offsets
             corpus = corpus.ids
+        elif not cross_documents:
+            raise ValueError("cross_documents=False needs to know where documents end: pass an "
+                             "EncodedCorpus (encode_corpus(...)), not a flat id array")
         if not 0 <= heldout < 1:
             raise ValueError(f"heldout must be a fraction in [0, 1), got {heldout}")
-        rows = make_sequences(corpus, self.config["max_len"], self.vocab.pad_id)
+        rows = make_sequences(corpus, self.config["max_len"], self.vocab.pad_id, offsets)
         n_heldout = max(1, round(len(rows) * heldout)) if heldout else 0
         if len(rows) - n_heldout < 1:
             raise ValueError(f"the corpus has {len(rows)} sequences of max_len={self.config['max_len']} "

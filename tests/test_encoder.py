@@ -266,6 +266,33 @@ def test_make_sequences_pads_the_tail():
     np.testing.assert_array_equal(make_sequences(np.arange(1, 6), 2, 0), [[1, 2], [3, 4], [5, 0]])
 
 
+def test_make_sequences_with_offsets_starts_every_document_on_a_row_of_its_own():
+    ids = np.arange(1, 9)                       # documents [1 2 3] [] [4] [5 6 7 8]
+    rows = make_sequences(ids, 2, 0, offsets=[0, 3, 3, 4, 8])
+    np.testing.assert_array_equal(rows, [[1, 2], [3, 0], [4, 0], [5, 6], [7, 8]])
+    assert rows.dtype == np.int32
+    # one document holding everything is the packed stream
+    np.testing.assert_array_equal(make_sequences(ids, 3, 0, offsets=[0, 8]), make_sequences(ids, 3, 0))
+    with pytest.raises(ValueError, match="offsets must rise from 0 to len\\(ids\\)=8"):
+        make_sequences(ids, 2, 0, offsets=[0, 5, 7])
+
+
+def test_fit_without_crossing_documents_trains_on_whole_documents_and_records_it(tmp_path):
+    docs = encode_corpus([TEXT, ["the", "cat", "sat"], TEXT], Tokenizer(), specials=(PAD, UNK, MASK))
+    enc = AttentionEncoder(docs.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
+    train_rows, _ = enc._split(docs, 0.0, cross_documents=False)
+    doc_rows = [make_sequences(docs.document(d), 8, docs.vocab.pad_id) for d in range(len(docs))]
+    np.testing.assert_array_equal(train_rows, np.vstack(doc_rows))
+    checkpoint = str(tmp_path / "ckpt.npz")
+    enc.fit(docs, steps=2, batch_size=2, cross_documents=False, checkpoint=checkpoint, eval_every=0,
+            heldout=0.2, progress=False)
+    with pytest.raises(ValueError, match="other training settings \\(cross_documents\\)"):
+        AttentionEncoder(docs.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
+            docs, steps=2, batch_size=2, checkpoint=checkpoint, eval_every=0, heldout=0.2, progress=False)
+    with pytest.raises(ValueError, match="needs to know where documents end"):
+        enc.fit(docs.ids, steps=1, cross_documents=False, progress=False)
+
+
 @pytest.fixture(scope="module")
 def corpus():
     return encode_corpus([TEXT * 12], Tokenizer(), specials=(PAD, UNK, MASK))
