@@ -262,13 +262,14 @@ class MaskedLMTraining:
         if checkpoint and os.path.exists(checkpoint):
             step = self._load_checkpoint(checkpoint, optimizer, rng, settings)
         bar = tqdm(total=steps, initial=step, disable=not progress, unit="step", desc="encoder")
-        tokens_per_step = batch_size * self.config["max_len"]
+        real_tokens = 0                # tokens trained on since this call began (padding not counted)
         consistent_rng = None          # rng state matching the params when a step is half done
-        started, first_step = time.perf_counter(), step
+        started = time.perf_counter()
         try:
             while step < steps:
                 consistent_rng = rng.bit_generator.state
                 batch = train_rows[rng.integers(0, len(train_rows), size=batch_size)]   # (B, T)
+                real_tokens += int(np.count_nonzero(batch != self.vocab.pad_id))
                 ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob, mask_split, choose_weights)
                 sampled = sample_candidates(rng, noise_probs, sampled_softmax) if sampled_softmax else None
                 loss, grads = self.loss_and_grads(ids, targets, sampled)
@@ -285,7 +286,7 @@ class MaskedLMTraining:
                     self.history["loss"].append(loss)
                     consistent_rng = None
                 bar.update(1)
-                tokens_per_second = tokens_per_step * (step - first_step) / max(time.perf_counter() - started, 1e-9)
+                tokens_per_second = real_tokens / max(time.perf_counter() - started, 1e-9)
                 bar.set_postfix(loss=f"{np.mean(self.history['loss'][-50:]):.3f}",
                                 tok_s=f"{tokens_per_second:,.0f}", refresh=False)
                 if step == steps or (eval_every and step % eval_every == 0):
