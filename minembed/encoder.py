@@ -44,18 +44,16 @@ longer than ``max_len`` tokens are truncated with a warning; ``loss_and_grads`` 
 """
 import json
 import math
-import re
-import warnings
 
 import numpy as np
 
+from .contextual import ContextualVectors
 from .fileio import load_npz, save_npz
 from .layers import ACTIVATIONS, cross_entropy, layer_norm, layer_norm_backward, softmax, softmax_backward
 from .sparse import add_rows
 from .mlm import (MaskedLMTraining, TrainingDiverged, make_sequences, mask_tokens,  # noqa: F401 (re-exported)
                   sample_candidates)
 from .tokenize import Tokenizer
-from .vectors import KeyedVectors
 from .vocab import MASK, PAD, UNK, Vocabulary
 
 PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o",
@@ -63,8 +61,6 @@ PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "
 PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
 ENCODER_ARRAYS = (["config", "vocab_tokens", "vocab_counts", "vocab_specials", "tokenizer"]
                   + [f"param/{name}" for name in PARAM_NAMES])          # what an encoder file holds
-ENCODE_LAYERS = ("output", "attention", "input")      # encode(layer=...): y, h or x of the forward pass
-BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
 
 def sinusoid_positions(max_len, dim):
     """Vaswani et al.'s position vectors, scaled to the token embeddings' size (rms ``1/sqrt(dim)``)::
@@ -88,10 +84,11 @@ def sinusoid_positions(max_len, dim):
 
 
 # ---------------------------------------------------------------------------- the model
-class AttentionEncoder(MaskedLMTraining):
+class AttentionEncoder(ContextualVectors, MaskedLMTraining):
     """One-block, one-head Transformer encoder with hand-written backprop (see the module docstring).
 
-    Its training (``fit``, ``evaluate_batches``, checkpoints) is in :mod:`minembed.mlm`.
+    Its training (``fit``, ``evaluate_batches``, checkpoints) is in :mod:`minembed.mlm`; what a
+    trained one gives (``encode``, ``target_vectors``, ``fill_mask``...) in :mod:`minembed.contextual`.
 
     Parameters
     ----------
@@ -319,162 +316,6 @@ class AttentionEncoder(MaskedLMTraining):
         if not (targets >= 0).any():
             raise ValueError("no position is scored: every target is -1 (mask some tokens first)")
         return ids, targets
-    # ------------------------------------------------------------------ using it
-    def _tokens_of(self, text, i):
-        """One text -> its tokens: a str goes through the tokenizer; a list of str is taken as
-        already tokenized (only lowercased, if the tokenizer lowercases), one token per item."""
-        if isinstance(text, str):
-            return self.tokenizer.tokenize(text)
-        if isinstance(text, (list, tuple)) and all(isinstance(token, str) for token in text):
-            return [token.lower() for token in text] if self.tokenizer.lowercase else list(text)
-        raise TypeError(f"text {i} is a {type(text).__name__}; give a str or a list of token strings")
-
-    def _texts_to_ids(self, texts):
-        """Tokenize and look up texts -> (B, T) ids padded with ``<pad>``, T = longest text.
-        Pre-tokenized texts keep one id per given token (a word not in the vocabulary -> ``<unk>``)."""
-        if isinstance(texts, (str, bytes)):
-            raise TypeError("encode expects a list of texts; wrap a single text as [text]")
-        rows = []
-        for i, text in enumerate(texts):
-            ids = self.vocab.encode(self._tokens_of(text, i))
-            if len(ids) == 0:
-                raise ValueError(f"text {i} ({str(text)[:40]!r}) has no tokens; give every text at least one word")
-            if len(ids) > self.config["max_len"]:
-                warnings.warn(f"text {i} has {len(ids)} tokens; only the first max_len="
-                              f"{self.config['max_len']} are encoded", stacklevel=3)
-                ids = ids[:self.config["max_len"]]
-            rows.append(ids)
-        if not rows:
-            raise ValueError("no texts given")
-        batch = np.full((len(rows), max(map(len, rows))), self.vocab.pad_id, dtype=np.int32)
-        for i, ids in enumerate(rows):
-            batch[i, :len(ids)] = ids
-        return batch
-
-    def encode(self, texts, batch_size=128, layer="output"):
-        """Contextual vectors ``(batch, tokens, dim)`` of a list of texts; rows past the end of a
-        shorter text (padding) are 0. Texts longer than ``max_len`` tokens are truncated (warning).
-
-        A text is a str (split by the tokenizer) or a list of tokens (one vector per given token,
-        in order; a word outside the vocabulary is read as ``<unk>``), so that benchmarks giving
-        the target's token position line up.
-
-        >>> enc.encode(["the cat sat", "a dog"]).shape        # doctest: +SKIP
-        (2, 3, 64)
-        >>> enc.encode([["The", "river", "bank", "."]]).shape  # "." is <unk>  # doctest: +SKIP
-        (1, 4, 64)
-
-        ``layer`` picks which vectors of the block: ``"output"`` (y, the default), ``"attention"``
-        (h, after attention and the first LayerNorm) or ``"input"`` (x = tok_emb[ids] + pos_emb:
-        static but for the position). They carry different information; compare them.
-        """
-        return self._encode_ids(self._texts_to_ids(texts), batch_size, layer)
-
-    def _encode_ids(self, ids, batch_size=128, layer="output"):
-        if layer not in ENCODE_LAYERS:
-            raise ValueError(f"layer must be one of {list(ENCODE_LAYERS)}, got {layer!r}")
-        out = np.zeros(ids.shape + (self.config["dim"],), dtype=self.params["tok_emb"].dtype)  # (B, T, d)
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start:start + batch_size]
-            y, cache = self._forward(chunk)
-            vectors = {"output": y, "attention": cache["h"], "input": cache["x"]}[layer]   # (b*T, d)
-            out[start:start + len(chunk)] = vectors.reshape(chunk.shape + (-1,))
-        out[ids == self.vocab.pad_id] = 0.0
-        return out
-
-    def target_vectors(self, texts, positions, hide_target=True, layer="output", batch_size=128):
-        """One contextual vector per text: the encoder's vector at token ``positions[i]`` of text i.
-
-        With ``hide_target=True`` (the default) that token is replaced by ``<mask>`` first, so the
-        vector is the encoder's reading of the blank: what the *context* says about the word, the
-        very thing masked-token training teaches. On WiC and CoarseWSD-20 (``bench_context.py``) it
-        separates senses better than the vector of the visible word, whose own (static) embedding
-        dominates it. Texts as in :meth:`encode`; positions count its tokens. Returns (n, dim).
-        """
-        ids = self._texts_to_ids(texts)                                     # (n, T)
-        positions = np.asarray(positions)
-        lengths = np.count_nonzero(ids != self.vocab.pad_id, axis=1)        # (n,)
-        if positions.shape != (len(ids),) or not np.issubdtype(positions.dtype, np.integer):
-            raise ValueError(f"positions must be one integer per text ({len(ids)}), got shape {positions.shape}")
-        if np.any((positions < 0) | (positions >= lengths)):
-            bad = int(np.flatnonzero((positions < 0) | (positions >= lengths))[0])
-            raise ValueError(f"position {positions[bad]} is outside text {bad}, which has {lengths[bad]} tokens "
-                             f"(at most max_len={self.config['max_len']} are encoded)")
-        rows = np.arange(len(ids))
-        if hide_target:
-            ids[rows, positions] = self.vocab.mask_id
-        return self._encode_ids(ids, batch_size, layer)[rows, positions]     # (n, d)
-
-    def fill_mask(self, text, top_k=5):
-        """The most probable words for each blank of ``text``: the masked-token head at work.
-
-        A blank is ``[MASK]`` (any case) or ``<mask>``, in a str or as an item of a token list.
-        Returns the ``top_k`` pairs ``(word, probability)``, most probable first; for a text with
-        several blanks, one such list per blank, left to right. The probabilities are the model's
-        softmax over the words of the vocabulary (special tokens excluded, the rest renormalized).
-
-        >>> enc.fill_mask("she opened the [MASK] and walked into the room", top_k=3)  # doctest: +SKIP
-        [('door', 0.31), ('window', 0.05), ('box', 0.03)]
-        """
-        if not (isinstance(top_k, (int, np.integer)) and top_k > 0):
-            raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
-        n_special = len(self.vocab.specials)            # (__init__ refuses a vocabulary with no words)
-        ids = self._ids_with_blanks(text)                                    # (T,)
-        blanks = np.flatnonzero(ids == self.vocab.mask_id)
-        y, _ = self._forward(ids[None, :])                                   # (T, d)
-        logits = y[blanks] @ self.params["tok_emb"].T + self.params["out_bias"]   # (n_blanks, V)
-        logits[:, :n_special] = -np.inf                                      # never <pad>, <unk>, <mask>
-        probs = softmax(logits.astype(np.float64))                           # (n_blanks, V)
-        k = min(int(top_k), len(self.vocab) - n_special)
-        answers = []
-        for row in probs:
-            best = np.argsort(-row, kind="stable")[:k]
-            answers.append([(self.vocab.itos[i], float(row[i])) for i in best])
-        return answers[0] if len(answers) == 1 else answers
-
-    def _ids_with_blanks(self, text):
-        """A text with ``[MASK]`` / ``<mask>`` blanks -> (T,) ids with ``mask_id`` at each blank."""
-        if isinstance(text, str):
-            pieces = BLANK.split(text)                       # words, blank, words, blank, ...
-            token_lists = [self.tokenizer.tokenize(piece) for piece in pieces]
-        elif isinstance(text, (list, tuple)):
-            token_lists = [[]]
-            for token in self._tokens_of(text, 0):
-                if BLANK.fullmatch(token):
-                    token_lists.append([])
-                else:
-                    token_lists[-1].append(token)
-        else:
-            raise TypeError(f"fill_mask expects a str or a list of tokens, got {type(text).__name__}")
-        if len(token_lists) == 1:
-            raise ValueError(f"no blank in {str(text)[:60]!r}: mark the word to fill in with [MASK]")
-        ids = [self.vocab.encode(token_lists[0])]
-        for tokens in token_lists[1:]:
-            ids += [np.array([self.vocab.mask_id], dtype=np.int32), self.vocab.encode(tokens)]
-        ids = np.concatenate(ids)
-        if len(ids) > self.config["max_len"]:
-            raise ValueError(f"the text has {len(ids)} tokens with its blanks, more than max_len="
-                             f"{self.config['max_len']}; shorten it around the blank")
-        return ids
-
-    def sentence_vectors(self, texts):
-        """One vector per text: the mean of its contextual token vectors (padding excluded). (B, dim)"""
-        ids = self._texts_to_ids(texts)                                     # (B, T)
-        lengths = np.count_nonzero(ids != self.vocab.pad_id, axis=1)        # (B,), >= 1
-        return self._encode_ids(ids).sum(axis=1) / lengths[:, None]
-
-    def attention(self, text):
-        """The attention matrix of one text and its tokens: ``(A (T, T), tokens)``;
-        ``A[i, j]`` is how much token i reads token j (each row sums to 1)."""
-        ids = self._texts_to_ids([text])
-        _, cache = self._forward(ids)
-        return cache["attn"][0].copy(), self.vocab.decode(ids[0])
-
-    def keyed_vectors(self):
-        """The input token embeddings (special tokens excluded) as a ``KeyedVectors`` table."""
-        n = len(self.vocab.specials)
-        return KeyedVectors(self.vocab.itos[n:], self.params["tok_emb"][n:].astype(np.float32))
-
     # ------------------------------------------------------------------ save / load
     def save(self, path):
         """Write one self-contained ``.npz``: parameters, config, vocabulary and tokenizer."""
