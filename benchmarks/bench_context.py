@@ -21,7 +21,10 @@ tokenizer, one vocabulary: the encoder's ``tok_emb`` starts from the word2vec ve
 Rows: static target vector (word2vec), static sentence average (word2vec); the contextual target
 vector: the encoder's vector at the target's position with the word replaced by ``<mask>``
 (``AttentionEncoder.target_vectors``: what the context says about it), read after the attention
-or at the block's output (``target_vectors``' default), and the block's output with the word shown; the
+beside the head's guess of the hidden word (``layer=("attention", "prediction")``: the attention's
+output and the probability-weighted mean of the word embeddings, each at length 1; the headline
+row, chosen on WiC train and CoarseWSD-20's cross-validation), after the attention alone, or at the
+block's output (``target_vectors``' default), and the block's output with the word shown; the
 contextual sentence average (the mean of the encoder's outputs, the word hidden); and the
 target's vector (the word hidden, attention output) beside its sentence's mean output (the word shown).
 
@@ -149,7 +152,8 @@ def static_average(kv, windows):
     return out
 
 
-CONTEXTUAL = "contextual target vector (attention output, the word hidden)"
+CONTEXTUAL = "contextual target vector (attention output + predicted word, the word hidden)"
+ATTENTION_ONLY = "contextual target vector (attention output, the word hidden)"
 MFS = "most frequent sense (of the training folds)"
 # Every method is scored on its raw vectors and on its vectors centered on the evaluated set
 # (incontext.center_rows: the mean of the WiC split's sentences, or of one CoarseWSD word's examples).
@@ -164,7 +168,8 @@ def method_vectors(kv, encoder, windows, indices):
     """{row name: (n, d) vectors} for every compared method.
 
     The encoder's rows: its vector at the target with the word hidden (``<mask>``: what the context
-    says about it), read after the attention (``layer="attention"``) or at the block's
+    says about it), read after the attention beside the head's guess of the word
+    (``layer=("attention", "prediction")``), after the attention (``layer="attention"``) or at the block's
     output (``layer="output"``, the default of ``target_vectors``), or with the word shown; the mean of its outputs
     over the sentence with the word hidden (the contextual counterpart of the static sentence
     average); and the target's vector (the word hidden, attention output) beside the sentence's
@@ -177,7 +182,8 @@ def method_vectors(kv, encoder, windows, indices):
     target_hidden = target(layer="attention")
     return {"static target vector (word2vec)": static_target(kv, windows, indices),
             "static sentence average (word2vec)": static_average(kv, windows),
-            CONTEXTUAL: target_hidden,
+            CONTEXTUAL: target(layer=("attention", "prediction")),
+            ATTENTION_ONLY: target_hidden,
             "contextual target vector (block output, the word hidden)": target(layer="output"),
             "contextual target vector (block output, the word shown)": target(layer="output", hide_target=False),
             "contextual sentence average (encoder, the word hidden)":

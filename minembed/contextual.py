@@ -21,7 +21,8 @@ import numpy as np
 from .layers import softmax
 from .vectors import KeyedVectors
 
-ENCODE_LAYERS = ("output", "attention", "input")      # encode(layer=...): y, h or x of the forward pass
+# encode(layer=...): y, h or x of the forward pass, or the head's expected word vector (below)
+ENCODE_LAYERS = ("output", "attention", "input", "prediction")
 BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
 
 
@@ -72,22 +73,63 @@ class ContextualVectors:
         >>> enc.encode([["The", "river", "bank", "."]]).shape  # "." is <unk>  # doctest: +SKIP
         (1, 4, 64)
 
-        ``layer`` picks which vectors of the block: ``"output"`` (y, the default), ``"attention"``
-        (h, after attention and the first LayerNorm) or ``"input"`` (x = tok_emb[ids] + pos_emb:
-        static but for the position). They carry different information; compare them.
+        ``layer`` picks which vectors: ``"output"`` (y, the default), ``"attention"`` (h, after
+        attention and the first LayerNorm), ``"input"`` (x = tok_emb[ids] + pos_emb: static but for
+        the position) or ``"prediction"``: the head's guess of the word there as one vector, the
+        embeddings of all words weighted by their probability, ``softmax(y tok_emb^T + out_bias)
+        tok_emb`` (special tokens excluded; in the space of ``tok_emb``, so of word2vec's vectors
+        when ``init_embeddings`` started it). They carry different information; compare them. A
+        tuple of layers gives them side by side, each scaled to length 1 so that each counts the
+        same in a cosine: ``layer=("attention", "prediction")`` is (B, T, 2 dim).
         """
         return self._encode_ids(self._texts_to_ids(texts), batch_size, layer)
 
-    def _encode_ids(self, ids, batch_size=128, layer="output"):
-        if layer not in ENCODE_LAYERS:
-            raise ValueError(f"layer must be one of {list(ENCODE_LAYERS)}, got {layer!r}")
-        out = np.zeros(ids.shape + (self.config["dim"],), dtype=self.params["tok_emb"].dtype)  # (B, T, d)
-        for start in range(0, len(ids), batch_size):
+    def _encode_ids(self, ids, batch_size=128, layer="output", positions=None):
+        """(B, T, width) vectors of every token (padding 0), or with ``positions`` (B,) the
+        (B, width) vectors at ``ids[i, positions[i]]`` only."""
+        layers = (layer,) if isinstance(layer, str) else tuple(layer)
+        if not layers or any(name not in ENCODE_LAYERS for name in layers):
+            raise ValueError(f"layer must be one of {list(ENCODE_LAYERS)} or a tuple of them, got {layer!r}")
+        n, T = ids.shape
+        width = self.config["dim"] * len(layers)
+        out = np.zeros((n if positions is not None else n * T, width), dtype=self.params["tok_emb"].dtype)
+        for start in range(0, n, batch_size):
             chunk = ids[start:start + batch_size]
-            y, cache = self._forward(chunk)
-            vectors = {"output": y, "attention": cache["h"], "input": cache["x"]}[layer]   # (b*T, d)
-            out[start:start + len(chunk)] = vectors.reshape(chunk.shape + (-1,))
-        out[ids == self.vocab.pad_id] = 0.0
+            y, cache = self._forward(chunk)                                  # (b*T, d)
+            if positions is None:                                            # the real tokens
+                rows = np.flatnonzero(chunk.reshape(-1) != self.vocab.pad_id)
+                out[start * T + rows] = self._read_layers(layers, y, cache, rows)
+            else:                                                            # one token per text
+                rows = np.arange(len(chunk)) * T + positions[start:start + batch_size]
+                out[start:start + len(chunk)] = self._read_layers(layers, y, cache, rows)
+        return out if positions is not None else out.reshape(n, T, width)
+
+    def _read_layers(self, layers, y, cache, rows):
+        """The vectors of ``layers`` at the flat rows ``rows`` of one forward pass: (len(rows), width)."""
+        parts = []
+        for name in layers:
+            if name == "prediction":
+                parts.append(self._expected_embedding(y[rows]))
+            else:
+                parts.append({"output": y, "attention": cache["h"], "input": cache["x"]}[name][rows])
+        if len(parts) == 1:
+            return parts[0]
+        return np.hstack([part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
+                          for part in parts])
+
+    def _word_logits(self, y_rows):
+        """The tied head at some rows: (n, V) logits, -inf at the special tokens (never predicted)."""
+        logits = y_rows @ self.params["tok_emb"].T + self.params["out_bias"]    # (n, V)
+        logits[:, :len(self.vocab.specials)] = -np.inf                      # never <pad>, <unk>, <mask>
+        return logits
+
+    def _expected_embedding(self, y_rows, chunk=1024):
+        """softmax(head) @ tok_emb at each row: (n, d), computed ``chunk`` rows at a time so that
+        the (chunk, V) probabilities stay small."""
+        out = np.empty_like(y_rows)
+        for start in range(0, len(y_rows), chunk):
+            probs = softmax(self._word_logits(y_rows[start:start + chunk]))     # (c, V)
+            out[start:start + chunk] = probs @ self.params["tok_emb"]         # (c, d)
         return out
 
     def target_vectors(self, texts, positions, hide_target=True, layer="output", batch_size=128):
@@ -97,7 +139,9 @@ class ContextualVectors:
         vector is the encoder's reading of the blank: what the *context* says about the word, the
         very thing masked-token training teaches. On WiC and CoarseWSD-20 (``bench_context.py``) it
         separates senses better than the vector of the visible word, whose own (static) embedding
-        dominates it. Texts as in :meth:`encode`; positions count its tokens. Returns (n, dim).
+        dominates it. Texts as in :meth:`encode`; positions count its tokens. ``layer`` as in
+        :meth:`encode`; ``bench_context.py`` reads ``("attention", "prediction")``: the attention's
+        output beside the head's guess of the hidden word. Returns (n, dim), or (n, dim * layers).
         """
         ids = self._texts_to_ids(texts)                                     # (n, T)
         positions = np.asarray(positions)
@@ -111,7 +155,7 @@ class ContextualVectors:
         rows = np.arange(len(ids))
         if hide_target:
             ids[rows, positions] = self.vocab.mask_id
-        return self._encode_ids(ids, batch_size, layer)[rows, positions]     # (n, d)
+        return self._encode_ids(ids, batch_size, layer, positions)           # (n, width)
 
     def fill_mask(self, text, top_k=5):
         """The most probable words for each blank of ``text``: the masked-token head at work.
@@ -130,9 +174,7 @@ class ContextualVectors:
         ids = self._ids_with_blanks(text)                                    # (T,)
         blanks = np.flatnonzero(ids == self.vocab.mask_id)
         y, _ = self._forward(ids[None, :])                                   # (T, d)
-        logits = y[blanks] @ self.params["tok_emb"].T + self.params["out_bias"]   # (n_blanks, V)
-        logits[:, :n_special] = -np.inf                                      # never <pad>, <unk>, <mask>
-        probs = softmax(logits.astype(np.float64))                           # (n_blanks, V)
+        probs = softmax(self._word_logits(y[blanks]).astype(np.float64))     # (n_blanks, V)
         k = min(int(top_k), len(self.vocab) - n_special)
         answers = []
         for row in probs:

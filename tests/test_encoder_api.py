@@ -123,6 +123,40 @@ def test_encode_layers_are_the_forward_passes_arrays(vocab):
         encoder.encode(["the cat"], layer="middle")
 
 
+def test_the_prediction_layer_is_the_heads_expected_word_vector(vocab):
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    p = encoder.params
+    y = encoder.encode(["the cat sat", "a dog"])                                 # (2, 3, 8)
+    predicted = encoder.encode(["the cat sat", "a dog"], layer="prediction")     # (2, 3, 8)
+    assert predicted.shape == (2, 3, 8) and np.all(predicted[1, 2] == 0)         # padding stays 0
+    logits = y[0] @ p["tok_emb"].T + p["out_bias"]                               # (3, V), by hand
+    logits[:, :len(vocab.specials)] = -np.inf
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(predicted[0], probs @ p["tok_emb"], rtol=1e-5, atol=1e-7)
+    # a head sure of one word predicts exactly that word's embedding
+    sure = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    sure.params["out_bias"][vocab["dog"]] = 1e4
+    np.testing.assert_allclose(sure.encode(["the cat"], layer="prediction")[0],
+                               np.tile(sure.params["tok_emb"][vocab["dog"]], (2, 1)), rtol=1e-6)
+
+
+def test_a_tuple_of_layers_gives_them_side_by_side_at_unit_length(vocab):
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    texts = ["the cat sat", ["a", "dog"]]
+    both = encoder.encode(texts, layer=("attention", "prediction"))              # (2, 3, 16)
+    assert both.shape == (2, 3, 16) and np.all(both[1, 2] == 0)
+    for half, name in ((both[0, :, :8], "attention"), (both[0, :, 8:], "prediction")):
+        alone = encoder.encode(texts, layer=name)[0]
+        np.testing.assert_allclose(half, alone / np.linalg.norm(alone, axis=1, keepdims=True), rtol=1e-5)
+    targets = encoder.target_vectors(texts, [1, 0], layer=("attention", "prediction"))   # (2, 16)
+    blanked = encoder.encode([["the", "<mask>", "sat"], ["<mask>", "dog"]], layer=("attention", "prediction"))
+    np.testing.assert_allclose(targets, [blanked[0, 1], blanked[1, 0]], rtol=1e-5)
+    for bad in ((), ("attention", "middle")):
+        with pytest.raises(ValueError, match="or a tuple of them"):
+            encoder.encode(texts, layer=bad)
+
+
 def test_without_specials_keeps_the_words_and_their_order():
     from minembed import encode_corpus
     from minembed.corpus import without_specials
