@@ -336,8 +336,9 @@ def main():
           f"{wic_counts['dev'][1]:,} dev pairs (the rest lose their target to the tokenizer); "
           f"CoarseWSD-20: {wsd_count:,} examples; sense triples: {triple_counts[0]} of {triple_counts[1]} "
           "(the word known to both models)")
-    print(f"{'':<66} {'vectors centered':^45} {'raw vectors':^26}")
-    print(f"{'method':<66} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7} {'triples':>8} "
+    width = max(map(len, wsd))                                              # the longest row name
+    print(f"{'':<{width}} {'vectors centered':^45} {'raw vectors':^26}")
+    print(f"{'method':<{width}} {'WiC dev':>8} {'(train)':>8} {'WSD micro':>10} {'macro':>7} {'triples':>8} "
           f"{'WiC dev':>8} {'WSD':>8} {'triples':>8}")
     for name in wsd:
         cells = []
@@ -347,7 +348,7 @@ def main():
             cells.append(f"{wsd[name][how]['micro']:>10.1%} {wsd[name][how]['macro']:>7.1%}" if how == "centered"
                          else f"{wsd[name][how]['micro']:>8.1%}")
             cells.append(f"{triples[name][how]:>8.1%}" if name in triples else f"{'-':>8}")
-        print(f"{name:<66} " + " ".join(cells))
+        print(f"{name:<{width}} " + " ".join(cells))
     print(f"fill-in-the-blank, in the top 10: content words (not among the 100 most frequent) {blank:.1%}, "
           f"any word {any_blank:.1%}, of {n_blanks:,} held-out blanks each")
     if heldout_eval:
