@@ -79,8 +79,9 @@ class ContextualVectors:
         embeddings of all words weighted by their probability, ``softmax(y tok_emb^T + out_bias)
         tok_emb`` (special tokens excluded; in the space of ``tok_emb``, so of word2vec's vectors
         when ``init_embeddings`` started it). They carry different information; compare them. A
-        tuple of layers gives them side by side, each scaled to length 1 so that each counts the
-        same in a cosine: ``layer=("attention", "prediction")`` is (B, T, 2 dim).
+        tuple of two or more layers gives them side by side, each scaled to length 1 so that each
+        counts the same in a cosine: ``layer=("attention", "prediction")`` is (B, T, 2 dim) (a
+        tuple of one is that layer as it is).
         """
         return self._encode_ids(self._texts_to_ids(texts), batch_size, layer)
 

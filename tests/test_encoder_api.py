@@ -152,6 +152,7 @@ def test_a_tuple_of_layers_gives_them_side_by_side_at_unit_length(vocab):
     targets = encoder.target_vectors(texts, [1, 0], layer=("attention", "prediction"))   # (2, 16)
     blanked = encoder.encode([["the", "<mask>", "sat"], ["<mask>", "dog"]], layer=("attention", "prediction"))
     np.testing.assert_allclose(targets, [blanked[0, 1], blanked[1, 0]], rtol=1e-5)
+    np.testing.assert_array_equal(encoder.encode(texts, layer=("attention",)), encoder.encode(texts, layer="attention"))
     for bad in ((), ("attention", "middle")):
         with pytest.raises(ValueError, match="or a tuple of them"):
             encoder.encode(texts, layer=bad)
