@@ -39,7 +39,8 @@ ones and the full softmax used afterwards (evaluation, ``fill_mask``) would be b
 The head then costs N x |C| instead of N x V, and only the C rows of ``tok_emb`` get its gradient.
 
 Data: ``fit`` cuts the corpus's id stream into rows of ``max_len`` tokens (across document
-boundaries, as BERT packs text) and holds out the last rows. Texts given to ``encode`` that are
+boundaries, as BERT packs text; ``cross_documents=False``: each document on rows of its own, padded)
+and holds out the last rows. Texts given to ``encode`` that are
 longer than ``max_len`` tokens are truncated with a warning; ``loss_and_grads`` refuses them.
 """
 import json
