@@ -179,17 +179,17 @@ def method_vectors(kv, encoder, windows, indices):
     def target(**how):
         return encoder.target_vectors(windows, indices, **how).astype(np.float64)     # (n, d)
 
-    target_hidden = target(layer="attention")
+    target_attention = target(layer="attention")
     return {"static target vector (word2vec)": static_target(kv, windows, indices),
             "static sentence average (word2vec)": static_average(kv, windows),
             CONTEXTUAL: target(layer=("attention", "prediction")),
-            ATTENTION_ONLY: target_hidden,
+            ATTENTION_ONLY: target_attention,
             "contextual target vector (block output, the word hidden)": target(layer="output"),
             "contextual target vector (block output, the word shown)": target(layer="output", hide_target=False),
             "contextual sentence average (encoder, the word hidden)":
                 encoder.sentence_vectors(hidden).astype(np.float64),
             "contextual target + sentence (encoder)":
-                np.hstack([unit_rows(target_hidden), unit_rows(encoder.sentence_vectors(windows).astype(np.float64))])}
+                np.hstack([unit_rows(target_attention), unit_rows(encoder.sentence_vectors(windows).astype(np.float64))])}
 
 
 # ---------------------------------------------------------------------------- the three tasks

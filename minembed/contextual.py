@@ -3,7 +3,8 @@
 The encoder (``encoder.py``) is the model and its gradients, its training is ``mlm.py``; this is
 how it is used once trained. Every method runs the forward pass and reads one of its arrays::
 
-    encode(texts)                a vector per token, (B, T, d): y, the block's output (or h, or x)
+    encode(texts)                a vector per token, (B, T, d): y, the block's output (or h, or x,
+                                 or the head's guess of the word; a tuple of k of them: (B, T, k d))
     sentence_vectors(texts)      the mean of those over each text, (B, d)
     target_vectors(texts, pos)   one token's vector per text, the token hidden behind <mask>
                                  first: what the context says about the word (WiC, CoarseWSD-20)
@@ -77,8 +78,8 @@ class ContextualVectors:
         attention and the first LayerNorm), ``"input"`` (x = tok_emb[ids] + pos_emb: static but for
         the position) or ``"prediction"``: the head's guess of the word there as one vector, the
         embeddings of all words weighted by their probability, ``softmax(y tok_emb^T + out_bias)
-        tok_emb`` (special tokens excluded; in the space of ``tok_emb``, so of word2vec's vectors
-        when ``init_embeddings`` started it). They carry different information; compare them. A
+        tok_emb`` (special tokens excluded; in the space of the trained ``tok_emb``, which starts from
+        word2vec's vectors when ``init_embeddings`` is called). They carry different information; compare them. A
         tuple of two or more layers gives them side by side, each scaled to length 1 so that each
         counts the same in a cosine: ``layer=("attention", "prediction")`` is (B, T, 2 dim) (a
         tuple of one is that layer as it is).

@@ -57,7 +57,11 @@ def make_sequences(ids, max_len, pad_id, offsets=None):
     ids = np.asarray(ids, dtype=np.int32).reshape(-1)
     if offsets is None:
         offsets = np.array([0, len(ids)])
-    offsets = np.asarray(offsets, dtype=np.int64)
+    offsets = np.asarray(offsets)
+    if offsets.ndim != 1 or len(offsets) < 1 or not np.issubdtype(offsets.dtype, np.integer):
+        raise ValueError(f"offsets must be a 1-d array of integers (where each document starts, then "
+                         f"len(ids)), got {offsets!r}")
+    offsets = offsets.astype(np.int64)
     if offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
         raise ValueError(f"offsets must rise from 0 to len(ids)={len(ids)}, got {offsets[0]} .. {offsets[-1]}")
     doc_lengths = np.diff(offsets)                                     # (n_docs,)
@@ -307,7 +311,8 @@ class MaskedLMTraining:
         return self
 
     def _split(self, corpus, heldout, cross_documents=True):
-        """The corpus as (train_rows, heldout_rows), each (n, max_len) int32."""
+        """The corpus as (train_rows, heldout_rows), each (n, max_len) int32 (``cross_documents``:
+        as in ``fit``; False needs an EncodedCorpus, whose offsets say where documents end)."""
         offsets = None
         if hasattr(corpus, "vocab"):
             if corpus.vocab is not self.vocab and corpus.vocab.itos != self.vocab.itos:

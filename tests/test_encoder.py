@@ -275,6 +275,9 @@ def test_make_sequences_with_offsets_starts_every_document_on_a_row_of_its_own()
     np.testing.assert_array_equal(make_sequences(ids, 3, 0, offsets=[0, 8]), make_sequences(ids, 3, 0))
     with pytest.raises(ValueError, match="offsets must rise from 0 to len\\(ids\\)=8"):
         make_sequences(ids, 2, 0, offsets=[0, 5, 7])
+    for bad in ([], [0.0, 8.0]):
+        with pytest.raises(ValueError, match="1-d array of integers"):
+            make_sequences(ids, 2, 0, offsets=bad)
 
 
 def test_fit_without_crossing_documents_trains_on_whole_documents_and_records_it(tmp_path):

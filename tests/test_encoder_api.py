@@ -153,6 +153,10 @@ def test_a_tuple_of_layers_gives_them_side_by_side_at_unit_length(vocab):
     blanked = encoder.encode([["the", "<mask>", "sat"], ["<mask>", "dog"]], layer=("attention", "prediction"))
     np.testing.assert_allclose(targets, [blanked[0, 1], blanked[1, 0]], rtol=1e-5)
     np.testing.assert_array_equal(encoder.encode(texts, layer=("attention",)), encoder.encode(texts, layer="attention"))
+    # one text per forward pass gives the same vectors as both texts in one
+    np.testing.assert_allclose(encoder.encode(texts, batch_size=1, layer=("attention", "prediction")), both, rtol=1e-5)
+    np.testing.assert_allclose(encoder.target_vectors(texts, [1, 0], layer=("attention", "prediction"), batch_size=1),
+                               encoder.target_vectors(texts, [1, 0], layer=("attention", "prediction")), rtol=1e-5)
     for bad in ((), ("attention", "middle")):
         with pytest.raises(ValueError, match="or a tuple of them"):
             encoder.encode(texts, layer=bad)
