@@ -200,9 +200,9 @@ class MaskedLMTraining:
         cut into ``max_len`` rows (:func:`make_sequences`): across document ends, as BERT packs
         text, or with ``cross_documents=False`` (an EncodedCorpus only) each document on rows of its
         own, padded, so that no row mixes two documents and short texts (a sentence, as the sense
-        tasks give) look like what training saw; the last ``heldout`` fraction of rows is held out. Every ``eval_every`` steps (and at the end) the
-        held-out masked-token accuracy and perplexity are measured on fixed masks and appended
-        to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
+        tasks give) look like what training saw; the last ``heldout`` fraction of rows is held out.
+        Every ``eval_every`` steps (and at the end) the held-out masked-token accuracy and
+        perplexity are measured on fixed masks and appended to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
 
         ``mask_split``: of the chosen tokens, the shares turned into ``<mask>``, into a random word
         and left unchanged (BERT's 80/10/10; see :func:`mask_tokens`). Held-out evaluation uses the
