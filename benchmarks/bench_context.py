@@ -165,19 +165,19 @@ def unit_rows(vectors):
 
 
 def method_vectors(kv, encoder, windows, indices):
-    """{row name: (n, d) vectors} for every compared method.
+    """{row name: (n, width) vectors} for every compared method (width d, or 2 d side by side).
 
     The encoder's rows: its vector at the target with the word hidden (``<mask>``: what the context
     says about it), read after the attention beside the head's guess of the word
-    (``layer=("attention", "prediction")``), after the attention (``layer="attention"``) or at the block's
-    output (``layer="output"``, the default of ``target_vectors``), or with the word shown; the mean of its outputs
-    over the sentence with the word hidden (the contextual counterpart of the static sentence
-    average); and the target's vector (the word hidden, attention output) beside the sentence's
+    (``layer=("attention", "prediction")``), after the attention (``layer="attention"``) or at
+    the block's output (``layer="output"``, the default of ``target_vectors``), or with the word
+    shown; the mean of its outputs over the sentence with the word hidden (the contextual
+    counterpart of the static sentence average); and the target's vector (the word hidden, attention output) beside the sentence's
     mean output (the word shown), each scaled to length 1 (the two concatenated)."""
     hidden = [w[:i] + ["<mask>"] + w[i + 1:] for w, i in zip(windows, indices)]     # "<mask>" is the mask id
 
     def target(**how):
-        return encoder.target_vectors(windows, indices, **how).astype(np.float64)     # (n, d)
+        return encoder.target_vectors(windows, indices, **how).astype(np.float64)     # (n, width)
 
     target_attention = target(layer="attention")
     return {"static target vector (word2vec)": static_target(kv, windows, indices),

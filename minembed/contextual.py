@@ -78,11 +78,11 @@ class ContextualVectors:
         attention and the first LayerNorm), ``"input"`` (x = tok_emb[ids] + pos_emb: static but for
         the position) or ``"prediction"``: the head's guess of the word there as one vector, the
         embeddings of all words weighted by their probability, ``softmax(y tok_emb^T + out_bias)
-        tok_emb`` (special tokens excluded; in the space of the trained ``tok_emb``, which starts from
-        word2vec's vectors when ``init_embeddings`` is called). They carry different information; compare them. A
-        tuple of two or more layers gives them side by side, each scaled to length 1 so that each
-        counts the same in a cosine: ``layer=("attention", "prediction")`` is (B, T, 2 dim) (a
-        tuple of one is that layer as it is).
+        tok_emb`` (special tokens excluded; in the space of the trained ``tok_emb``, which starts
+        from word2vec's vectors when ``init_embeddings`` is called). They carry different
+        information; compare them. A tuple of two or more layers gives them side by side, each
+        scaled to length 1 so that each counts the same in a cosine: ``layer=("attention",
+        "prediction")`` is (B, T, 2 dim) (a tuple of one is that layer as it is).
         """
         return self._encode_ids(self._texts_to_ids(texts), batch_size, layer)
 
@@ -108,12 +108,9 @@ class ContextualVectors:
 
     def _read_layers(self, layers, y, cache, rows):
         """The vectors of ``layers`` at the flat rows ``rows`` of one forward pass: (len(rows), width)."""
-        parts = []
-        for name in layers:
-            if name == "prediction":
-                parts.append(self._expected_embedding(y[rows]))
-            else:
-                parts.append({"output": y, "attention": cache["h"], "input": cache["x"]}[name][rows])
+        arrays = {"output": y, "attention": cache["h"], "input": cache["x"]}         # each (b*T, d)
+        parts = [self._expected_embedding(y[rows]) if name == "prediction" else arrays[name][rows]
+                 for name in layers]
         if len(parts) == 1:
             return parts[0]
         return np.hstack([part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)

@@ -202,7 +202,8 @@ class MaskedLMTraining:
         own, padded, so that no row mixes two documents and short texts (a sentence, as the sense
         tasks give) look like what training saw; the last ``heldout`` fraction of rows is held out.
         Every ``eval_every`` steps (and at the end) the held-out masked-token accuracy and
-        perplexity are measured on fixed masks and appended to ``self.history["eval"]``. ``warmup_steps`` defaults to 5% of ``steps``.
+        perplexity are measured on fixed masks and appended to ``self.history["eval"]``.
+        ``warmup_steps`` defaults to 5% of ``steps``.
 
         ``mask_split``: of the chosen tokens, the shares turned into ``<mask>``, into a random word
         and left unchanged (BERT's 80/10/10; see :func:`mask_tokens`). Held-out evaluation uses the
