@@ -39,15 +39,24 @@ LETTERS = r"[^\W\d_]+"              # default: runs of Unicode letters (text8-st
 SKLEARN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's CountVectorizer/TfidfVectorizer default
 
 
-def _is_word_character(char):
-    """Whether an ASCII character matches ``\\w`` ([A-Za-z0-9_])."""
+def is_word_character(char):
+    """``\\w`` of Python's re on str: a Unicode alphanumeric (``str.isalnum``) or "_"."""
     return char.isalnum() or char == "_"
 
 
-# pattern -> (which ASCII characters a token is made of, shortest token): the patterns that
-# Tokenizer.tokenize splits without the regex on ASCII text
-ASCII_SHORTCUTS = {LETTERS: (str.isalpha, 1), r"\w+": (_is_word_character, 1),
-                   r"\w\w+": (_is_word_character, 2), SKLEARN_PATTERN: (_is_word_character, 2)}
+def is_letter(char):
+    """``[^\\W\\d_]``: a word character that is neither a decimal digit (``\\d``: ``str.isdecimal``) nor
+    "_". So letters, and the numeric symbols such as "²" or "½" that ``\\w`` counts too."""
+    return char.isalnum() and not char.isdecimal()
+
+
+# The patterns whose tokens are "a run of characters of one class, at least n long":
+# pattern -> (the class, as a function of one character; n). For these, Tokenizer.tokenize splits
+# ASCII text without the regex, and the vectorizers number tokens with array operations
+# (minembed/hashed_tokens.py). tests/test_tokenize.py checks each class against the regex on every
+# code point of Unicode.
+RUN_PATTERNS = {LETTERS: (is_letter, 1), r"\w+": (is_word_character, 1),
+                r"\w\w+": (is_word_character, 2), SKLEARN_PATTERN: (is_word_character, 2)}
 
 
 class Tokenizer:
@@ -82,8 +91,8 @@ class Tokenizer:
         # lowercasing done by the same table): about twice as fast for letters; for \w\w+, whose
         # runs of one character are then dropped, a quarter faster.
         self._ascii_table, self._ascii_min_length = None, 1
-        if pattern in ASCII_SHORTCUTS:
-            in_token, self._ascii_min_length = ASCII_SHORTCUTS[pattern]
+        if pattern in RUN_PATTERNS:
+            in_token, self._ascii_min_length = RUN_PATTERNS[pattern]
             fold = str.lower if lowercase else str
             self._ascii_table = str.maketrans({chr(c): fold(chr(c)) if in_token(chr(c)) else " "
                                                for c in range(128)})

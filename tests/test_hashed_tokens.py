@@ -1,0 +1,158 @@
+"""hashed_tokens: tokens found and numbered by array operations give exactly what the regex and a dict give."""
+import collections
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minembed import CountVectorizer, hashed_tokens
+from minembed.hashed_tokens import (DictIndex, HashCollision, TermIndex, encode_documents, polynomial_hashes,
+                                    token_spans)
+from minembed.tokenize import RUN_PATTERNS, Tokenizer, is_word_character
+
+MIXED = ["The cat sat on the mat.", "", "!!!", "İstanbul'da ΟΔΟΣ ΟΔΟΣ όδος", "snake_case x2 y 42 ½² km²",
+         "a\0b NUL\0inside", "Über-naïve café; the CAT's mat", "𝒳𝒴 emoji 🙂 ok", "tab\tnew\nline"]
+
+
+def by_regex_and_dict(documents, pattern, lowercase=True):
+    """The plain way: the regex per document, every token looked up in a dict (ids in order of first
+    appearance), as (all ids, tokens per document, terms)."""
+    index = collections.defaultdict()
+    index.default_factory = index.__len__
+    regex = re.compile(pattern)
+    token_lists = [regex.findall(document.lower() if lowercase else document) for document in documents]
+    ids = [index[token] for tokens in token_lists for token in tokens]
+    return ids, [len(tokens) for tokens in token_lists], list(index)
+
+
+def flat(blocks):
+    ids = np.concatenate([ids for ids, _ in blocks]) if blocks else np.empty(0, np.int32)
+    return ids.tolist(), np.concatenate([lengths for _, lengths in blocks]).tolist()
+
+
+@pytest.mark.parametrize("pattern", sorted(RUN_PATTERNS))
+def test_each_class_is_the_regex_on_every_code_point(pattern):
+    in_class, min_length = RUN_PATTERNS[pattern]
+    one_character = re.compile(r"\w" if in_class is is_word_character else r"[^\W\d_]")
+    mismatches = [code for code in range(0x110000)
+                  if bool(one_character.fullmatch(chr(code))) != in_class(chr(code))]
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("pattern", sorted(RUN_PATTERNS))
+@pytest.mark.parametrize("lowercase", [True, False])
+@pytest.mark.parametrize("block_chars", [1, 20, 1 << 20])
+def test_encode_documents_equals_regex_and_dict(pattern, lowercase, block_chars):
+    in_class, min_length = RUN_PATTERNS[pattern]
+    blocks, terms = encode_documents(MIXED, in_class, min_length, lowercase, block_chars=block_chars)
+    ids, lengths, expected_terms = by_regex_and_dict(MIXED, pattern, lowercase)
+    assert terms == expected_terms
+    assert flat(blocks) == (ids, lengths)
+    assert all(ids.dtype == np.int32 and lengths.dtype == np.int64 for ids, lengths in blocks)
+    assert sum(len(lengths) for _, lengths in blocks) == len(MIXED)
+
+
+def test_hand_worked_example():
+    blocks, terms = encode_documents(["The cat", "", "sat, THE   cat!"], RUN_PATTERNS[r"\w\w+"][0], 2)
+    assert terms == ["the", "cat", "sat"]
+    assert flat(blocks) == ([0, 1, 2, 0, 1], [2, 0, 3])
+    assert flat(encode_documents([], RUN_PATTERNS[r"\w\w+"][0], 2)[0]) == ([], [])
+
+
+def test_lowercasing_that_changes_length_and_final_sigma():
+    # "İ" lowercases to two characters; the sigma at a document's end is final in that document alone
+    documents = ["İİ ab", "ΟΔΟΣ", "ΣΑΣ ΣΑ", "Σ"]
+    blocks, terms = encode_documents(documents, RUN_PATTERNS[r"\w+"][0], 1)
+    assert terms == by_regex_and_dict(documents, r"\w+")[2]
+    assert "οδος" in terms and "σας" in terms and "σ" in terms
+
+
+def test_long_text_is_hashed_in_pieces(monkeypatch):
+    monkeypatch.setattr(hashed_tokens, "HASH_PIECE_CHARS", 7)
+    documents = ["alpha beta gamma " * 5, "averyveryverylongwordindeed and more", "x"]
+    blocks, terms = encode_documents(documents, RUN_PATTERNS[r"\w+"][0], 1)
+    ids, lengths, expected_terms = by_regex_and_dict(documents, r"\w+")
+    assert (terms, flat(blocks)) == (expected_terms, (ids, lengths))
+
+
+def test_many_terms_grow_the_table():
+    documents = [" ".join(f"w{number}x{doc}" for number in range(300)) + " common" for doc in range(100)]
+    blocks, terms = encode_documents(documents, RUN_PATTERNS[r"\w+"][0], 1, block_chars=5000)
+    ids, lengths, expected_terms = by_regex_and_dict(documents, r"\w+")
+    assert len(terms) == 30001 and terms == expected_terms
+    assert flat(blocks) == (ids, lengths)
+
+
+def test_polynomial_hash_by_hand_and_against_python_integers():
+    codes = np.array([7, 1, 2, 3], dtype=np.uint8)
+    base = np.uint64(11)
+    assert polynomial_hashes(codes, np.array([1, 0]), np.array([3, 4]), base).tolist() == \
+        [1 + 2 * 11, 7 + 1 * 11 + 2 * 121 + 3 * 1331]
+    rng = np.random.default_rng(0)
+    codes = rng.integers(1, 0x110000, 500).astype(np.uint32)
+    starts = np.array([0, 3, 100, 250])
+    ends = np.array([500, 90, 101, 400])
+    for start, end, value in zip(starts, ends, polynomial_hashes(codes, starts, ends, hashed_tokens.BASE)):
+        exact = sum(int(c) * int(hashed_tokens.BASE) ** j for j, c in enumerate(codes[start:end].tolist()))
+        assert int(value) == exact % 2 ** 64
+
+
+def test_token_spans_by_hand():
+    in_word = np.array([1, 1, 0, 1, 0, 0, 1, 1, 1], dtype=bool)
+    assert [a.tolist() for a in token_spans(in_word)] == [[0, 3, 6], [2, 4, 9]]
+    assert [a.tolist() for a in token_spans(in_word, min_length=3)] == [[6], [9]]
+    assert [a.tolist() for a in token_spans(np.zeros(0, bool))] == [[], []]
+
+
+def test_a_collision_is_caught_and_the_dict_takes_over(monkeypatch):
+    # with base 1 the first hash is the sum of the code points, so anagrams collide; the second hash differs
+    monkeypatch.setattr(hashed_tokens, "BASE", np.uint64(1))
+    documents = ["the cat sat", "act now", "tac cat act", "the end"]
+    index = TermIndex()
+    codes = np.frombuffer(b"cat act", np.uint8)
+    starts, ends = np.array([0, 4]), np.array([3, 7])
+    with pytest.raises(HashCollision):
+        index.ids(polynomial_hashes(codes, starts, ends, np.uint64(1)),
+                  polynomial_hashes(codes, starts, ends, hashed_tokens.SECOND_BASE),
+                  lambda numbers: [["cat", "act"][number] for number in numbers])
+    for block_chars in (1, 1 << 20):
+        blocks, terms = encode_documents(documents, RUN_PATTERNS[r"\w+"][0], 1, block_chars=block_chars)
+        ids, lengths, expected_terms = by_regex_and_dict(documents, r"\w+")
+        assert terms == expected_terms and flat(blocks) == (ids, lengths)
+
+
+def test_dict_index_numbers_like_the_term_index():
+    index = DictIndex(["a", "b"])
+    ids = index.ids(np.zeros(4, np.uint64), None, lambda numbers: [["b", "c", "a", "c"][n] for n in numbers])
+    assert ids.tolist() == [1, 2, 0, 2] and index.terms == ["a", "b", "c"]
+
+
+def test_not_a_str_is_refused():
+    with pytest.raises(TypeError, match="expected documents as str, got bytes"):
+        encode_documents(["fine", b"bytes"], RUN_PATTERNS[r"\w+"][0], 1)
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        CountVectorizer().fit("one document")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30), max_size=8),
+       st.sampled_from(sorted(RUN_PATTERNS)), st.booleans(), st.sampled_from([1, 16, 1 << 20]))
+def test_any_unicode_documents(documents, pattern, lowercase, block_chars):
+    in_class, min_length = RUN_PATTERNS[pattern]
+    blocks, terms = encode_documents(documents, in_class, min_length, lowercase, block_chars=block_chars)
+    ids, lengths, expected_terms = by_regex_and_dict(documents, pattern, lowercase)
+    assert terms == expected_terms and flat(blocks) == (ids, lengths)
+
+
+@pytest.mark.parametrize("pattern", sorted(RUN_PATTERNS))
+def test_count_vectorizer_fast_path_equals_the_tokenizer_path(pattern):
+    fast = CountVectorizer(token_pattern=pattern)
+    X = fast.fit_transform(MIXED)
+    # a pattern outside RUN_PATTERNS takes the tokenizer path: the same one with a branch that never matches
+    slow = CountVectorizer(token_pattern=pattern + "|(?!)")
+    Y = slow.fit_transform(MIXED)
+    assert fast.vocabulary_ == slow.vocabulary_
+    np.testing.assert_array_equal(X.toarray(), Y.toarray())
+    assert Tokenizer(pattern, normalize=None).tokenize(MIXED[3]) == re.findall(pattern, MIXED[3].lower())
