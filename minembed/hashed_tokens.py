@@ -48,10 +48,11 @@ the rest with a dict of str instead (:class:`DictIndex`): the ids stay exactly t
 """
 import numpy as np
 
+from .corpus import return_freed_memory
 from .tokenize import is_word_character  # noqa: F401 (the doctest's class)
 
 BASE, SECOND_BASE = np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15)   # odd 64-bit constants
-HASH_PIECE_CHARS = 1 << 20               # the longest stretch of text hashed at once
+HASH_PIECE_CHARS = 1 << 18               # the longest stretch of text hashed at once
 
 
 class HashCollision(RuntimeError):
@@ -138,7 +139,7 @@ class TermIndex:
 
     def _new_table(self, bits):
         self.bits, self.shift = bits, np.uint64(64 - bits)
-        self.slots = np.full(1 << bits, -1, np.int64)             # top bits -> id, or -1
+        self.slots = np.full(1 << bits, -1, np.int32)             # top bits -> id, or -1
         self._claim_slots(np.arange(len(self.terms)))
 
     def _claim_slots(self, ids):
@@ -230,7 +231,10 @@ def encode_documents(documents, in_class, min_length=1, lowercase=True, block_ch
             pending, pending_chars = [], 0
     if pending or not blocks:
         index = _encode_block_into(blocks, pending, in_class, min_length, lowercase, index)
-    return blocks, index.terms
+    terms = index.terms
+    del index, pending
+    return_freed_memory()              # the blocks' temporaries, before the caller's next big arrays
+    return blocks, terms
 
 
 def _encode_block_into(blocks, documents, in_class, min_length, lowercase, index):
