@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from minembed import subsample
+from minembed.alias import alias_draw, table_probs
 from minembed.corpus import encode_corpus
 from minembed.sparse import add_rows
 from minembed.word2vec import Word2Vec
@@ -131,9 +132,10 @@ def test_negatives_follow_the_noise_distribution():
     docs = [[w] * n for w, n in counts.items()]
     model = Word2Vec(min_count=1, negative=1).build(docs)
     rng = np.random.default_rng(0)
-    draws = np.searchsorted(model.noise_cdf, rng.random(200_000), side="right")
+    draws = alias_draw(rng, model.noise_accept, model.noise_alias, 200_000)
     expected = np.array([1000, 100, 10]) ** 0.75
     expected /= expected.sum()
+    np.testing.assert_allclose(table_probs(model.noise_accept, model.noise_alias), expected, rtol=1e-12)
     np.testing.assert_allclose(np.bincount(draws, minlength=3) / len(draws), expected, atol=0.005)
 
 
