@@ -12,8 +12,8 @@ terms found in fewer than ``min_df`` or more than ``max_df`` documents are dropp
 is a document count, a float a fraction of the documents); of the rest, ``max_features`` keeps
 the most frequent over the whole corpus. Columns are in alphabetical order.
 
-**How it is computed.** Every token gets an integer id. For the patterns that mean "a run of one
-character class" (the default among them), without n-grams, the tokens are found and numbered by
+**How it is computed.** Every term gets an integer id. For the patterns that mean "a run of one
+character class" (the default among them), the tokens and their n-grams are found and numbered by
 array operations over a million characters at a time, with no Python work per token
 (:mod:`minembed.hashed_tokens`: runs of a class, polynomial hashes, a table of known hashes);
 otherwise one Python pass maps every token to its id through a dict. Everything after that is
@@ -222,16 +222,17 @@ class CountVectorizer(Estimator):
     def _encode_new(self, documents):
         """Documents -> (blocks as :meth:`_encode` gives them, the terms by raw id), every term new.
 
-        When a token is "a run of one character class" (scikit-learn's default pattern among them) and
-        no n-grams are asked for, the tokens are found and numbered by array operations over many
-        documents at once (:mod:`minembed.hashed_tokens`, about twice as fast); otherwise by the
-        tokenizer and a dict, one token at a time. Both give the same blocks and terms.
+        When a token is "a run of one character class" (scikit-learn's default pattern among them), the
+        tokens and their n-grams are found and numbered by array operations over many documents at once
+        (:mod:`minembed.hashed_tokens`, about twice as fast); otherwise by the tokenizer and a dict, one
+        term at a time. Both give the same blocks and terms.
         """
-        if self.ngram_range == (1, 1) and self.token_pattern in RUN_PATTERNS:
+        if self.token_pattern in RUN_PATTERNS:
             if isinstance(documents, (str, bytes)):
                 self._encode(documents, None)               # the error for a single document
             in_class, min_length = RUN_PATTERNS[self.token_pattern]
-            return hashed_tokens.encode_documents(documents, in_class, min_length, self.lowercase)
+            return hashed_tokens.encode_documents(documents, in_class, min_length, self.lowercase,
+                                                  self.ngram_range)
         index = collections.defaultdict()
         index.default_factory = index.__len__          # a new term gets the next id
         blocks = self._encode(documents, lambda terms: map(index.__getitem__, terms))

@@ -210,15 +210,19 @@ class DictIndex:
 
 
 # ---------------------------------------------------------------------------- documents -> blocks
-def encode_documents(documents, in_class, min_length=1, lowercase=True, block_chars=1 << 20):
+def encode_documents(documents, in_class, min_length=1, lowercase=True, ngram_range=(1, 1),
+                     block_chars=1 << 20):
     """Documents (an iterable of str) -> ``(blocks, terms)``, as the dict loop would give them.
 
     ``blocks`` is a list of ``(term ids int32, terms per document int64)``, each block whole consecutive
     documents of about ``block_chars`` characters (the layout :func:`minembed.countvec.count_matrix`
     reads); ``terms[id]`` is the term. A token is a maximal run of characters for which ``in_class``
-    holds, at least ``min_length`` long, after ``str.lower`` if ``lowercase``. Raises
+    holds, at least ``min_length`` long, after ``str.lower`` if ``lowercase``. With ``ngram_range=(min_n,
+    max_n)`` the terms are the n-grams of a document's tokens for every n in that range (joined by one
+    space, in scikit-learn's order: a document's 1-grams, then its 2-grams, ...). Raises
     :class:`HashCollision` (see the module docstring) and TypeError for a document that is not a str.
     """
+    settings = (in_class, min_length, lowercase, ngram_range)
     index, blocks, pending, pending_chars = TermIndex(), [], [], 0
     for document in documents:
         if not isinstance(document, str):
@@ -227,31 +231,32 @@ def encode_documents(documents, in_class, min_length=1, lowercase=True, block_ch
         pending.append(document)
         pending_chars += len(document) + 1
         if pending_chars >= block_chars:
-            index = _encode_block_into(blocks, pending, in_class, min_length, lowercase, index)
+            index = _encode_block_into(blocks, pending, settings, index)
             pending, pending_chars = [], 0
     if pending or not blocks:
-        index = _encode_block_into(blocks, pending, in_class, min_length, lowercase, index)
+        index = _encode_block_into(blocks, pending, settings, index)
     terms = index.terms
     del index, pending
     return_freed_memory()              # the blocks' temporaries, before the caller's next big arrays
     return blocks, terms
 
 
-def _encode_block_into(blocks, documents, in_class, min_length, lowercase, index):
+def _encode_block_into(blocks, documents, settings, index):
     """Append the block of ``documents`` to ``blocks``; return the index to go on with: ``index``, or after
     a hash collision a :class:`DictIndex` holding the same terms (the earlier blocks' ids stay right:
     the two colliding terms were never both seen before this block)."""
     n_terms_before = len(index.terms)
     try:
-        blocks.append(_encode_block(documents, in_class, min_length, lowercase, index))
+        blocks.append(_encode_block(documents, settings, index))
     except HashCollision:
         index = DictIndex(index.terms[:n_terms_before])             # this block is numbered again
-        blocks.append(_encode_block(documents, in_class, min_length, lowercase, index))
+        blocks.append(_encode_block(documents, settings, index))
     return index
 
 
-def _encode_block(documents, in_class, min_length, lowercase, index):
-    """Documents -> (term ids int32, tokens per document int64)."""
+def _encode_block(documents, settings, index):
+    """Documents -> (term ids int32, terms per document int64)."""
+    in_class, min_length, lowercase, (min_n, max_n) = settings
     text, document_ends = _joined_text(documents, lowercase)
     if text.isascii():
         codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
@@ -260,7 +265,7 @@ def _encode_block(documents, in_class, min_length, lowercase, index):
     if document_ends is None:                                       # where each document's NUL is
         document_ends = np.flatnonzero(codes == 0)
     starts, ends = token_spans(character_class(codes, in_class), min_length)
-    doc_lengths = np.bincount(np.searchsorted(document_ends, starts), minlength=len(documents))
+    token_document = np.searchsorted(document_ends, starts)         # (n_tokens,)
     hashes = np.empty(len(starts), np.uint64)
     second = np.empty(len(starts), np.uint64)
     for first, last in _token_pieces(starts, ends, HASH_PIECE_CHARS):
@@ -268,9 +273,54 @@ def _encode_block(documents, in_class, min_length, lowercase, index):
         piece, piece_starts, piece_ends = codes[begin:end], starts[first:last] - begin, ends[first:last] - begin
         hashes[first:last] = polynomial_hashes(piece, piece_starts, piece_ends, BASE)
         second[first:last] = polynomial_hashes(piece, piece_starts, piece_ends, SECOND_BASE)
-    ids = index.ids(hashes, second, lambda numbers: [text[start:end] for start, end in
-                                                     zip(starts[numbers].tolist(), ends[numbers].tolist())])
-    return ids, doc_lengths.astype(np.int64)
+    first_token, n_tokens = np.arange(len(starts)), np.ones(len(starts), np.int64)   # each term's tokens
+    if (min_n, max_n) != (1, 1):
+        first_token, n_tokens, token_document, hashes, second = _ngrams(
+            starts, ends, token_document, hashes, second, min_n, max_n)
+    token_starts, token_ends = starts.tolist(), ends.tolist()
+
+    def terms_of(numbers):                                          # (asked once per new term)
+        return [" ".join([text[token_starts[k]:token_ends[k]] for k in range(first, first + n)])
+                if n > 1 else text[token_starts[first]:token_ends[first]]
+                for first, n in zip(first_token[numbers].tolist(), n_tokens[numbers].tolist())]
+
+    ids = index.ids(hashes, second, terms_of)
+    return ids, np.bincount(token_document, minlength=len(documents)).astype(np.int64)
+
+
+def _ngrams(starts, ends, token_document, hashes, second, min_n, max_n):
+    """The n-grams (min_n <= n <= max_n) of each document's tokens, as (first token, n, document, hash,
+    second hash) arrays, a document's n-grams together in scikit-learn's order (its 1-grams, then 2-grams...).
+
+    An n-gram is its tokens joined by one space, and its polynomial hash follows from theirs: appending
+    " " + b to a string s of length L adds ``p^L * (32 + p * hash(b))`` (32 is the space's code point)::
+
+        hash(s + " " + b) = hash(s) + p^L * (32 + p * hash(b)),     L(s + " " + b) = L + 1 + len(b)
+    """
+    lengths = ends - starts
+    parts = [[], [], [], [], []]
+    gram_hashes, gram_second, gram_lengths = hashes, second, lengths
+    for n in range(1, max_n + 1):
+        if n > 1:                                                   # extend every (n-1)-gram by one token
+            last = slice(n - 1, None)
+            gram_hashes = _extend(gram_hashes[:-1], gram_lengths[:-1], hashes[last], BASE)
+            gram_second = _extend(gram_second[:-1], gram_lengths[:-1], second[last], SECOND_BASE)
+            gram_lengths = gram_lengths[:-1] + 1 + lengths[last]
+        if n >= min_n:
+            whole = np.flatnonzero(token_document[:max(len(token_document) - n + 1, 0)] == token_document[n - 1:])
+            for part, values in zip(parts, (whole, np.full(len(whole), n), token_document[whole],
+                                            gram_hashes[whole], gram_second[whole])):
+                part.append(values)
+    first, n_tokens, document, gram_hashes, gram_second = (np.concatenate(part) for part in parts)
+    order = np.argsort(document, kind="stable")                    # a document's grams together, n ascending
+    return first[order], n_tokens[order], document[order], gram_hashes[order], gram_second[order]
+
+
+def _extend(gram_hashes, gram_lengths, token_hashes, base):
+    """``hash(s + " " + b)`` from ``hash(s)``, ``len(s)`` and ``hash(b)`` (see :func:`_ngrams`)."""
+    powers, _ = _powers(base, int(gram_lengths.max(initial=0)) + 1)
+    with np.errstate(over="ignore"):
+        return gram_hashes + powers[gram_lengths] * (np.uint64(32) + base * token_hashes)
 
 
 def _joined_text(documents, lowercase):

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minembed import CountVectorizer, hashed_tokens
+from minembed.countvec import word_ngrams
 from minembed.hashed_tokens import (DictIndex, HashCollision, TermIndex, encode_documents, polynomial_hashes,
                                     token_spans)
 from minembed.tokenize import RUN_PATTERNS, Tokenizer, is_word_character
@@ -16,13 +17,14 @@ MIXED = ["The cat sat on the mat.", "", "!!!", "İstanbul'da ΟΔΟΣ ΟΔΟΣ �
          "a\0b NUL\0inside", "Über-naïve café; the CAT's mat", "𝒳𝒴 emoji 🙂 ok", "tab\tnew\nline"]
 
 
-def by_regex_and_dict(documents, pattern, lowercase=True):
-    """The plain way: the regex per document, every token looked up in a dict (ids in order of first
-    appearance), as (all ids, tokens per document, terms)."""
+def by_regex_and_dict(documents, pattern, lowercase=True, ngram_range=(1, 1)):
+    """The plain way: the regex per document, its n-grams, every term looked up in a dict (ids in order of
+    first appearance), as (all ids, terms per document, terms)."""
     index = collections.defaultdict()
     index.default_factory = index.__len__
     regex = re.compile(pattern)
-    token_lists = [regex.findall(document.lower() if lowercase else document) for document in documents]
+    token_lists = [word_ngrams(regex.findall(document.lower() if lowercase else document), *ngram_range)
+                   for document in documents]
     ids = [index[token] for tokens in token_lists for token in tokens]
     return ids, [len(tokens) for tokens in token_lists], list(index)
 
@@ -52,6 +54,30 @@ def test_encode_documents_equals_regex_and_dict(pattern, lowercase, block_chars)
     assert flat(blocks) == (ids, lengths)
     assert all(ids.dtype == np.int32 and lengths.dtype == np.int64 for ids, lengths in blocks)
     assert sum(len(lengths) for _, lengths in blocks) == len(MIXED)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 2), (2, 2), (1, 3), (3, 3), (2, 5)])
+@pytest.mark.parametrize("block_chars", [1, 40, 1 << 20])
+def test_ngrams_equal_regex_and_dict(ngram_range, block_chars):
+    pattern = r"(?u)\b\w\w+\b"
+    blocks, terms = encode_documents(MIXED, RUN_PATTERNS[pattern][0], 2, True, ngram_range, block_chars)
+    ids, lengths, expected_terms = by_regex_and_dict(MIXED, pattern, True, ngram_range)
+    assert terms == expected_terms
+    assert flat(blocks) == (ids, lengths)
+
+
+def test_ngram_hash_is_the_hash_of_the_joined_string():
+    blocks, terms = encode_documents(["ab cd ef"], RUN_PATTERNS[r"\w+"][0], 1, True, (1, 3))
+    assert terms == ["ab", "cd", "ef", "ab cd", "cd ef", "ab cd ef"]
+    index_hashes = {}
+    for term in terms:
+        codes = np.frombuffer(term.encode("ascii"), np.uint8)
+        index_hashes[term] = int(polynomial_hashes(codes, np.array([0]), np.array([len(codes)]))[0])
+    grams = hashed_tokens._ngrams(np.array([0, 3, 6]), np.array([2, 5, 8]), np.zeros(3, np.int64),
+                                  np.array([index_hashes[t] for t in ("ab", "cd", "ef")], np.uint64),
+                                  np.zeros(3, np.uint64), 2, 3)
+    assert grams[0].tolist() == [0, 1, 0] and grams[1].tolist() == [2, 2, 3]
+    assert grams[3].tolist() == [index_hashes["ab cd"], index_hashes["cd ef"], index_hashes["ab cd ef"]]
 
 
 def test_hand_worked_example():
@@ -136,13 +162,14 @@ def test_not_a_str_is_refused():
         CountVectorizer().fit("one document")
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30), max_size=8),
-       st.sampled_from(sorted(RUN_PATTERNS)), st.booleans(), st.sampled_from([1, 16, 1 << 20]))
-def test_any_unicode_documents(documents, pattern, lowercase, block_chars):
+       st.sampled_from(sorted(RUN_PATTERNS)), st.booleans(), st.sampled_from([1, 16, 1 << 20]),
+       st.sampled_from([(1, 1), (1, 2), (2, 2), (1, 3), (2, 4)]))
+def test_any_unicode_documents(documents, pattern, lowercase, block_chars, ngram_range):
     in_class, min_length = RUN_PATTERNS[pattern]
-    blocks, terms = encode_documents(documents, in_class, min_length, lowercase, block_chars=block_chars)
-    ids, lengths, expected_terms = by_regex_and_dict(documents, pattern, lowercase)
+    blocks, terms = encode_documents(documents, in_class, min_length, lowercase, ngram_range, block_chars)
+    ids, lengths, expected_terms = by_regex_and_dict(documents, pattern, lowercase, ngram_range)
     assert terms == expected_terms and flat(blocks) == (ids, lengths)
 
 
