@@ -331,7 +331,7 @@ def document_frequency(blocks, n_terms):
     df = np.zeros(n_terms, dtype=np.int64)
     for ids, doc_lengths in blocks:
         keys = _cell_keys(ids, doc_lengths, n_terms)                # (block_tokens,) doc * n_terms + id
-        keys.sort()                                                 # (faster than np.unique's hashing)
+        keys.sort(kind="stable")                                    # (see _count_block)
         pairs = keys[np.diff(keys, prepend=-1) != 0]                # each (doc, id) pair once
         df += np.bincount(pairs % n_terms, minlength=n_terms)
     return df
@@ -379,7 +379,10 @@ def _count_block(ids, doc_lengths, n_terms, relabel):
     keys = _cell_keys(ids, doc_lengths, n_terms)                    # (block_tokens,) doc * n_terms + column
     if len(ids) and ids.min() < 0:
         keys = keys[ids >= 0]
-    keys.sort()
+    # The keys already rise document by document and are shuffled only inside each document: the
+    # stable sort (a merge sort, timsort for integers) uses that order and is 2-3x faster here than
+    # the default quicksort, which starts from scratch.
+    keys.sort(kind="stable")
     run_starts = np.flatnonzero(np.diff(keys, prepend=-1))         # where a new (doc, column) begins
     cells = keys[run_starts]                                        # distinct (doc, column) pairs
     rows = cells // n_terms

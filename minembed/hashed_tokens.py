@@ -277,12 +277,16 @@ def _encode_block(documents, settings, index):
     if (min_n, max_n) != (1, 1):
         first_token, n_tokens, token_document, hashes, second = _ngrams(
             starts, ends, token_document, hashes, second, min_n, max_n)
-    token_starts, token_ends = starts.tolist(), ends.tolist()
 
     def terms_of(numbers):                                          # (asked once per new term)
-        return [" ".join([text[token_starts[k]:token_ends[k]] for k in range(first, first + n)])
-                if n > 1 else text[token_starts[first]:token_ends[first]]
-                for first, n in zip(first_token[numbers].tolist(), n_tokens[numbers].tolist())]
+        firsts, lengths = first_token[numbers], n_tokens[numbers]
+        terms = [text[start:end] for start, end in zip(starts[firsts].tolist(), ends[firsts].tolist())]
+        for i in range(1, int(lengths.max(initial=1))):             # the n-grams' further tokens
+            longer = np.flatnonzero(lengths > i)
+            for number, start, end in zip(longer.tolist(), starts[firsts[longer] + i].tolist(),
+                                          ends[firsts[longer] + i].tolist()):
+                terms[number] += " " + text[start:end]
+        return terms
 
     ids = index.ids(hashes, second, terms_of)
     return ids, np.bincount(token_document, minlength=len(documents)).astype(np.int64)
