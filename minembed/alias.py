@@ -29,12 +29,16 @@ import numpy as np
 
 
 def alias_table(probs):
-    """``probs`` (V,) non-negative, summing to 1 -> ``(accept (V,) float64, alias (V,) int32)``.
+    """``probs`` (V,) non-negative weights with a positive sum (scaled to sum to 1 here) ->
+    ``(accept (V,) float64, alias (V,) int32)``.
 
-    A word of probability 0 is never drawn: its slot always gives its alias."""
+    A word of probability 0 is never drawn: it starts among the small ones, so its slot is paired
+    with a large word and always gives that alias (accept 0)."""
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim != 1 or len(probs) == 0 or not np.all(np.isfinite(probs)) or probs.min() < 0:
         raise ValueError("alias_table needs a 1-D array of finite, non-negative probabilities")
+    if probs.sum() <= 0:
+        raise ValueError("alias_table needs at least one positive probability (all of them are 0)")
     scaled = probs * (len(probs) / probs.sum())                          # (V,) mean 1
     accept = np.ones(len(probs))
     alias = np.arange(len(probs), dtype=np.int32)                        # a slot's own word, until paired
@@ -47,11 +51,8 @@ def alias_table(probs):
         scaled[tall] -= 1.0 - scaled[short]
         if scaled[tall] < 1.0:
             small.append(large.pop())
-    # What is left has mass 1 up to rounding and keeps its own slot (accept 1), unless it has no mass
-    # at all: then it must never come out, and its slot goes to the most probable word.
-    for leftover in small:
-        if probs[leftover] == 0.0:
-            accept[leftover], alias[leftover] = 0.0, int(np.argmax(probs))
+    # What is left has mass 1 up to rounding and keeps its own slot (accept 1). A word of mass 0 is never
+    # left over: the words left hold as much mass as there are of them, so each holds about 1.
     return accept, alias
 
 

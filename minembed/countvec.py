@@ -228,8 +228,7 @@ class CountVectorizer(Estimator):
         term at a time. Both give the same blocks and terms.
         """
         if self.token_pattern in RUN_PATTERNS:
-            if isinstance(documents, (str, bytes)):
-                self._encode(documents, None)               # the error for a single document
+            _refuse_one_document(documents)
             in_class, min_length = RUN_PATTERNS[self.token_pattern]
             return hashed_tokens.encode_documents(documents, in_class, min_length, self.lowercase,
                                                   self.ngram_range)
@@ -245,9 +244,7 @@ class CountVectorizer(Estimator):
         Python-level work per token: the regex, and one dict lookup inside a C-level ``map``
         (``term_ids_of``) that appends straight into a growing int32 buffer.
         """
-        if isinstance(documents, (str, bytes)):
-            raise TypeError("expected an iterable of documents (str), got a single "
-                            f"{type(documents).__name__}; wrap it in a list: [text]")
+        _refuse_one_document(documents)
         blocks, ids, lengths = [], array.array("i"), array.array("q")
         for terms in map(self._analyzer(), documents):
             ids.extend(term_ids_of(terms))
@@ -310,6 +307,14 @@ class CountVectorizer(Estimator):
 
 
 # ---------------------------------------------------------------------------- helpers
+def _refuse_one_document(documents):
+    """A str (or bytes) is one document, not an iterable of them: say so (iterating it would make every
+    character a document)."""
+    if isinstance(documents, (str, bytes)):
+        raise TypeError("expected an iterable of documents (str), got a single "
+                        f"{type(documents).__name__}; wrap it in a list: [text]")
+
+
 def word_ngrams(tokens, min_n, max_n):
     """Token list -> its n-grams for n in [min_n, max_n], joined by one space.
 

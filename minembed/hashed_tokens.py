@@ -26,7 +26,7 @@ NumPy passes over the characters of many documents at once:
 
    (``p`` is odd, so it has an inverse modulo 2**64.) Each token costs a few array operations,
    not a Python str.
-4. **Hash -> id** (:class:`TermIndex`). A table with a slot per value of the hash's top bits holds
+4. **Hash -> id** (:class:`TermIndex`). A table with a slot per value of the top bits of ``hash * m`` holds
    the id of a known term: one gather and one comparison per token find most tokens. The rest (new
    terms, and the few known terms that share a slot) go through ``np.unique`` and a binary search
    in the sorted array of known hashes, and each new term gets the next id, in order of first
@@ -34,11 +34,15 @@ NumPy passes over the characters of many documents at once:
    vocabulary), so the Python work is per term, not per token.
 
 **Collisions.** Two different words with the same 64-bit hash would get the same id. So every token
-also gets a second hash with another base, and all the tokens given one id must agree on it: to be
-merged unnoticed, two words would have to agree on both hashes, which for ordinary text is a chance
-of about ``2**-128`` per pair of words. (Text built on purpose to collide can defeat any fixed hash.)
-A disagreement raises :class:`HashCollision`, and :func:`encode_documents` numbers that block and
-the rest with a dict of str instead (:class:`DictIndex`): the ids stay exactly the dict's.
+also gets a second hash, and all the tokens given one id must agree on it. The second is computed
+modulo the prime ``2**31 - 1`` instead of ``2**64``, because a power-of-two modulus has a known
+blind spot: the Thue-Morse strings (``abbabaab...`` and the same with a and b swapped, 2,048
+characters) collide modulo ``2**64`` for *every* odd base, so a second hash of the same kind would
+collide with the first (``tests/test_hashed_tokens.py`` checks that this pair stays two terms). For
+ordinary text, two words would be merged unnoticed with a chance of about ``2**-95`` per pair
+(text built on purpose to collide can defeat any fixed hash). A disagreement raises
+:class:`HashCollision`, and :func:`encode_documents` numbers that block and the rest with a dict of
+str instead (:class:`DictIndex`): the ids stay exactly the dict's.
 
 >>> blocks, terms = encode_documents(["The cat sat", "the CAT"], is_word_character, min_length=2)
 >>> terms
@@ -51,7 +55,10 @@ import numpy as np
 from .corpus import return_freed_memory
 from .tokenize import is_word_character  # noqa: F401 (the doctest's class)
 
-BASE, SECOND_BASE = np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15)   # odd 64-bit constants
+# the two hashes: (base, modulus); modulus None is 2**64, the wrap-around of uint64 arithmetic
+FIRST_HASH = (np.uint64(0x9E3779B97F4A7C15), None)                    # an odd base: invertible mod 2**64
+SECOND_HASH = (np.uint64(1_103_515_245), np.uint64(2**31 - 1))        # modulo a prime (see Collisions)
+SLOT_MIX = np.uint64(0xD6E8FEB86659FD93)     # odd: the multiplier that spreads a hash's bits (below)
 HASH_PIECE_CHARS = 1 << 18               # the longest stretch of text hashed at once
 
 
@@ -60,14 +67,17 @@ class HashCollision(RuntimeError):
 
 
 # ---------------------------------------------------------------------------- one block of text
-def character_class(codes, in_class, tables={}):
+_CLASS_TABLES = {}            # in_class -> its table over every code point (int8: 1 in, 0 out, -1 unknown)
+
+
+def character_class(codes, in_class):
     """(n,) bool: which code points of ``codes`` belong to the class ``in_class`` (a function of one
     character), by a lookup table over all of Unicode (1.1 MB of int8, -1 = not classified yet),
     kept per class; each code point is classified by ``in_class`` the first time it is met.
     """
-    table = tables.get(in_class)
+    table = _CLASS_TABLES.get(in_class)
     if table is None:
-        table = tables[in_class] = np.full(0x110000, -1, dtype=np.int8)
+        table = _CLASS_TABLES[in_class] = np.full(0x110000, -1, dtype=np.int8)
         table[:128] = [in_class(chr(c)) for c in range(128)]
     flags = table[codes]
     if codes.dtype != np.uint8 and flags.min(initial=0) < 0:       # code points met for the first time
@@ -91,39 +101,61 @@ def token_spans(in_word, min_length=1):
     return starts, ends
 
 
-def polynomial_hashes(codes, starts, ends, base=BASE):
-    """(n_tokens,) uint64: ``sum_j codes[s + j] * base**j mod 2**64`` for every token ``[s, e)``.
+def polynomial_hashes(codes, starts, ends, base=FIRST_HASH[0], modulus=FIRST_HASH[1]):
+    """(n_tokens,) uint64: ``sum_j codes[s + j] * base**j`` modulo ``modulus`` (None: 2**64) for every
+    token ``[s, e)`` of ``codes`` (non-negative integers; code points are below 2**21).
 
-    >>> int(polynomial_hashes(np.array([7, 1, 2, 3]), np.array([1]), np.array([3]), base=np.uint64(11))[0])
+    >>> int(polynomial_hashes(np.array([7, 1, 2, 3], np.uint32), np.array([1]), np.array([3]), np.uint64(11))[0])
     23
     """
-    powers, inverse_powers = _powers(base, len(codes))              # (n,) base**j and base**-j
+    if codes.dtype.kind != "u":
+        codes = codes.astype(np.uint64)                             # (int64 * uint64 would be float64)
+    powers, inverse_powers = _powers(base, len(codes), modulus)    # (n,) base**j and base**-j
     with np.errstate(over="ignore"):
         running = np.zeros(len(codes) + 1, dtype=np.uint64)
-        np.cumsum(codes * powers, out=running[1:])                  # S[i] = sum_{j<i} c_j base**j
-        return (running[ends] - running[starts]) * inverse_powers[starts]
+        np.cumsum(_mod(codes * powers, modulus), out=running[1:])  # S[i] = sum_{j<i} c_j base**j
+        return _mod(_mod(running[ends] - running[starts], modulus) * inverse_powers[starts], modulus)
 
 
-def _powers(base, n, cache={}):
-    """(base**j, base**-j) mod 2**64 for j < n, as uint64 arrays (kept for the next call)."""
-    if cache.get(base, (np.empty(0),))[0].size < n:
+def _mod(values, modulus):
+    """``values % modulus``; modulus None (2**64) needs nothing: uint64 arithmetic wraps by itself.
+    (Modulo the 31-bit prime every product of two reduced numbers stays below 2**62, and a sum of up to
+    2**33 of them below 2**64, so nothing overflows before the reduction.)"""
+    return values if modulus is None else values % modulus
+
+
+_POWERS = {}                   # (base, modulus) -> (base**j, base**-j) for the longest n asked so far
+
+
+def _powers(base, n, modulus):
+    """(base**j, base**-j) modulo ``modulus`` for j < n, as uint64 arrays, by doubling: the second half
+    is the first times base**half. Kept for the next call (up to a few pieces' length)."""
+    cached = _POWERS.get((base, modulus))
+    if cached is None or len(cached[0]) < n:
+        inverse_base = pow(int(base), -1, 2**64 if modulus is None else int(modulus))
+        powers, inverse = np.ones(max(n, 1), np.uint64), np.ones(max(n, 1), np.uint64)
+        filled, step, inverse_step = 1, base, np.uint64(inverse_base)
         with np.errstate(over="ignore"):
-            powers = np.full(max(n, 1), base, dtype=np.uint64)
-            inverse = np.full(max(n, 1), pow(int(base), -1, 1 << 64), dtype=np.uint64)
-            powers[0] = inverse[0] = 1
-            cache[base] = (np.cumprod(powers), np.cumprod(inverse))
-    powers, inverse = cache[base]
-    return powers[:n], inverse[:n]
+            while filled < n:
+                more = min(filled, n - filled)
+                powers[filled:filled + more] = _mod(powers[:more] * step, modulus)
+                inverse[filled:filled + more] = _mod(inverse[:more] * inverse_step, modulus)
+                step, inverse_step = _mod(step * step, modulus), _mod(inverse_step * inverse_step, modulus)
+                filled += more
+        cached = (powers, inverse)
+        if n <= 4 * HASH_PIECE_CHARS:                               # (a very long token's are not kept)
+            _POWERS[(base, modulus)] = cached
+    return cached[0][:n], cached[1][:n]
 
 
 # ---------------------------------------------------------------------------- hash -> id
 class TermIndex:
     """Term hashes -> ids (in order of first appearance), and the terms as str.
 
-    Two ways to find a hash among the known terms. The fast one, for most tokens: a table with a
-    slot per value of the hash's top ``bits`` bits, holding the id of a known term with those top
-    bits (a gather and one comparison per token; the table has at least 8 slots per term, so few
-    terms share a slot). A token whose slot holds another hash (a new term, or a known term that
+    Two ways to find a hash among the known terms. The fast one, for most tokens: a table of ``2**bits``
+    slots (:meth:`_slot` says which slot a hash has), each holding the id of a known term with that slot
+    (a gather and one comparison per token; the table has at least 8 slots per term, so few terms share
+    a slot). A token whose slot holds another hash (a new term, or a known term that
     lost its slot to an earlier one) goes the slow way: ``np.unique`` and a binary search
     (``np.searchsorted``) in the sorted array of every known hash.
     """
@@ -139,45 +171,54 @@ class TermIndex:
 
     def _new_table(self, bits):
         self.bits, self.shift = bits, np.uint64(64 - bits)
-        self.slots = np.full(1 << bits, -1, np.int32)             # top bits -> id, or -1
+        self.slots = np.full(1 << bits, -1, np.int32)             # slot -> id, or -1
         self._claim_slots(np.arange(len(self.terms)))
+
+    def _slot(self, hashes):
+        """The slot of each hash: the top ``bits`` bits of ``hash * SLOT_MIX`` (mod 2**64), Knuth's
+        multiplicative hashing. The top bits of the hash alone would not do: two words that differ only
+        in their first character ("the", "she") differ only in the low bits of their polynomial hash, and
+        the multiplication carries every bit's difference up into the top ones."""
+        with np.errstate(over="ignore"):
+            return (hashes * SLOT_MIX) >> self.shift
 
     def _claim_slots(self, ids):
         """Put ``ids`` into their slots where the slot is free (the first of equals wins)."""
-        slots = self.hashes[ids] >> self.shift
+        slots = self._slot(self.hashes[ids])
         slots, first = np.unique(slots, return_index=True)
         free = self.slots[slots] < 0
         self.slots[slots[free]] = ids[first[free]]
 
-    def ids(self, hashes, second_hashes, terms_of):
-        """(n_tokens,) int32 ids of a block's tokens. ``terms_of(token_numbers)`` returns those tokens'
-        str (asked once per new term). Raises :class:`HashCollision` if two different terms share a
-        first hash."""
-        ids = self.slots[hashes >> self.shift]                      # (n_tokens,) a candidate id, or -1
+    def ids(self, hashes, second_hashes, strings_of):
+        """(n,) int32 ids of a block's n terms, from their two hashes (n,) each. ``strings_of(numbers)``
+        returns the str of the block's terms ``numbers`` (asked once per new term). Raises
+        :class:`HashCollision` if two different terms share a first hash."""
+        ids = self.slots[self._slot(hashes)]                        # (n_tokens,) a candidate id, or -1
         found = self.hashes_and_sentinel[ids] == hashes             # (id -1 reads the sentinel below)
         found &= ids >= 0
         missed = np.flatnonzero(~found)
         if len(missed):
-            ids[missed] = self._slow_ids(hashes[missed], second_hashes[missed],
-                                         lambda numbers: terms_of(missed[numbers]))
+            ids[missed] = self._slow_ids(hashes[missed], second_hashes[missed],     # (numbers among the
+                                         lambda numbers: strings_of(missed[numbers]))   # missed -> in the block)
         if np.any(self.second_hashes[ids] != second_hashes):
             raise HashCollision("two different terms share a first hash")
         return ids.astype(np.int32)
 
-    def _slow_ids(self, hashes, second_hashes, terms_of):
-        """The ids of tokens the table did not find: by binary search, and new ids for new terms."""
-        distinct, first_token, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        where = np.searchsorted(self.sorted_hashes, distinct)
-        known = where < len(self.sorted_hashes)
-        known[known] = self.sorted_hashes[where[known]] == distinct[known]
+    def _slow_ids(self, hashes, second_hashes, strings_of):
+        """The ids of terms the table did not find: by binary search, and new ids for new terms."""
+        # distinct (n_distinct,) ascending; first_seen: where each first occurs; inverse (n,) -> distinct
+        distinct, first_seen, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        where = np.searchsorted(self.sorted_hashes, distinct)      # (n_distinct,) insertion points
+        known = where < len(self.sorted_hashes)                    # (n_distinct,) bool, refined next:
+        known[known] = self.sorted_hashes[where[known]] == distinct[known]     # found where it would go
         distinct_ids = np.empty(len(distinct), np.int64)
         distinct_ids[known] = self.sorted_ids[where[known]]
-        new = np.flatnonzero(~known)
-        new = new[np.argsort(first_token[new])]                    # new terms in order of first appearance
+        new = np.flatnonzero(~known)                                # (n_new,) positions in distinct
+        new = new[np.argsort(first_seen[new])]                     # new terms in order of first appearance
         new_ids = np.arange(len(self.terms), len(self.terms) + len(new))
         distinct_ids[new] = new_ids
-        new_tokens = first_token[new]
-        self.terms.extend(terms_of(new_tokens))
+        new_tokens = first_seen[new]
+        self.terms.extend(strings_of(new_tokens))
         self.hashes = np.concatenate([self.hashes, distinct[new]])
         self.hashes_and_sentinel = np.append(self.hashes, np.uint64(0))
         self.second_hashes = np.concatenate([self.second_hashes, second_hashes[new_tokens]])
@@ -198,10 +239,10 @@ class DictIndex:
         self.terms = list(terms)
         self.id_of = dict(zip(self.terms, range(len(self.terms))))
 
-    def ids(self, hashes, second_hashes, terms_of):
+    def ids(self, hashes, second_hashes, strings_of):
         id_of, terms = self.id_of, self.terms
         ids = np.empty(len(hashes), np.int32)
-        for number, term in enumerate(terms_of(np.arange(len(hashes)))):
+        for number, term in enumerate(strings_of(np.arange(len(hashes)))):
             if term not in id_of:
                 id_of[term] = len(terms)
                 terms.append(term)
@@ -219,10 +260,12 @@ def encode_documents(documents, in_class, min_length=1, lowercase=True, ngram_ra
     reads); ``terms[id]`` is the term. A token is a maximal run of characters for which ``in_class``
     holds, at least ``min_length`` long, after ``str.lower`` if ``lowercase``. With ``ngram_range=(min_n,
     max_n)`` the terms are the n-grams of a document's tokens for every n in that range (joined by one
-    space, in scikit-learn's order: a document's 1-grams, then its 2-grams, ...). Raises
-    :class:`HashCollision` (see the module docstring) and TypeError for a document that is not a str.
+    space, in scikit-learn's order: a document's 1-grams, then its 2-grams, ...). A hash collision is
+    caught and the rest numbered by a dict (see the module docstring), so the result is always the
+    dict's. Raises TypeError for a document that is not a str.
     """
-    settings = (in_class, min_length, lowercase, ngram_range)
+    settings = {"in_class": in_class, "min_length": min_length, "lowercase": lowercase,
+                "ngram_range": ngram_range}
     index, blocks, pending, pending_chars = TermIndex(), [], [], 0
     for document in documents:
         if not isinstance(document, str):
@@ -255,100 +298,122 @@ def _encode_block_into(blocks, documents, settings, index):
 
 
 def _encode_block(documents, settings, index):
-    """Documents -> (term ids int32, terms per document int64)."""
-    in_class, min_length, lowercase, (min_n, max_n) = settings
-    text, document_ends = _joined_text(documents, lowercase)
-    if text.isascii():
-        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    else:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    if document_ends is None:                                       # where each document's NUL is
-        document_ends = np.flatnonzero(codes == 0)
-    starts, ends = token_spans(character_class(codes, in_class), min_length)
-    token_document = np.searchsorted(document_ends, starts)         # (n_tokens,)
-    hashes = np.empty(len(starts), np.uint64)
-    second = np.empty(len(starts), np.uint64)
-    for first, last in _token_pieces(starts, ends, HASH_PIECE_CHARS):
-        begin, end = starts[first], ends[last - 1]                  # the characters of tokens first..last-1
-        piece, piece_starts, piece_ends = codes[begin:end], starts[first:last] - begin, ends[first:last] - begin
-        hashes[first:last] = polynomial_hashes(piece, piece_starts, piece_ends, BASE)
-        second[first:last] = polynomial_hashes(piece, piece_starts, piece_ends, SECOND_BASE)
-    first_token, n_tokens = np.arange(len(starts)), np.ones(len(starts), np.int64)   # each term's tokens
-    if (min_n, max_n) != (1, 1):
-        first_token, n_tokens, token_document, hashes, second = _ngrams(
-            starts, ends, token_document, hashes, second, min_n, max_n)
+    """Documents -> (term ids int32, terms per document int64), in four steps: code points, token spans,
+    the tokens' two hashes, then (if asked) their n-grams' hashes; the index turns hashes into ids."""
+    text, codes, document_ends = _block_codes(documents, settings["lowercase"])
+    starts, ends = token_spans(character_class(codes, settings["in_class"]), settings["min_length"])
+    token_hashes, token_second_hashes = _token_hashes(codes, starts, ends)           # (n_tokens,) each
+    # Term t is the run of n[t] tokens from first_token[t] on, in one document (n = 1 unless n-grams are
+    # asked for); every array (n_terms,).
+    terms = {"first_token": np.arange(len(starts)), "n": np.ones(len(starts), np.int64),
+             "document": np.searchsorted(document_ends, starts),   # (n_terms,) its document
+             "hashes": token_hashes, "second_hashes": token_second_hashes}
+    if settings["ngram_range"] != (1, 1):
+        terms = _ngrams(terms, ends - starts, *settings["ngram_range"])
 
-    def terms_of(numbers):                                          # (asked once per new term)
-        firsts, lengths = first_token[numbers], n_tokens[numbers]
-        terms = [text[start:end] for start, end in zip(starts[firsts].tolist(), ends[firsts].tolist())]
-        for i in range(1, int(lengths.max(initial=1))):             # the n-grams' further tokens
-            longer = np.flatnonzero(lengths > i)
-            for number, start, end in zip(longer.tolist(), starts[firsts[longer] + i].tolist(),
-                                          ends[firsts[longer] + i].tolist()):
-                terms[number] += " " + text[start:end]
-        return terms
+    def strings_of(term_numbers):                                   # (asked once per new term)
+        first_token, n = terms["first_token"][term_numbers], terms["n"][term_numbers]
+        strings = [text[start:end] for start, end in zip(starts[first_token].tolist(), ends[first_token].tolist())]
+        for i in range(1, int(n.max(initial=1))):                   # an n-gram's further tokens
+            longer = np.flatnonzero(n > i)
+            for number, start, end in zip(longer.tolist(), starts[first_token[longer] + i].tolist(),
+                                          ends[first_token[longer] + i].tolist()):
+                strings[number] += " " + text[start:end]
+        return strings
 
-    ids = index.ids(hashes, second, terms_of)
-    return ids, np.bincount(token_document, minlength=len(documents)).astype(np.int64)
+    ids = index.ids(terms["hashes"], terms["second_hashes"], strings_of)
+    return ids, np.bincount(terms["document"], minlength=len(documents)).astype(np.int64)
 
 
-def _ngrams(starts, ends, token_document, hashes, second, min_n, max_n):
-    """The n-grams (min_n <= n <= max_n) of each document's tokens, as (first token, n, document, hash,
-    second hash) arrays, a document's n-grams together in scikit-learn's order (its 1-grams, then 2-grams...).
+def _token_hashes(codes, starts, ends):
+    """Both hashes of every token, computed over pieces of about ``HASH_PIECE_CHARS`` characters (so the
+    arrays of powers stay about that long; a longer token needs powers up to its own length)."""
+    first_hashes, second_hashes = np.empty(len(starts), np.uint64), np.empty(len(starts), np.uint64)
+    for first, stop in _token_pieces(starts, ends, HASH_PIECE_CHARS):   # tokens first .. stop - 1
+        begin = starts[first]
+        piece = codes[begin:ends[stop - 1]]
+        piece_starts, piece_ends = starts[first:stop] - begin, ends[first:stop] - begin
+        first_hashes[first:stop] = polynomial_hashes(piece, piece_starts, piece_ends, *FIRST_HASH)
+        second_hashes[first:stop] = polynomial_hashes(piece, piece_starts, piece_ends, *SECOND_HASH)
+    return first_hashes, second_hashes
+
+
+def _ngrams(tokens, token_lengths, min_n, max_n):
+    """The terms of a block with n-grams: every run of n tokens of one document, min_n <= n <= max_n,
+    a document's terms together in scikit-learn's order (its 1-grams, then its 2-grams, ...). ``tokens``
+    is the dict of single-token terms :func:`_encode_block` makes; returns one of the same keys.
 
     An n-gram is its tokens joined by one space, and its polynomial hash follows from theirs: appending
     " " + b to a string s of length L adds ``p^L * (32 + p * hash(b))`` (32 is the space's code point)::
 
         hash(s + " " + b) = hash(s) + p^L * (32 + p * hash(b)),     L(s + " " + b) = L + 1 + len(b)
     """
-    lengths = ends - starts
-    parts = [[], [], [], [], []]
-    gram_hashes, gram_second, gram_lengths = hashes, second, lengths
+    n_tokens, document = len(token_lengths), tokens["document"]
+    gram_hashes, gram_second_hashes, gram_lengths = tokens["hashes"], tokens["second_hashes"], token_lengths
+    parts = {key: [] for key in tokens}
     for n in range(1, max_n + 1):
-        if n > 1:                                                   # extend every (n-1)-gram by one token
-            last = slice(n - 1, None)
-            gram_hashes = _extend(gram_hashes[:-1], gram_lengths[:-1], hashes[last], BASE)
-            gram_second = _extend(gram_second[:-1], gram_lengths[:-1], second[last], SECOND_BASE)
-            gram_lengths = gram_lengths[:-1] + 1 + lengths[last]
-        if n >= min_n:
-            whole = np.flatnonzero(token_document[:max(len(token_document) - n + 1, 0)] == token_document[n - 1:])
-            for part, values in zip(parts, (whole, np.full(len(whole), n), token_document[whole],
-                                            gram_hashes[whole], gram_second[whole])):
-                part.append(values)
-    first, n_tokens, document, gram_hashes, gram_second = (np.concatenate(part) for part in parts)
-    order = np.argsort(document, kind="stable")                    # a document's grams together, n ascending
-    return first[order], n_tokens[order], document[order], gram_hashes[order], gram_second[order]
+        if n > 1:                        # every (n-1)-gram extended by the token after it: (n_tokens - n + 1,)
+            next_token = slice(n - 1, None)
+            gram_hashes = _extend(gram_hashes[:-1], gram_lengths[:-1], tokens["hashes"][next_token], *FIRST_HASH)
+            gram_second_hashes = _extend(gram_second_hashes[:-1], gram_lengths[:-1],
+                                         tokens["second_hashes"][next_token], *SECOND_HASH)
+            gram_lengths = gram_lengths[:-1] + 1 + token_lengths[next_token]
+        if n >= min_n:                   # the n-grams whose first and last token share a document
+            whole = np.flatnonzero(document[:max(n_tokens - n + 1, 0)] == document[n - 1:])
+            for key, values in (("first_token", whole), ("n", np.full(len(whole), n)),
+                                ("document", document[whole]), ("hashes", gram_hashes[whole]),
+                                ("second_hashes", gram_second_hashes[whole])):
+                parts[key].append(values)
+    grams = {key: np.concatenate(values) for key, values in parts.items()}
+    order = np.argsort(grams["document"], kind="stable")           # a document's grams together, n ascending
+    return {key: values[order] for key, values in grams.items()}
 
 
-def _extend(gram_hashes, gram_lengths, token_hashes, base):
+def _extend(gram_hashes, gram_lengths, token_hashes, base, modulus):
     """``hash(s + " " + b)`` from ``hash(s)``, ``len(s)`` and ``hash(b)`` (see :func:`_ngrams`)."""
-    powers, _ = _powers(base, int(gram_lengths.max(initial=0)) + 1)
+    powers, _ = _powers(base, int(gram_lengths.max(initial=0)) + 1, modulus)
     with np.errstate(over="ignore"):
-        return gram_hashes + powers[gram_lengths] * (np.uint64(32) + base * token_hashes)
+        appended = _mod(np.uint64(32) + _mod(base * token_hashes, modulus), modulus)
+        return _mod(gram_hashes + _mod(powers[gram_lengths] * appended, modulus), modulus)
 
 
-def _joined_text(documents, lowercase):
-    """(text, document_ends): the documents each ended by a NUL character ("\\0", never a word character),
-    joined and lowercased; ``document_ends`` is None when the NULs mark the ends, else an array of them.
+def _block_codes(documents, lowercase):
+    """A block of documents as code points: ``(text, codes, document_ends)``.
+
+    The documents are joined, each ended by a NUL character ("\\0", never a word character), lowercased
+    if ``lowercase``, and read as an array of code points (one byte each if the block is ASCII);
+    ``document_ends`` holds where each document's NUL is.
 
     ``str.lower`` on the joined text is one call instead of one per document, and gives the same
     characters as lowercasing each document alone: the NUL is neither cased nor case-ignorable, so Greek
     final sigma, which looks at its neighbours, sees a document's edge there. Where a character lowercases
-    to two (Turkish "İ" -> "i̇"), the lengths change; so the ends are found as the NULs, or, when a
-    document holds a NUL of its own, counted from each document lowercased alone.
+    to two (Turkish "İ" -> "i̇"), the lengths change, which is why the ends are found as the NULs; a
+    document holding a NUL of its own has its end counted instead, from each document lowercased alone.
     """
+    if not documents:
+        return "", np.empty(0, np.uint8), np.empty(0, np.int64)
     text = "\0".join(documents) + "\0"
     if lowercase:
         text = text.lower()
     if text.count("\0") == len(documents):
-        return text, None
+        codes = _code_points(text)
+        return text, codes, np.flatnonzero(codes == 0)
     documents = [document.lower() if lowercase else document for document in documents]
-    return "\0".join(documents) + "\0", np.cumsum([len(document) + 1 for document in documents]) - 1
+    text = "\0".join(documents) + "\0"
+    return text, _code_points(text), np.cumsum([len(document) + 1 for document in documents]) - 1
+
+
+def _code_points(text):
+    """(len(text),) the code points of ``text``: uint8 if it is ASCII, else uint32 (a lone surrogate, as
+    ``errors="surrogateescape"`` leaves in text, is a code point too)."""
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _token_pieces(starts, ends, piece_chars):
-    """(first, last) token numbers of consecutive runs of tokens spanning about ``piece_chars``
-    characters each, so the hash's arrays of powers stay that small however long a block is."""
+    """(first, stop) token numbers of consecutive runs of tokens spanning about ``piece_chars``
+    characters each (more, if one token is longer)."""
     if not len(starts):
         return []
     bounds = np.searchsorted(starts, np.arange(starts[0], ends[-1], piece_chars))

@@ -53,7 +53,7 @@ def is_letter(char):
 # The patterns whose tokens are "a run of characters of one class, at least n long":
 # pattern -> (the class, as a function of one character; n). For these, Tokenizer.tokenize splits
 # ASCII text without the regex, and the vectorizers number tokens with array operations
-# (minembed/hashed_tokens.py). tests/test_tokenize.py checks each class against the regex on every
+# (minembed/hashed_tokens.py). tests/test_hashed_tokens.py checks each class against the regex on every
 # code point of Unicode.
 RUN_PATTERNS = {LETTERS: (is_letter, 1), r"\w+": (is_word_character, 1),
                 r"\w\w+": (is_word_character, 2), SKLEARN_PATTERN: (is_word_character, 2)}

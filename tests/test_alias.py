@@ -42,6 +42,9 @@ def test_one_id_and_bad_input():
     for bad in ([], [0.5, -0.1], [np.nan, 1.0], [[0.5, 0.5]]):
         with pytest.raises(ValueError, match="non-negative probabilities"):
             alias_table(bad)
+    with pytest.raises(ValueError, match="all of them are 0"):
+        alias_table([0.0, 0.0])
+    np.testing.assert_allclose(table_probs(*alias_table([2.0, 1.0, 1.0])), [0.5, 0.25, 0.25])   # weights
 
 
 def test_same_seed_same_draws():

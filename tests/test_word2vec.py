@@ -139,6 +139,22 @@ def test_negatives_follow_the_noise_distribution():
     np.testing.assert_allclose(np.bincount(draws, minlength=3) / len(draws), expected, atol=0.005)
 
 
+def test_training_draws_its_negatives_from_the_alias_tables(monkeypatch):
+    from minembed import word2vec as word2vec_module
+    draws, real_draw = [], word2vec_module.alias_draw
+
+    def spy(rng, accept, alias, size):
+        draws.append((accept, alias, size))
+        return real_draw(rng, accept, alias, size)
+
+    monkeypatch.setattr(word2vec_module, "alias_draw", spy)
+    model = Word2Vec(dim=4, min_count=1, negative=3, sample=0, epochs=1, batch_size=4).fit(
+        [["a", "b", "c", "a", "b", "a"] * 3], progress=False)
+    assert len(draws) == 5                                   # 18 centres in batches of 4
+    assert all(accept is model.noise_accept and alias is model.noise_alias for accept, alias, _ in draws)
+    assert [size for _, _, size in draws] == [(4, 3)] * 4 + [(2, 3)]
+
+
 def plan_of(model, epoch, block=None):
     """The layout of ``model``'s epoch stream, as training makes it."""
     return subsample.epoch_plan(model.corpus, model.keep_probs, model._seed_key(1, epoch), block)
