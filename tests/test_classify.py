@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, KeyedVectors, Vocabulary
-from minembed.classify import EncoderClassifier, WordVectorClassifier, pool, pool_backward
+from minembed.classify import EncoderClassifier, WordVectorClassifier
+from minembed.finetune import pool, pool_backward
 from minembed.gradcheck import check_gradients
 
 GOOD = ["a good film", "great fun and good", "a fine great story", "good good fun", "fine and great",
@@ -165,7 +166,7 @@ def test_early_stopping_keeps_the_best_epoch(vocab):
     assert len(accuracies) == 20 or len(accuracies) == best + 1 + 2     # stopped 2 epochs after the best
     # the kept weights are the best epoch's: re-measure on the same validation split
     rng = np.random.default_rng(clf.seed)
-    from minembed.classify import _stratified_holdout
+    from minembed.finetune import _stratified_holdout
     _, val = _stratified_holdout(np.unique(LABELS, return_inverse=True)[1], 0.25, rng)
     assert clf.score([TEXTS[i] for i in val], [LABELS[i] for i in val]) == pytest.approx(accuracies[best])
 
