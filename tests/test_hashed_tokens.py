@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from minembed import CountVectorizer, TfidfVectorizer, hashed_tokens
 from minembed.countvec import word_ngrams
-from minembed.hashed_tokens import (DictIndex, HashCollision, TermIndex, encode_documents, polynomial_hashes,
-                                    token_spans)
+from minembed.hashed_tokens import encode_documents, polynomial_hashes, token_spans
+from minembed.term_index import DictIndex, HashCollision, TermIndex
 from minembed.tokenize import RUN_PATTERNS, is_word_character
 
 MIXED = ["The cat sat on the mat.", "", "!!!", "İstanbul'da ΟΔΟΣ ΟΔΟΣ όδος", "snake_case x2 y 42 ½² km²",
