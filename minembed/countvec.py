@@ -140,8 +140,7 @@ class CountVectorizer(Estimator):
     def transform(self, documents):
         """Rows for new documents with the fitted vocabulary; unseen terms are ignored."""
         vocabulary = self._fitted("vocabulary_")
-        blocks = self._encode(               # unseen terms get id -1, then are skipped
-            documents, lambda terms: map(vocabulary.get, terms, itertools.repeat(-1)))
+        blocks = self._encode_known(documents, vocabulary)      # unseen terms get id -1, then are skipped
         counts = count_matrix(blocks, len(vocabulary))
         if self.binary:
             counts.data[:] = 1.0
@@ -236,6 +235,22 @@ class CountVectorizer(Estimator):
         index.default_factory = index.__len__          # a new term gets the next id
         blocks = self._encode(documents, lambda terms: map(index.__getitem__, terms))
         return blocks, list(index)
+
+    def _encode_known(self, documents, vocabulary):
+        """Documents -> blocks of the fitted vocabulary's columns, -1 for an unseen term: by arrays, as
+        :meth:`_encode_new` (the vocabulary's hashes in a :class:`~minembed.term_index.FixedTermIndex`),
+        unless the pattern is not a run of one class or two terms share a hash; then by a dict."""
+        if self.token_pattern in RUN_PATTERNS:
+            _refuse_one_document(documents)
+            try:
+                index = hashed_tokens.fixed_index(self._terms)
+            except hashed_tokens.HashCollision:
+                index = None
+            if index is not None:
+                in_class, min_length = RUN_PATTERNS[self.token_pattern]
+                return hashed_tokens.encode_documents(documents, in_class, min_length, self.lowercase,
+                                                      self.ngram_range, index=index)[0]
+        return self._encode(documents, lambda terms: map(vocabulary.get, terms, itertools.repeat(-1)))
 
     def _encode(self, documents, term_ids_of, block_tokens=1 << 18):
         """Documents -> list of blocks ``(term ids int32, terms per document int64)``.

@@ -53,7 +53,7 @@ str instead (:class:`DictIndex`): the ids stay exactly the dict's.
 import numpy as np
 
 from .corpus import return_freed_memory
-from .term_index import DictIndex, HashCollision, TermIndex
+from .term_index import DictIndex, FixedTermIndex, HashCollision, TermIndex
 from .tokenize import is_word_character  # noqa: F401 (the doctest's class)
 
 # the two hashes: (base, modulus); modulus None is 2**64, the wrap-around of uint64 arithmetic
@@ -146,7 +146,7 @@ def _powers(base, n, modulus):
 
 # ---------------------------------------------------------------------------- documents -> blocks
 def encode_documents(documents, in_class, min_length=1, lowercase=True, ngram_range=(1, 1),
-                     block_chars=1 << 20):
+                     block_chars=1 << 20, index=None):
     """Documents (an iterable of str) -> ``(blocks, terms)``, as the dict loop would give them.
 
     ``blocks`` is a list of ``(term ids int32, terms per document int64)``, each block whole consecutive
@@ -156,11 +156,12 @@ def encode_documents(documents, in_class, min_length=1, lowercase=True, ngram_ra
     max_n)`` the terms are the n-grams of a document's tokens for every n in that range (joined by one
     space, in scikit-learn's order: a document's 1-grams, then its 2-grams, ...). A hash collision is
     caught and the rest numbered by a dict (see the module docstring), so the result is always the
-    dict's. Raises TypeError for a document that is not a str.
+    dict's. Raises TypeError for a document that is not a str. ``index``: a :class:`FixedTermIndex`
+    (:func:`fixed_index`) numbers the terms of a fitted vocabulary instead, -1 for the others.
     """
     settings = {"in_class": in_class, "min_length": min_length, "lowercase": lowercase,
                 "ngram_range": ngram_range}
-    index, blocks, pending, pending_chars = TermIndex(), [], [], 0
+    index, blocks, pending, pending_chars = index or TermIndex(), [], [], 0
     for document in documents:
         if not isinstance(document, str):
             raise TypeError(f"expected documents as str, got {type(document).__name__}; decode bytes "
@@ -269,6 +270,16 @@ def _extend(gram_hashes, gram_lengths, token_hashes, base, modulus):
     with np.errstate(over="ignore"):
         appended = _mod(np.uint64(32) + _mod(base * token_hashes, modulus), modulus)
         return _mod(gram_hashes + _mod(powers[gram_lengths] * appended, modulus), modulus)
+
+
+def fixed_index(terms):
+    """The :class:`FixedTermIndex` of a vocabulary (terms as str; an n-gram's tokens joined by one space):
+    each term's two hashes are those of its whole string, as :func:`_ngrams` computes an n-gram's."""
+    codes = _code_points("\0".join(terms) + "\0")
+    ends = np.flatnonzero(codes == 0)                               # (n_terms,) each term's NUL
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    hashes, second_hashes = _token_hashes(codes, starts, ends)
+    return FixedTermIndex(terms, hashes, second_hashes)
 
 
 def _block_codes(documents, lowercase):

@@ -114,3 +114,34 @@ class DictIndex:
                 terms.append(term)
             ids[number] = id_of[term]
         return ids
+
+
+class FixedTermIndex(TermIndex):
+    """The TermIndex of a fitted vocabulary, which learns nothing new: a term it does not know gets id -1
+    (what ``transform`` needs). ``terms[i]`` has id i and hashes ``hashes[i]``, ``second_hashes[i]``.
+    Raises :class:`HashCollision` if two of the terms share a first hash (then use a dict)."""
+
+    def __init__(self, terms, hashes, second_hashes):
+        super().__init__()
+        order = np.argsort(hashes)                                  # (n_terms,)
+        if np.any(hashes[order][1:] == hashes[order][:-1]):
+            raise HashCollision("two terms of the vocabulary share a first hash")
+        self.terms = list(terms)
+        self.hashes, self.second_hashes = hashes, second_hashes
+        self.hashes_and_sentinel = np.append(hashes, np.uint64(0))
+        self.sorted_hashes, self.sorted_ids = hashes[order], order
+        self._new_table(max(16, int(np.ceil(np.log2(8 * max(len(terms), 1))))))
+
+    def ids(self, hashes, second_hashes, strings_of=None):
+        """(n,) int32 ids of a block's n terms, -1 for a term outside the vocabulary."""
+        ids = self.slots[self._slot(hashes)].astype(np.int64)      # (n,) a candidate id, or -1
+        found = (self.hashes_and_sentinel[ids] == hashes) & (ids >= 0)
+        missed = np.flatnonzero(~found)                             # by binary search, as in _slow_ids
+        where = np.searchsorted(self.sorted_hashes, hashes[missed])
+        hit = where < len(self.sorted_hashes)
+        hit[hit] = self.sorted_hashes[where[hit]] == hashes[missed][hit]
+        ids[missed] = np.where(hit, self.sorted_ids[np.minimum(where, len(self.sorted_ids) - 1)], -1)
+        known = ids >= 0
+        # a first hash like a known term's but another second hash: another term, outside the vocabulary
+        known[known] = self.second_hashes[ids[known]] == second_hashes[known]
+        return np.where(known, ids, -1).astype(np.int32)

@@ -229,3 +229,23 @@ def test_vectorizer_fast_path_equals_the_tokenizer_path(pattern, settings, vecto
     Y = slow.fit_transform(documents)
     assert fast.vocabulary_ == slow.vocabulary_
     np.testing.assert_array_equal(X.toarray(), Y.toarray())
+    new_documents = ["The dog sat on the cat's mat, unseen words too", "", "ΟΔΟΣ x2 snake_case", "hat the"]
+    np.testing.assert_array_equal(fast.transform(new_documents).toarray(), slow.transform(new_documents).toarray())
+
+
+def test_transform_counts_only_the_vocabulary_even_when_first_hashes_collide(monkeypatch):
+    # with base 1 the first hash is the sum of the code points: "act" and "tac" look like "cat" to it
+    monkeypatch.setattr(hashed_tokens, "FIRST_HASH", (np.uint64(1), None))
+    bag = CountVectorizer().fit(["cat sat"])
+    assert bag.transform(["act cat tac cat sat"]).toarray().tolist() == [[2, 1]]
+    index = hashed_tokens.fixed_index(["cat", "sat"])
+    codes = np.frombuffer(b"act cat", np.uint8)
+    starts, ends = np.array([0, 4]), np.array([3, 7])
+    hashes = [polynomial_hashes(codes, starts, ends, *spec) for spec in (hashed_tokens.FIRST_HASH,
+                                                                           hashed_tokens.SECOND_HASH)]
+    assert index.ids(*hashes).tolist() == [-1, 0]
+    # two terms of the vocabulary itself with one first hash: no fixed index, the dict numbers them
+    with pytest.raises(HashCollision):
+        hashed_tokens.fixed_index(["act", "cat"])
+    both = CountVectorizer().fit(["cat act"])
+    assert both.transform(["act act cat tac"]).toarray().tolist() == [[2, 1]]
