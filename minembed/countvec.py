@@ -244,9 +244,9 @@ class CountVectorizer(Estimator):
             _refuse_one_document(documents)
             try:
                 index = hashed_tokens.fixed_index(self._terms)
-            except hashed_tokens.HashCollision:
-                index = None
-            if index is not None:
+            except hashed_tokens.HashCollision:                    # two terms share a first hash: the dict
+                pass
+            else:
                 in_class, min_length = RUN_PATTERNS[self.token_pattern]
                 return hashed_tokens.encode_documents(documents, in_class, min_length, self.lowercase,
                                                       self.ngram_range, index=index)[0]
@@ -400,8 +400,8 @@ def _count_block(ids, doc_lengths, n_terms, relabel):
     if len(ids) and ids.min() < 0:
         keys = keys[ids >= 0]
     # The keys already rise document by document and are shuffled only inside each document: the
-    # stable sort (a merge sort, timsort for integers) uses that order and is 2-3x faster here than
-    # the default quicksort, which starts from scratch.
+    # stable sort (timsort for 64-bit integers, which finds the runs already in order and merges them)
+    # uses that order and is 2-3x faster here than the default quicksort, which starts from scratch.
     keys.sort(kind="stable")
     run_starts = np.flatnonzero(np.diff(keys, prepend=-1))         # where a new (doc, column) begins
     cells = keys[run_starts]                                        # distinct (doc, column) pairs
