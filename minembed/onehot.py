@@ -173,7 +173,7 @@ class OneHotEncoder(Estimator):
         n_docs, V = len(doc_lengths), self.dim
         keys = np.repeat(np.arange(n_docs, dtype=np.int64) * V, doc_lengths)   # (n_tokens,) doc * V
         keys += ids
-        keys.sort()
+        keys.sort(kind="stable")           # (already in document order: see countvec._count_block)
         is_start = np.ones(len(keys), dtype=bool)              # first key of each run
         np.not_equal(keys[1:], keys[:-1], out=is_start[1:])
         run_starts = np.flatnonzero(is_start)                  # (nnz,)
