@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from .encoder import ENCODER_ARRAYS, AttentionEncoder
-from .finetune import POOLINGS, PooledClassifier, pool, pool_backward  # noqa: F401 (POOLINGS, pool_backward re-exported)
+from .finetune import POOLINGS, PooledClassifier, pool, pool_backward  # noqa: F401 (re-exported)
 from .sparse import add_rows
 from .tokenize import Tokenizer
 from .vectors import KeyedVectors

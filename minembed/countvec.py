@@ -177,6 +177,7 @@ class CountVectorizer(Estimator):
 
     def _fit_counts(self, documents):
         """Count every document's terms, prune the columns, set ``vocabulary_``: the float64 counts."""
+        self._fixed_index = None                       # (transform's, of the previous fit)
         blocks, raw_terms = self._encode_new(documents)  # raw_terms: raw id (first appearance) -> term
         if not raw_terms:
             raise ValueError("empty vocabulary: no document contains a token matching token_pattern="
@@ -238,19 +239,27 @@ class CountVectorizer(Estimator):
 
     def _encode_known(self, documents, vocabulary):
         """Documents -> blocks of the fitted vocabulary's columns, -1 for an unseen term: by arrays, as
-        :meth:`_encode_new` (the vocabulary's hashes in a :class:`~minembed.term_index.FixedTermIndex`),
-        unless the pattern is not a run of one class or two terms share a hash; then by a dict."""
+        :meth:`_encode_new` (the vocabulary's hashes in a :class:`~minembed.term_index.FixedTermIndex`,
+        built at the first ``transform`` after ``fit`` and kept), unless the pattern is not a run of one
+        class or two terms of the vocabulary share a first hash; then by the dict ``vocabulary``."""
         if self.token_pattern in RUN_PATTERNS:
             _refuse_one_document(documents)
-            try:
-                index = hashed_tokens.fixed_index(self._terms)
-            except hashed_tokens.HashCollision:                    # two terms share a first hash: the dict
-                pass
-            else:
+            if getattr(self, "_fixed_index", None) is None:
+                try:
+                    self._fixed_index = hashed_tokens.fixed_index(self._terms)
+                except hashed_tokens.HashCollision:
+                    self._fixed_index = False                       # (no fixed index: the dict, every time)
+            if self._fixed_index:
                 in_class, min_length = RUN_PATTERNS[self.token_pattern]
                 return hashed_tokens.encode_documents(documents, in_class, min_length, self.lowercase,
-                                                      self.ngram_range, index=index)[0]
+                                                      self.ngram_range, index=self._fixed_index)[0]
         return self._encode(documents, lambda terms: map(vocabulary.get, terms, itertools.repeat(-1)))
+
+    def __getstate__(self):
+        """Pickled without the fixed index of :meth:`_encode_known` (it is made again when needed)."""
+        state = self.__dict__.copy()
+        state.pop("_fixed_index", None)
+        return state
 
     def _encode(self, documents, term_ids_of, block_tokens=1 << 18):
         """Documents -> list of blocks ``(term ids int32, terms per document int64)``.

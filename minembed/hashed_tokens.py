@@ -42,7 +42,8 @@ collide with the first (``tests/test_hashed_tokens.py`` checks that this pair st
 ordinary text, two words would be merged unnoticed with a chance of about ``2**-95`` per pair
 (text built on purpose to collide can defeat any fixed hash). A disagreement raises
 :class:`HashCollision`, and :func:`encode_documents` numbers that block and the rest with a dict of
-str instead (:class:`DictIndex`): the ids stay exactly the dict's.
+str instead (:class:`DictIndex`): the ids stay exactly the dict's. (With the fixed index of a fitted
+vocabulary, a token that agrees with a known term on the first hash only is another word: it gets -1.)
 
 >>> blocks, terms = encode_documents(["The cat sat", "the CAT"], is_word_character, min_length=2)
 >>> terms
@@ -157,7 +158,8 @@ def encode_documents(documents, in_class, min_length=1, lowercase=True, ngram_ra
     space, in scikit-learn's order: a document's 1-grams, then its 2-grams, ...). A hash collision is
     caught and the rest numbered by a dict (see the module docstring), so the result is always the
     dict's. Raises TypeError for a document that is not a str. ``index``: a :class:`FixedTermIndex`
-    (:func:`fixed_index`) numbers the terms of a fitted vocabulary instead, -1 for the others.
+    (:func:`fixed_index`) numbers the terms of a fitted vocabulary instead, -1 for the others (and
+    ``terms`` is that vocabulary).
     """
     settings = {"in_class": in_class, "min_length": min_length, "lowercase": lowercase,
                 "ngram_range": ngram_range}

@@ -1,10 +1,14 @@
 """Term hashes -> term ids, as a dict would give them, with NumPy arrays: the second half of
-:mod:`minembed.hashed_tokens`, which computes two hashes per term (see its docstring) and asks
-:class:`TermIndex` for the ids of a block of terms at a time.
+:mod:`minembed.hashed_tokens`, which computes two hashes per term (see its docstring) and asks an index
+for the ids of a block of terms at a time.
 
-The ids are numbered in order of first appearance, as ``collections.defaultdict(len)`` would number
-the terms' strings; a term's str is made only the first time it is seen. :class:`DictIndex` is that
-dict itself, which takes over after a :class:`HashCollision` (two terms with one first hash).
+* :class:`TermIndex` numbers the terms in order of first appearance, as a ``defaultdict`` whose
+  ``default_factory`` is its own ``__len__`` numbers their strings (``countvec.py``'s dict path); a
+  term's str is made only the first time it is seen.
+* :class:`DictIndex` is that dict itself, which takes over after a :class:`HashCollision` (two
+  different terms with one first hash).
+* :class:`FixedTermIndex` holds a fitted vocabulary's hashes and learns nothing: a term it does not
+  know gets -1 (what ``transform`` needs).
 """
 import numpy as np
 
@@ -121,8 +125,7 @@ class FixedTermIndex(TermIndex):
     (what ``transform`` needs). ``terms[i]`` has id i and hashes ``hashes[i]``, ``second_hashes[i]``.
     Raises :class:`HashCollision` if two of the terms share a first hash (then use a dict)."""
 
-    def __init__(self, terms, hashes, second_hashes):
-        super().__init__()
+    def __init__(self, terms, hashes, second_hashes):                # (no TermIndex.__init__: all is set here)
         order = np.argsort(hashes)                                  # (n_terms,)
         if np.any(hashes[order][1:] == hashes[order][:-1]):
             raise HashCollision("two terms of the vocabulary share a first hash")
@@ -133,7 +136,8 @@ class FixedTermIndex(TermIndex):
         self._new_table(max(16, int(np.ceil(np.log2(8 * max(len(terms), 1))))))
 
     def ids(self, hashes, second_hashes, strings_of=None):
-        """(n,) int32 ids of a block's n terms, -1 for a term outside the vocabulary."""
+        """(n,) int32 ids of a block's n terms, -1 for a term outside the vocabulary (never a new id: no
+        str is asked for, and TermIndex's ``_slow_ids``, which adds terms, is not used)."""
         ids = self.slots[self._slot(hashes)].astype(np.int64)      # (n,) a candidate id, or -1
         found = (self.hashes_and_sentinel[ids] == hashes) & (ids >= 0)
         missed = np.flatnonzero(~found)                             # by binary search, as in _slow_ids

@@ -216,28 +216,39 @@ def test_any_unicode_documents(documents, pattern, lowercase, block_chars, ngram
     assert terms == expected_terms and flat(blocks) == (ids, lengths)
 
 
+def refuse_the_dict_path(*args, **kwargs):
+    raise AssertionError("the tokenizer + dict path ran where the array path should have")
+
+
 @pytest.mark.parametrize("pattern", sorted(RUN_PATTERNS))
-@pytest.mark.parametrize("settings", [{}, {"ngram_range": (1, 2)}, {"ngram_range": (2, 3), "min_df": 2},
+@pytest.mark.parametrize("settings", [{}, {"ngram_range": (1, 2)}, {"ngram_range": (2, 2)},
+                                      {"ngram_range": (2, 3), "min_df": 2},
                                       {"max_df": 0.5, "lowercase": False}, {"max_features": 5, "binary": True}])
 @pytest.mark.parametrize("vectorizer", [CountVectorizer, TfidfVectorizer])
-def test_vectorizer_fast_path_equals_the_tokenizer_path(pattern, settings, vectorizer):
+def test_vectorizer_fast_path_equals_the_tokenizer_path(pattern, settings, vectorizer, monkeypatch):
     documents = MIXED + ["the cat sat on the mat", "the cat and the hat"]
-    fast = vectorizer(token_pattern=pattern, **settings)
-    X = fast.fit_transform(documents)
+    new_documents = ["The dog sat on the cat's mat, unseen words too", "", "ΟΔΟΣ x2 snake_case", "hat the"]
     # a pattern outside RUN_PATTERNS takes the tokenizer path: the same one with a branch that never matches
     slow = vectorizer(token_pattern=pattern + "|(?!)", **settings)
-    Y = slow.fit_transform(documents)
+    Y, Y_new = slow.fit_transform(documents), slow.transform(new_documents)
+    monkeypatch.setattr(vectorizer, "_encode", refuse_the_dict_path)
+    fast = vectorizer(token_pattern=pattern, **settings)
+    X = fast.fit_transform(documents)
     assert fast.vocabulary_ == slow.vocabulary_
     np.testing.assert_array_equal(X.toarray(), Y.toarray())
-    new_documents = ["The dog sat on the cat's mat, unseen words too", "", "ΟΔΟΣ x2 snake_case", "hat the"]
-    np.testing.assert_array_equal(fast.transform(new_documents).toarray(), slow.transform(new_documents).toarray())
+    np.testing.assert_array_equal(fast.transform(new_documents).toarray(), Y_new.toarray())
+    assert fast.transform([]).shape == (0, len(fast.vocabulary_))
+    assert fast.transform([""]).toarray().tolist() == [[0] * len(fast.vocabulary_)]
 
 
 def test_transform_counts_only_the_vocabulary_even_when_first_hashes_collide(monkeypatch):
     # with base 1 the first hash is the sum of the code points: "act" and "tac" look like "cat" to it
     monkeypatch.setattr(hashed_tokens, "FIRST_HASH", (np.uint64(1), None))
     bag = CountVectorizer().fit(["cat sat"])
-    assert bag.transform(["act cat tac cat sat"]).toarray().tolist() == [[2, 1]]
+    dict_path = CountVectorizer._encode
+    with monkeypatch.context() as patch:
+        patch.setattr(CountVectorizer, "_encode", refuse_the_dict_path)
+        assert bag.transform(["act cat tac cat sat"]).toarray().tolist() == [[2, 1]]
     index = hashed_tokens.fixed_index(["cat", "sat"])
     codes = np.frombuffer(b"act cat", np.uint8)
     starts, ends = np.array([0, 4]), np.array([3, 7])
@@ -248,4 +259,23 @@ def test_transform_counts_only_the_vocabulary_even_when_first_hashes_collide(mon
     with pytest.raises(HashCollision):
         hashed_tokens.fixed_index(["act", "cat"])
     both = CountVectorizer().fit(["cat act"])
+    calls = []
+    monkeypatch.setattr(CountVectorizer, "_encode", lambda *args: calls.append(1) or dict_path(*args))
     assert both.transform(["act act cat tac"]).toarray().tolist() == [[2, 1]]
+    assert calls == [1]                                    # the dict numbered them
+
+
+def test_the_fixed_index_is_kept_between_transforms_and_left_out_of_pickles():
+    import pickle
+    tfidf = TfidfVectorizer().fit(["the cat sat", "the dog ran"])
+    first = tfidf.transform(["the cat ran"]).toarray()
+    index = tfidf._fixed_index
+    assert index.terms == ["cat", "dog", "ran", "sat", "the"]
+    np.testing.assert_array_equal(tfidf.transform(["the cat ran"]).toarray(), first)
+    assert tfidf._fixed_index is index                       # built once per fit
+    copy = pickle.loads(pickle.dumps(tfidf))
+    assert not hasattr(copy, "_fixed_index")
+    np.testing.assert_array_equal(copy.transform(["the cat ran"]).toarray(), first)
+    tfidf.fit(["a new vocabulary"])                            # a new fit: a new fixed index
+    assert tfidf.transform(["new words"]).toarray().tolist() == [[1.0, 0.0]]
+    assert tfidf._fixed_index.terms == ["new", "vocabulary"]
