@@ -63,10 +63,7 @@ class TermIndex:
         """(n,) int32 ids of a block's n terms, from their two hashes (n,) each. ``strings_of(numbers)``
         returns the str of the block's terms ``numbers`` (asked once per new term). Raises
         :class:`HashCollision` if two different terms share a first hash."""
-        ids = self.slots[self._slot(hashes)]                        # (n_tokens,) a candidate id, or -1
-        found = self.hashes_and_sentinel[ids] == hashes             # (id -1 reads the sentinel below)
-        found &= ids >= 0
-        missed = np.flatnonzero(~found)
+        ids, missed = self._table_ids(hashes)
         if len(missed):
             ids[missed] = self._slow_ids(hashes[missed], second_hashes[missed],     # (numbers among the
                                          lambda numbers: strings_of(missed[numbers]))   # missed -> in the block)
@@ -74,13 +71,27 @@ class TermIndex:
             raise HashCollision("two different terms share a first hash")
         return ids.astype(np.int32)
 
+    def _table_ids(self, hashes):
+        """The fast way: ``(ids, missed)``, the id in each hash's slot (n,) and the positions (m,) where the
+        slot held another hash or none (their ids are then meaningless)."""
+        ids = self.slots[self._slot(hashes)]                        # (n,) a candidate id, or -1
+        found = self.hashes_and_sentinel[ids] == hashes             # (id -1 reads the sentinel)
+        found &= ids >= 0
+        return ids, np.flatnonzero(~found)
+
+    def _search(self, hashes):
+        """The slow way, by binary search: ``(where, known)``, each hash's place in ``sorted_hashes`` (its
+        insertion point) and whether it is there."""
+        where = np.searchsorted(self.sorted_hashes, hashes)        # (m,) insertion points
+        known = where < len(self.sorted_hashes)                    # (m,) bool, refined next:
+        known[known] = self.sorted_hashes[where[known]] == hashes[known]       # found where it would go
+        return where, known
+
     def _slow_ids(self, hashes, second_hashes, strings_of):
         """The ids of terms the table did not find: by binary search, and new ids for new terms."""
         # distinct (n_distinct,) ascending; first_seen: where each first occurs; inverse (n,) -> distinct
         distinct, first_seen, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        where = np.searchsorted(self.sorted_hashes, distinct)      # (n_distinct,) insertion points
-        known = where < len(self.sorted_hashes)                    # (n_distinct,) bool, refined next:
-        known[known] = self.sorted_hashes[where[known]] == distinct[known]     # found where it would go
+        where, known = self._search(distinct)                      # (n_distinct,) each
         distinct_ids = np.empty(len(distinct), np.int64)
         distinct_ids[known] = self.sorted_ids[where[known]]
         new = np.flatnonzero(~known)                                # (n_new,) positions in distinct
@@ -138,12 +149,9 @@ class FixedTermIndex(TermIndex):
     def ids(self, hashes, second_hashes, strings_of=None):
         """(n,) int32 ids of a block's n terms, -1 for a term outside the vocabulary (never a new id: no
         str is asked for, and TermIndex's ``_slow_ids``, which adds terms, is not used)."""
-        ids = self.slots[self._slot(hashes)].astype(np.int64)      # (n,) a candidate id, or -1
-        found = (self.hashes_and_sentinel[ids] == hashes) & (ids >= 0)
-        missed = np.flatnonzero(~found)                             # by binary search, as in _slow_ids
-        where = np.searchsorted(self.sorted_hashes, hashes[missed])
-        hit = where < len(self.sorted_hashes)
-        hit[hit] = self.sorted_hashes[where[hit]] == hashes[missed][hit]
+        ids, missed = self._table_ids(hashes)
+        ids = ids.astype(np.int64)
+        where, hit = self._search(hashes[missed])                  # the missed ones by binary search
         ids[missed] = np.where(hit, self.sorted_ids[np.minimum(where, len(self.sorted_ids) - 1)], -1)
         known = ids >= 0
         # a first hash like a known term's but another second hash: another term, outside the vocabulary
