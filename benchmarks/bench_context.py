@@ -80,6 +80,8 @@ def parse_args():
                              "better than 0 and 1)")
     parser.add_argument("--no-cross-documents", dest="cross_documents", action="store_false",
                         help="each document (line) on rows of its own, padded, instead of packed across ends")
+    parser.add_argument("--short-rows", type=float, default=0.0, metavar="SHARE",
+                        help="the share of training rows cut to a random shorter length (BERT's short sequences)")
     parser.add_argument("--position-init", choices=("random", "sinusoid"), default="sinusoid")
     parser.add_argument("--sampled-softmax", type=int, default=2048,
                         help="candidates per step for the encoder's head (0 = the full softmax)")
@@ -297,7 +299,7 @@ def train_encoder(args, train, kv, out_dir):
     started = time.perf_counter()
     encoder.fit(train, steps=args.steps, batch_size=args.batch_size, lr=args.lr, mask_prob=args.mask_prob,
                 mask_split=tuple(args.mask_split), mask_frequency_power=args.mask_frequency_power,
-                cross_documents=args.cross_documents,
+                cross_documents=args.cross_documents, short_rows=args.short_rows,
                 eval_every=max(args.steps // 6, 1), sampled_softmax=args.sampled_softmax)
     seconds = time.perf_counter() - started
     os.makedirs(out_dir, exist_ok=True)

@@ -74,6 +74,30 @@ def make_sequences(ids, max_len, pad_id, offsets=None):
     return rows.reshape(-1, max_len)
 
 
+def shorten_rows(rows, rng, share, pad_id):
+    """Cut a random ``share`` of the batch's rows short: BERT's short sequences (Devlin et al. 2019
+    train 10% of their rows on a length drawn uniformly from 2 to the maximum).
+
+    Packed rows are always full, but what the encoder is asked about afterwards is often one short
+    sentence (WiC's average 7 words after our tokenizer), and attention over 7 keys is not attention
+    over 64. Each row is chosen with probability ``share``; a chosen row keeps its first ``L``
+    tokens, ``L`` uniform in ``2..T``, and the rest become ``pad_id`` (never attended to, never
+    predicted). ``rows`` (B, T) is not changed; returns the new (B, T). ``share=0`` returns
+    ``rows`` itself and draws nothing from ``rng``.
+
+    >>> shorten_rows(np.arange(1, 9).reshape(2, 4), np.random.default_rng(9), share=1.0, pad_id=0)
+    array([[1, 2, 0, 0],
+           [5, 6, 7, 0]])
+    """
+    if not share:
+        return rows
+    n_rows, T = rows.shape
+    chosen = rng.random(n_rows) < share                                       # (B,)
+    lengths = np.where(chosen, rng.integers(2, T + 1, size=n_rows), T)       # (B,)
+    kept = np.arange(T)[None, :] < lengths[:, None]                          # (B, T)
+    return np.where(kept, rows, pad_id).astype(rows.dtype)
+
+
 def mask_tokens(ids, rng, vocab, mask_prob=0.15, split=BERT_SPLIT, choose_weights=None):
     """BERT's masking: choose each real token with probability ``mask_prob``; of the chosen,
     by default 80% -> ``<mask>``, 10% -> a random (non-special) word, 10% unchanged.
@@ -192,7 +216,7 @@ class MaskedLMTraining:
     def fit(self, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None, decay="linear",
             weight_decay=0.01, clip_norm=1.0, mask_prob=0.15, heldout=0.05, eval_every=200,
             eval_sequences=256, checkpoint=None, checkpoint_every=None, progress=True, sampled_softmax=0,
-            mask_split=BERT_SPLIT, mask_frequency_power=0.0, cross_documents=True):
+            mask_split=BERT_SPLIT, mask_frequency_power=0.0, cross_documents=True, short_rows=0.0):
         """Masked-token training with Adam, warm-up then decay, and gradient clipping.
 
         ``corpus`` is an :class:`~minembed.corpus.EncodedCorpus` over this encoder's vocabulary
@@ -216,6 +240,10 @@ class MaskedLMTraining:
         fill-in-the-blank and the sense tasks ask about ("Weighted Sampling for Masked Language
         Modeling", Zhang et al., ICASSP 2023). Held-out evaluation keeps the uniform choice, so its
         accuracy compares across runs.
+
+        ``short_rows``: the share of each batch's rows cut to a random shorter length (padded; see
+        :func:`shorten_rows`), so that training also sees short texts like the sentences the sense
+        tasks give; 0 (the default) keeps every row full.
 
         ``sampled_softmax``: 0 scores every step over all V words; ``S > 0`` over the batch's
         answers and S words drawn per step from the unigram^0.75 distribution (see :mod:`minembed.encoder`'s
@@ -253,6 +281,10 @@ class MaskedLMTraining:
             settings["lazy_tok_emb"] = True       # (a checkpoint of the dense update is refused)
             noise_probs = self.vocab.noise_probs(0.75)                      # (V,), specials 0
             lazy = ("tok_emb",)   # only the candidates' and the inputs' rows have a gradient
+        if not 0 <= short_rows <= 1:
+            raise ValueError(f"short_rows must be a share in [0, 1] (0 = every row full), got {short_rows}")
+        if short_rows:                            # (absent when 0, so older checkpoints still resume)
+            settings["short_rows"] = float(short_rows)
         if not cross_documents:                   # (absent when True, so older checkpoints still resume)
             settings["cross_documents"] = False
         train_rows, heldout_rows = self._split(corpus, heldout, cross_documents)
@@ -274,6 +306,7 @@ class MaskedLMTraining:
             while step < steps:
                 consistent_rng = rng.bit_generator.state
                 batch = train_rows[rng.integers(0, len(train_rows), size=batch_size)]   # (B, T)
+                batch = shorten_rows(batch, rng, short_rows, self.vocab.pad_id)
                 real_tokens += int(np.count_nonzero(batch != self.vocab.pad_id))
                 ids, targets = mask_tokens(batch, rng, self.vocab, mask_prob, mask_split, choose_weights)
                 sampled = sample_candidates(rng, noise_probs, sampled_softmax) if sampled_softmax else None

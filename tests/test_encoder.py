@@ -9,7 +9,7 @@ from minembed import AttentionEncoder, Tokenizer, Vocabulary, encode_corpus
 from minembed.encoder import PARAM_NAMES, TrainingDiverged, make_sequences, mask_tokens
 from minembed.layers import cross_entropy, erf, layer_norm, softmax
 from minembed.gradcheck import check_gradients
-from minembed.mlm import choose_weighted, frequency_weights
+from minembed.mlm import choose_weighted, frequency_weights, shorten_rows
 from minembed.vocab import MASK, PAD, UNK
 
 TEXT = ("the cat sat on the mat . the dog sat on the log . a cat and a dog ran far away . "
@@ -294,6 +294,47 @@ def test_fit_without_crossing_documents_trains_on_whole_documents_and_records_it
             docs, steps=2, batch_size=2, checkpoint=checkpoint, eval_every=0, heldout=0.2, progress=False)
     with pytest.raises(ValueError, match="needs to know where documents end"):
         enc.fit(docs.ids, steps=1, cross_documents=False, progress=False)
+
+
+def test_shorten_rows_cuts_the_chosen_share_to_uniform_lengths():
+    rows = np.arange(1, 64 * 4000 + 1).reshape(4000, 64)                 # no padding anywhere
+    short = shorten_rows(rows, np.random.default_rng(0), share=0.25, pad_id=0)
+    lengths = np.count_nonzero(short, axis=1)                             # (4000,)
+    # every row keeps a prefix of itself and pads the rest
+    kept = np.arange(64)[None, :] < lengths[:, None]
+    np.testing.assert_array_equal(short, np.where(kept, rows, 0))
+    cut = lengths < 64                 # a chosen row may draw L = 64: 1/63 of them look unchosen
+    assert abs(cut.mean() - 0.25 * 62 / 63) < 0.03
+    assert lengths.min() == 2
+    # the cut rows' lengths are uniform on 2..63: mean 32.5, each about 1/62 of them
+    assert abs(lengths[cut].mean() - 32.5) < 1.5
+    assert np.bincount(lengths[cut], minlength=64)[2:].max() < 3 * cut.sum() / 62
+    np.testing.assert_array_equal(rows[:, 0], np.arange(1, 64 * 4000 + 1, 64))   # the input untouched
+
+
+def test_shorten_rows_with_share_zero_draws_nothing():
+    rng = np.random.default_rng(3)
+    state = rng.bit_generator.state
+    rows = np.ones((5, 8), dtype=np.int32)
+    assert shorten_rows(rows, rng, 0.0, pad_id=0) is rows
+    assert rng.bit_generator.state == state          # a run without short rows is the same as before
+
+
+def test_fit_with_short_rows_records_them_and_refuses_a_bad_share(corpus, tmp_path):
+    checkpoint = str(tmp_path / "ckpt.npz")
+    first = AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
+    first.fit(corpus, steps=3, batch_size=4, short_rows=0.5, checkpoint=checkpoint, eval_every=0, progress=False)
+    second = AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
+    second.fit(corpus, steps=3, batch_size=4, short_rows=0.5, eval_every=0, progress=False)
+    plain = AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
+    plain.fit(corpus, steps=3, batch_size=4, eval_every=0, progress=False)
+    np.testing.assert_array_equal(first.params["W_q"], second.params["W_q"])      # reproducible
+    assert not np.array_equal(first.params["W_q"], plain.params["W_q"])           # and it changed training
+    with pytest.raises(ValueError, match="other training settings \\(short_rows\\)"):
+        AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
+            corpus, steps=3, batch_size=4, checkpoint=checkpoint, eval_every=0, progress=False)
+    with pytest.raises(ValueError, match="short_rows must be a share in \\[0, 1\\]"):
+        plain.fit(corpus, steps=1, short_rows=1.5, progress=False)
 
 
 @pytest.fixture(scope="module")
