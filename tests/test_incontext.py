@@ -12,7 +12,8 @@ import pytest
 import minembed.incontext as incontext
 from minembed.incontext import (WicPair, center_rows, context_window, cosine_rows, most_frequent_sense_cv,
                                 nearest_neighbour_cv, read_coarsewsd, read_sense_triples, read_wic,
-                                stratified_folds, triple_accuracy, tune_threshold, wic_accuracy, wsd_scores)
+                                stratified_folds, triple_accuracy, tune_threshold, wic_accuracy, wsd_scores,
+                                paired_bootstrap, roc_auc)
 from minembed.tokenize import Tokenizer
 
 
@@ -194,6 +195,49 @@ def test_wic_accuracy_by_hand():
     assert result["threshold"] == pytest.approx(0.3)
     assert result["train_accuracy"] == pytest.approx(0.8)
     assert result["dev_accuracy"] == pytest.approx(0.75)
+    np.testing.assert_array_equal(result["dev_correct"], [True, True, False, True])
+    # dev AUC: the one True (0.35) is above 2 of the 3 Falses (0.25, 0.1; not 0.8) -> 2/3
+    assert result["dev_auc"] == pytest.approx(2 / 3)
+    # train AUC: Trues 0.9, 0.6, 0.4 against Falses 0.2, 0.6: 1 + 1, 1 + 0.5 (the tie), 1 + 0 -> 4.5 / 6
+    assert result["train_auc"] == pytest.approx(0.75)
+
+
+def test_roc_auc_by_hand_ties_and_ends():
+    assert roc_auc([0.1, 0.2, 0.3, 0.4], [False, False, True, True]) == 1.0       # every True above
+    assert roc_auc([0.4, 0.3, 0.2, 0.1], [False, False, True, True]) == 0.0
+    assert roc_auc([0.5, 0.5, 0.5], [True, False, True]) == 0.5                    # all tied: half each
+    with pytest.raises(ValueError, match="needs both labels, got 2 True and 0 False"):
+        roc_auc([0.1, 0.2], [True, True])
+
+
+def test_roc_auc_matches_brute_force_and_sklearn():
+    rng = np.random.default_rng(0)
+    scores = np.round(rng.random(300), 2)                     # rounded: many ties
+    labels = rng.random(300) < 0.4
+    above = scores[labels][:, None] > scores[~labels][None, :]
+    tied = scores[labels][:, None] == scores[~labels][None, :]
+    assert roc_auc(scores, labels) == pytest.approx(np.mean(above + 0.5 * tied))
+    metrics = pytest.importorskip("sklearn.metrics")
+    assert roc_auc(scores, labels) == pytest.approx(metrics.roc_auc_score(labels, scores))
+
+
+def test_paired_bootstrap_by_hand_and_bounds():
+    # A right on 6 of 10, B on 4: the difference is 0.2; every item's delta is -1, 0 or +1
+    a = np.array([1, 1, 1, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+    b = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1], dtype=bool)
+    result = paired_bootstrap(a, b, rounds=2000, seed=3)
+    assert result["difference"] == pytest.approx(0.2)
+    assert result["low"] < 0.2 < result["high"]
+    assert -1 <= result["low"] and result["high"] <= 1
+    assert 0.5 < result["share_a_ahead"] < 1
+    # identical methods: every resample ties, never ahead, the interval is the point 0
+    same = paired_bootstrap(a, a, rounds=100)
+    assert (same["difference"], same["low"], same["high"], same["share_a_ahead"]) == (0, 0, 0, 0)
+    # A always right and B always wrong: ahead in every resample
+    assert paired_bootstrap(np.ones(20), np.zeros(20), rounds=100)["share_a_ahead"] == 1.0
+    assert paired_bootstrap(a, b, rounds=500, seed=7) == paired_bootstrap(a, b, rounds=500, seed=7)
+    with pytest.raises(ValueError, match="one right/wrong per item"):
+        paired_bootstrap(a, b[:5])
 
 
 def test_cosine_rows():
