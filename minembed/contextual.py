@@ -4,7 +4,8 @@ The encoder (``encoder.py``) is the model and its gradients, its training is ``m
 how it is used once trained. Every method runs the forward pass and reads one of its arrays::
 
     encode(texts)                a vector per token, (B, T, d): y, the block's output (or h, or x,
-                                 or the head's guess of the word; a tuple of k of them: (B, T, k d))
+                                 the head's guess of the word, or the text's mean y; a tuple of k
+                                 of them: (B, T, k d))
     sentence_vectors(texts)      the mean of those over each text, (B, d)
     target_vectors(texts, pos)   one token's vector per text, the token hidden behind <mask>
                                  first: what the context says about the word (WiC, CoarseWSD-20)
@@ -22,8 +23,8 @@ import numpy as np
 from .layers import softmax
 from .vectors import KeyedVectors
 
-# encode(layer=...): y, h or x of the forward pass, or the head's expected word vector (below)
-ENCODE_LAYERS = ("output", "attention", "input", "prediction")
+# encode(layer=...): y, h or x of the forward pass, the head's expected word vector, or the text's mean y (below)
+ENCODE_LAYERS = ("output", "attention", "input", "prediction", "sentence")
 BLANK = re.compile(r"\[mask\]|<mask>", re.IGNORECASE)      # what fill_mask reads as a blank
 
 
@@ -79,8 +80,9 @@ class ContextualVectors:
         the position) or ``"prediction"``: the head's guess of the word there as one vector, the
         embeddings of all words weighted by their probability, ``softmax(y tok_emb^T + out_bias)
         tok_emb`` (special tokens excluded; in the space of the trained ``tok_emb``, which starts
-        from word2vec's vectors when ``init_embeddings`` is called). They carry different
-        information; compare them. A tuple of two or more layers gives them side by side, each
+        from word2vec's vectors when ``init_embeddings`` is called), or ``"sentence"``: the mean of
+        y over the text's tokens, the same vector at each of them (what :meth:`sentence_vectors`
+        gives). They carry different information; compare them. A tuple of two or more layers gives them side by side, each
         scaled to length 1 so that each counts the same in a cosine: ``layer=("attention",
         "prediction")`` is (B, T, 2 dim) (a tuple of one is that layer as it is).
         """
@@ -100,21 +102,34 @@ class ContextualVectors:
             y, cache = self._forward(chunk)                                  # (b*T, d)
             if positions is None:                                            # the real tokens
                 rows = np.flatnonzero(chunk.reshape(-1) != self.vocab.pad_id)
-                out[start * T + rows] = self._read_layers(layers, y, cache, rows)
+                out[start * T + rows] = self._read_layers(layers, y, cache, rows, chunk)
             else:                                                            # one token per text
                 rows = np.arange(len(chunk)) * T + positions[start:start + batch_size]
-                out[start:start + len(chunk)] = self._read_layers(layers, y, cache, rows)
+                out[start:start + len(chunk)] = self._read_layers(layers, y, cache, rows, chunk)
         return out if positions is not None else out.reshape(n, T, width)
 
-    def _read_layers(self, layers, y, cache, rows):
-        """The vectors of ``layers`` at the flat rows ``rows`` of one forward pass: (len(rows), width)."""
+    def _read_layers(self, layers, y, cache, rows, ids):
+        """The vectors of ``layers`` at the flat rows ``rows`` of one forward pass of ``ids`` (b, T):
+        (len(rows), width)."""
         arrays = {"output": y, "attention": cache["h"], "input": cache["x"]}         # each (b*T, d)
-        parts = [self._expected_embedding(y[rows]) if name == "prediction" else arrays[name][rows]
-                 for name in layers]
+        parts = []
+        for name in layers:
+            if name == "prediction":
+                parts.append(self._expected_embedding(y[rows]))
+            elif name == "sentence":
+                parts.append(self._mean_over_texts(y, ids)[rows // ids.shape[1]])
+            else:
+                parts.append(arrays[name][rows])
         if len(parts) == 1:
             return parts[0]
         return np.hstack([part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
                           for part in parts])
+
+    def _mean_over_texts(self, y, ids):
+        """The mean of the vectors ``y`` (b*T, d) over each text's real tokens (padding excluded): (b, d)."""
+        real = (ids != self.vocab.pad_id).astype(y.dtype)                   # (b, T)
+        sums = np.einsum("bt,btd->bd", real, y.reshape(*ids.shape, -1))     # (b, d)
+        return sums / real.sum(axis=1, keepdims=True)
 
     def _word_logits(self, y_rows):
         """The tied head at some rows: (n, V) logits, -inf at the special tokens (never predicted)."""
@@ -139,8 +154,9 @@ class ContextualVectors:
         very thing masked-token training teaches. On WiC and CoarseWSD-20 (``bench_context.py``) it
         separates senses better than the vector of the visible word, whose own (static) embedding
         dominates it. Texts as in :meth:`encode`; positions count its tokens. ``layer`` as in
-        :meth:`encode`; ``bench_context.py`` reads ``("attention", "prediction")``: the attention's
-        output beside the head's guess of the hidden word. Returns (n, dim), or (n, dim * layers).
+        :meth:`encode`; ``bench_context.py`` reads ``("attention", "prediction", "sentence")``: the
+        attention's output, the head's guess of the hidden word and the mean output over the sentence
+        (the word hidden there too): the word's context read up close and as a whole. Returns (n, dim), or (n, dim * layers).
         """
         ids = self._texts_to_ids(texts)                                     # (n, T)
         positions = np.asarray(positions)
@@ -209,8 +225,7 @@ class ContextualVectors:
     def sentence_vectors(self, texts):
         """One vector per text: the mean of its contextual token vectors (padding excluded). (B, dim)"""
         ids = self._texts_to_ids(texts)                                     # (B, T)
-        lengths = np.count_nonzero(ids != self.vocab.pad_id, axis=1)        # (B,), >= 1
-        return self._encode_ids(ids).sum(axis=1) / lengths[:, None]
+        return self._encode_ids(ids, layer="sentence", positions=np.zeros(len(ids), dtype=np.int64))
 
     def attention(self, text):
         """The attention matrix of one text and its tokens: ``(A (T, T), tokens)``;

@@ -162,6 +162,26 @@ def test_a_tuple_of_layers_gives_them_side_by_side_at_unit_length(vocab):
             encoder.encode(texts, layer=bad)
 
 
+def test_the_sentence_layer_is_the_texts_mean_output_at_each_of_its_tokens(vocab):
+    encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
+    texts = ["the cat sat", ["a", "dog"]]
+    y = encoder.encode(texts)                                                    # (2, 3, 8), padding 0
+    sentence = encoder.encode(texts, layer="sentence")                           # (2, 3, 8)
+    np.testing.assert_allclose(sentence[0], np.tile(y[0].mean(axis=0), (3, 1)), rtol=1e-5)
+    np.testing.assert_allclose(sentence[1, :2], np.tile(y[1, :2].mean(axis=0), (2, 1)), rtol=1e-5)   # not the pad
+    assert np.all(sentence[1, 2] == 0)
+    np.testing.assert_allclose(encoder.sentence_vectors(texts), sentence[:, 0], rtol=1e-6)
+    # read at the hidden target: the sentence's mean with the word hidden, beside the other two
+    three = encoder.target_vectors(texts, [1, 0], layer=("attention", "prediction", "sentence"))   # (2, 24)
+    blanked = [["the", "<mask>", "sat"], ["<mask>", "dog"]]
+    mean = encoder.sentence_vectors(blanked)                                     # (2, 8)
+    np.testing.assert_allclose(three[:, 16:], mean / np.linalg.norm(mean, axis=1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(three[:, :16], encoder.target_vectors(texts, [1, 0], layer=("attention", "prediction")),
+                               rtol=1e-5)
+    np.testing.assert_allclose(encoder.target_vectors(texts, [1, 0], layer=("attention", "prediction", "sentence"),
+                                                      batch_size=1), three, rtol=1e-5)
+
+
 def test_without_specials_keeps_the_words_and_their_order():
     from minembed import encode_corpus
     from minembed.corpus import without_specials
