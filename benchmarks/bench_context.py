@@ -20,13 +20,14 @@ tokenizer, one vocabulary: the encoder's ``tok_emb`` starts from the word2vec ve
 
 Rows: static target vector (word2vec), static sentence average (word2vec); the contextual target
 vector: the encoder's vector at the target's position with the word replaced by ``<mask>``
-(``AttentionEncoder.target_vectors``: what the context says about it), read after the attention
-beside the head's guess of the hidden word (``layer=("attention", "prediction")``: the attention's
-output and the probability-weighted mean of the word embeddings, each at length 1; the headline
-row, chosen on WiC train and CoarseWSD-20's cross-validation), after the attention alone, or at the
-block's output (``target_vectors``' default), and the block's output with the word shown; the
-contextual sentence average (the mean of the encoder's outputs, the word hidden); and the
-target's vector (the word hidden, attention output) beside its sentence's mean output (the word shown).
+(``AttentionEncoder.target_vectors``: what the context says about it), read three ways side by side,
+each at length 1 (``layer=("attention", "prediction", "sentence")``: the attention's output there,
+the head's guess of the hidden word, the probability-weighted mean of the word embeddings, and the
+mean of the block's outputs over the sentence, the word still hidden; the headline row, chosen on
+WiC train and CoarseWSD-20's cross-validation); the first two alone (the headline until 2026-12-07),
+the attention's output alone, the block's output (``target_vectors``' default), and the block's
+output with the word shown; and the contextual sentence average (the mean of the encoder's outputs,
+the word hidden).
 
 Every row is scored twice: on its raw vectors, and on its vectors centered on the evaluated set
 (``incontext.center_rows``: minus the mean vector of the split's sentences for WiC, of the word's
@@ -50,7 +51,7 @@ from minembed.fileio import write_json  # noqa: E402
 from minembed.mlm import BERT_SPLIT  # noqa: E402
 from minembed.incontext import (center_rows, context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
                                 nearest_neighbour_cv, read_coarsewsd, read_sense_triples, read_wic,
-                                triple_accuracy, wic_accuracy, wsd_scores)
+                                paired_bootstrap, triple_accuracy, wic_accuracy, wsd_scores)
 from minembed.vocab import MASK, PAD, UNK  # noqa: E402
 
 
@@ -154,7 +155,9 @@ def static_average(kv, windows):
     return out
 
 
-CONTEXTUAL = "contextual target vector (attention output + predicted word, the word hidden)"
+CONTEXTUAL = "contextual target vector (attention output + predicted word + sentence, the word hidden)"
+CLOSE_UP = "contextual target vector (attention output + predicted word, the word hidden)"
+STATIC_AVERAGE = "static sentence average (word2vec)"
 ATTENTION_ONLY = "contextual target vector (attention output, the word hidden)"
 MFS = "most frequent sense (of the training folds)"
 # Every method is scored on its raw vectors and on its vectors centered on the evaluated set
@@ -162,36 +165,29 @@ MFS = "most frequent sense (of the training folds)"
 HOW = ("centered", "raw")
 
 
-def unit_rows(vectors):
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-
-
 def method_vectors(kv, encoder, windows, indices):
-    """{row name: (n, width) vectors} for every compared method (width d, or 2 d side by side).
+    """{row name: (n, width) vectors} for every compared method (width d, or k d side by side).
 
     The encoder's rows: its vector at the target with the word hidden (``<mask>``: what the context
-    says about it), read after the attention beside the head's guess of the word
-    (``layer=("attention", "prediction")``), after the attention (``layer="attention"``) or at
-    the block's output (``layer="output"``, the default of ``target_vectors``), or with the word
-    shown; the mean of its outputs over the sentence with the word hidden (the contextual
-    counterpart of the static sentence average); and the target's vector (the word hidden, attention output) beside the sentence's
-    mean output (the word shown), each scaled to length 1 (the two concatenated)."""
+    says about it), read after the attention beside the head's guess of the word and the sentence's
+    mean output (``layer=("attention", "prediction", "sentence")``), the first two alone, after the
+    attention alone (``layer="attention"``) or at the block's output (``layer="output"``, the
+    default of ``target_vectors``), or with the word shown; and the mean of its outputs over the
+    sentence with the word hidden (the contextual counterpart of the static sentence average)."""
     hidden = [w[:i] + ["<mask>"] + w[i + 1:] for w, i in zip(windows, indices)]     # "<mask>" is the mask id
 
     def target(**how):
         return encoder.target_vectors(windows, indices, **how).astype(np.float64)     # (n, width)
 
-    target_attention = target(layer="attention")
     return {"static target vector (word2vec)": static_target(kv, windows, indices),
-            "static sentence average (word2vec)": static_average(kv, windows),
-            CONTEXTUAL: target(layer=("attention", "prediction")),
-            ATTENTION_ONLY: target_attention,
+            STATIC_AVERAGE: static_average(kv, windows),
+            CONTEXTUAL: target(layer=("attention", "prediction", "sentence")),
+            CLOSE_UP: target(layer=("attention", "prediction")),
+            ATTENTION_ONLY: target(layer="attention"),
             "contextual target vector (block output, the word hidden)": target(layer="output"),
             "contextual target vector (block output, the word shown)": target(layer="output", hide_target=False),
             "contextual sentence average (encoder, the word hidden)":
-                encoder.sentence_vectors(hidden).astype(np.float64),
-            "contextual target + sentence (encoder)":
-                np.hstack([unit_rows(target_attention), unit_rows(encoder.sentence_vectors(windows).astype(np.float64))])}
+                encoder.sentence_vectors(hidden).astype(np.float64)}
 
 
 # ---------------------------------------------------------------------------- the three tasks
@@ -307,6 +303,19 @@ def train_encoder(args, train, kv, out_dir):
     return encoder, seconds
 
 
+def print_wic_certainty(wic, rows=(STATIC_AVERAGE, CLOSE_UP, CONTEXTUAL)):
+    """WiC's threshold-free view (ROC AUC) of the compared rows, and how sure the dev difference is:
+    a paired bootstrap of the dev pairs (``incontext.paired_bootstrap``), contextual minus static."""
+    for name in rows:
+        centered = wic[name]["centered"]
+        print(f"WiC ROC AUC (centered, no threshold), {name}: train {centered['train_auc']:.3f}, "
+              f"dev {centered['dev_auc']:.3f}")
+    gap = paired_bootstrap(wic[CONTEXTUAL]["centered"]["dev_correct"], wic[STATIC_AVERAGE]["centered"]["dev_correct"])
+    print(f"WiC dev, contextual target minus static sentence average: {gap['difference']:+.1%} (95% interval "
+          f"{gap['low']:+.1%} to {gap['high']:+.1%} by a paired bootstrap of the dev pairs; contextual ahead in "
+          f"{gap['share_a_ahead']:.0%} of the resamples)")
+
+
 # ---------------------------------------------------------------------------- main
 def main():
     args = parse_args()
@@ -351,12 +360,14 @@ def main():
                          else f"{wsd[name][how]['micro']:>8.1%}")
             cells.append(f"{triples[name][how]:>8.1%}" if name in triples else f"{'-':>8}")
         print(f"{name:<{width}} " + " ".join(cells))
+    print_wic_certainty(wic)
     print(f"fill-in-the-blank, in the top 10: content words (not among the 100 most frequent) {blank:.1%}, "
           f"any word {any_blank:.1%}, of {n_blanks:,} held-out blanks each")
     if heldout_eval:
         print(f"held-out masked-token accuracy {heldout_eval['accuracy']:.2%} (baseline "
               f"{encoder.history['baseline_accuracy']:.2%})")
-    results = {"wic": wic, "sense_triples": triples, "sense_triples_scored": triple_counts[0], "coarsewsd20": {name: {how: {"micro": v[how]["micro"], "macro": v[how]["macro"]} for how in HOW}
+    results = {"wic": {name: {how: {key: value for key, value in scores.items() if key != "dev_correct"}
+                              for how, scores in by_how.items()} for name, by_how in wic.items()}, "sense_triples": triples, "sense_triples_scored": triple_counts[0], "coarsewsd20": {name: {how: {"micro": v[how]["micro"], "macro": v[how]["macro"]} for how in HOW}
                                 for name, v in wsd.items()},
                "fill_blank_top10": blank, "fill_blank_any_word_top10": any_blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
                "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},
