@@ -22,7 +22,7 @@ Rows: static target vector (word2vec), static sentence average (word2vec); the c
 vector: the encoder's vector at the target's position with the word replaced by ``<mask>``
 (``AttentionEncoder.target_vectors``: what the context says about it), read three ways side by side,
 each at length 1 (``layer=("attention", "prediction", "sentence")``: the attention's output there,
-the head's guess of the hidden word, the probability-weighted mean of the word embeddings, and the
+the head's guess of the hidden word (the probability-weighted mean of the word embeddings), and the
 mean of the block's outputs over the sentence, the word still hidden; the headline row, chosen on
 WiC train and CoarseWSD-20's cross-validation); the first two alone (the headline until 2026-12-07),
 the attention's output alone, the block's output (``target_vectors``' default), and the block's

@@ -117,7 +117,8 @@ class ContextualVectors:
             if name == "prediction":
                 parts.append(self._expected_embedding(y[rows]))
             elif name == "sentence":
-                parts.append(self._mean_over_texts(y, ids)[rows // ids.shape[1]])
+                text_of_row = rows // ids.shape[1]                          # flat row -> its text in ids
+                parts.append(self._mean_over_texts(y, ids)[text_of_row])
             else:
                 parts.append(arrays[name][rows])
         if len(parts) == 1:

@@ -75,8 +75,9 @@ def make_sequences(ids, max_len, pad_id, offsets=None):
 
 
 def shorten_rows(rows, rng, share, pad_id):
-    """Cut a random ``share`` of the batch's rows short: BERT's short sequences (Devlin et al. 2019
-    train 10% of their rows on a length drawn uniformly from 2 to the maximum).
+    """Cut a random ``share`` of the batch's rows short: BERT's short sequences (its pre-training
+    data script, ``short_seq_prob=0.1``, gives 10% of the rows a length drawn uniformly from 2 to
+    the maximum).
 
     Packed rows are always full, but what the encoder is asked about afterwards is often one short
     sentence (WiC's average 7 words after our tokenizer), and attention over 7 keys is not attention

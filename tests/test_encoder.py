@@ -1,5 +1,6 @@
 """AttentionEncoder: every hand-written derivative checked, attention and padding invariants,
 training behaviour (overfitting, resume, determinism), save/load, and a PyTorch twin."""
+import doctest
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ from minembed import AttentionEncoder, Tokenizer, Vocabulary, encode_corpus
 from minembed.encoder import PARAM_NAMES, TrainingDiverged, make_sequences, mask_tokens
 from minembed.layers import cross_entropy, erf, layer_norm, softmax
 from minembed.gradcheck import check_gradients
+import minembed.mlm as mlm
 from minembed.mlm import choose_weighted, frequency_weights, shorten_rows
 from minembed.vocab import MASK, PAD, UNK
 
@@ -320,7 +322,11 @@ def test_shorten_rows_with_share_zero_draws_nothing():
     assert rng.bit_generator.state == state          # a run without short rows is the same as before
 
 
-def test_fit_with_short_rows_records_them_and_refuses_a_bad_share(corpus, tmp_path):
+def test_mlm_doctests():
+    assert doctest.testmod(mlm).failed == 0
+
+
+def test_fit_with_short_rows_records_them_and_refuses_a_bad_share(corpus, tmp_path, monkeypatch):
     checkpoint = str(tmp_path / "ckpt.npz")
     first = AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
     first.fit(corpus, steps=3, batch_size=4, short_rows=0.5, checkpoint=checkpoint, eval_every=0, progress=False)
@@ -330,6 +336,14 @@ def test_fit_with_short_rows_records_them_and_refuses_a_bad_share(corpus, tmp_pa
     plain.fit(corpus, steps=3, batch_size=4, eval_every=0, progress=False)
     np.testing.assert_array_equal(first.params["W_q"], second.params["W_q"])      # reproducible
     assert not np.array_equal(first.params["W_q"], plain.params["W_q"])           # and it changed training
+    # the batches the loop masks: some rows end in padding (the corpus's rows are full)
+    seen = []
+    real_mask_tokens = mlm.mask_tokens
+    monkeypatch.setattr(mlm, "mask_tokens", lambda batch, *args: seen.append(batch.copy()) or real_mask_tokens(batch, *args))
+    AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
+        corpus, steps=5, batch_size=4, short_rows=0.5, heldout=0.0, eval_every=0, progress=False)
+    padded = np.concatenate(seen)[:, -1] == corpus.vocab.pad_id                  # (20,) rows ending in <pad>
+    assert 0 < padded.sum() < len(padded)
     with pytest.raises(ValueError, match="other training settings \\(short_rows\\)"):
         AttentionEncoder(corpus.vocab, dim=8, ff_dim=8, max_len=8, seed=2).fit(
             corpus, steps=3, batch_size=4, checkpoint=checkpoint, eval_every=0, progress=False)
