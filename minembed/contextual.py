@@ -82,8 +82,8 @@ class ContextualVectors:
         tok_emb`` (special tokens excluded; in the space of the trained ``tok_emb``, which starts
         from word2vec's vectors when ``init_embeddings`` is called), or ``"sentence"``: the mean of
         y over the text's tokens, the same vector at each of them (what :meth:`sentence_vectors`
-        gives). They carry different information; compare them. A tuple of two or more layers gives them side by side, each
-        scaled to length 1 so that each counts the same in a cosine: ``layer=("attention",
+        gives). They carry different information; compare them. A tuple of two or more layers
+        gives them side by side, each scaled to length 1 so that each counts the same in a cosine: ``layer=("attention",
         "prediction")`` is (B, T, 2 dim) (a tuple of one is that layer as it is).
         """
         return self._encode_ids(self._texts_to_ids(texts), batch_size, layer)
@@ -157,7 +157,8 @@ class ContextualVectors:
         dominates it. Texts as in :meth:`encode`; positions count its tokens. ``layer`` as in
         :meth:`encode`; ``bench_context.py`` reads ``("attention", "prediction", "sentence")``: the
         attention's output, the head's guess of the hidden word and the mean output over the sentence
-        (the word hidden there too): the word's context read up close and as a whole. Returns (n, dim), or (n, dim * layers).
+        (the word hidden there too): the word's context read up close and as a whole. Returns
+        (n, dim), or (n, dim * layers).
         """
         ids = self._texts_to_ids(texts)                                     # (n, T)
         positions = np.asarray(positions)
