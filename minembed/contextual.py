@@ -83,8 +83,8 @@ class ContextualVectors:
         from word2vec's vectors when ``init_embeddings`` is called), or ``"sentence"``: the mean of
         y over the text's tokens, the same vector at each of them (what :meth:`sentence_vectors`
         gives). They carry different information; compare them. A tuple of two or more layers
-        gives them side by side, each scaled to length 1 so that each counts the same in a cosine: ``layer=("attention",
-        "prediction")`` is (B, T, 2 dim) (a tuple of one is that layer as it is).
+        gives them side by side, each scaled to length 1 so that each counts the same in a cosine:
+        ``layer=("attention", "prediction")`` is (B, T, 2 dim) (a tuple of one is that layer as it is).
         """
         return self._encode_ids(self._texts_to_ids(texts), batch_size, layer)
 
