@@ -29,6 +29,10 @@ the attention's output alone, the block's output (``target_vectors``' default), 
 output with the word shown; and the contextual sentence average (the mean of the encoder's outputs,
 the word hidden).
 
+For WiC it also prints the ROC AUC of the main rows (no threshold) and a paired bootstrap of the
+dev pairs: how sure the difference between the contextual target vector and the static sentence
+average is (``incontext.roc_auc``, ``incontext.paired_bootstrap``).
+
 Every row is scored twice: on its raw vectors, and on its vectors centered on the evaluated set
 (``incontext.center_rows``: minus the mean vector of the split's sentences for WiC, of the word's
 examples for CoarseWSD-20; no labels used). Vectors of one model share a common direction that
@@ -303,6 +307,12 @@ def train_encoder(args, train, kv, out_dir):
     return encoder, seconds
 
 
+def without_dev_correct(wic):
+    """The WiC rows without their per-pair right/wrong arrays (for the JSON file: figures only)."""
+    return {name: {how: {key: value for key, value in scores.items() if key != "dev_correct"}
+                   for how, scores in by_how.items()} for name, by_how in wic.items()}
+
+
 def print_wic_certainty(wic, rows=(STATIC_AVERAGE, CLOSE_UP, CONTEXTUAL)):
     """WiC's threshold-free view (ROC AUC) of the compared rows, and how sure the dev difference is:
     a paired bootstrap of the dev pairs (``incontext.paired_bootstrap``), contextual minus static."""
@@ -366,8 +376,7 @@ def main():
     if heldout_eval:
         print(f"held-out masked-token accuracy {heldout_eval['accuracy']:.2%} (baseline "
               f"{encoder.history['baseline_accuracy']:.2%})")
-    results = {"wic": {name: {how: {key: value for key, value in scores.items() if key != "dev_correct"}
-                              for how, scores in by_how.items()} for name, by_how in wic.items()}, "sense_triples": triples, "sense_triples_scored": triple_counts[0], "coarsewsd20": {name: {how: {"micro": v[how]["micro"], "macro": v[how]["macro"]} for how in HOW}
+    results = {"wic": without_dev_correct(wic), "sense_triples": triples, "sense_triples_scored": triple_counts[0], "coarsewsd20": {name: {how: {"micro": v[how]["micro"], "macro": v[how]["macro"]} for how in HOW}
                                 for name, v in wsd.items()},
                "fill_blank_top10": blank, "fill_blank_any_word_top10": any_blank, "fill_blank_questions": n_blanks, "heldout": heldout_eval,
                "seconds": {"word2vec": w2v_seconds, "encoder": encoder_seconds, "total_training": train_seconds},

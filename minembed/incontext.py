@@ -201,7 +201,7 @@ def tune_threshold(scores, labels):
     scores, labels = _check_scores_labels(scores, labels)
     order = np.argsort(scores, kind="stable")
     sorted_scores, sorted_labels = scores[order], labels[order]
-    group_starts = np.flatnonzero(np.concatenate([[True], sorted_scores[1:] != sorted_scores[:-1]]))
+    group_starts = _tie_group_starts(sorted_scores)
     distinct = sorted_scores[group_starts]                                  # (m,)
     below = np.append(group_starts, len(scores))                            # (m + 1,) scores under each t
     pos_below = np.concatenate([[0], np.cumsum(sorted_labels)])[below]      # (m + 1,)
@@ -242,7 +242,7 @@ def roc_auc(scores, labels):
         raise ValueError(f"roc_auc needs both labels, got {n_true} True and {n_false} False")
     order = np.argsort(scores, kind="stable")
     sorted_scores = scores[order]
-    starts = np.flatnonzero(np.concatenate([[True], sorted_scores[1:] != sorted_scores[:-1]]))
+    starts = _tie_group_starts(sorted_scores)
     ends = np.append(starts[1:], len(scores))                              # each tie group [start, end)
     group_rank = (starts + 1 + ends) / 2                                   # the average of ranks start+1..end
     ranks = np.empty(len(scores))
@@ -250,10 +250,19 @@ def roc_auc(scores, labels):
     return float((ranks[labels].sum() - n_true * (n_true + 1) / 2) / (n_true * n_false))
 
 
+def _tie_group_starts(sorted_scores):
+    """Where each run of equal values begins in an ascending array: (m,) indices, the first is 0."""
+    return np.flatnonzero(np.concatenate([[True], sorted_scores[1:] != sorted_scores[:-1]]))
+
+
 def paired_bootstrap(correct_a, correct_b, rounds=10_000, seed=1):
     """How sure is "method A beats method B" on one test set? Resample its items with replacement
     ``rounds`` times and take A's minus B's accuracy on each resample (Efron & Tibshirani; Koehn 2004
     for NLP). ``correct_a``, ``correct_b`` (n,): whether each method got item i right (the same items).
+    With ``delta_i = correct_a[i] - correct_b[i]`` in {-1, 0, 1} and resample r drawing items
+    ``i_r1 .. i_rn`` uniformly::
+
+        difference_r = (1/n) sum_k delta[i_rk]         (the observed difference: the mean of delta)
 
     Returns ``{"difference", "low", "high", "share_a_ahead"}``: the observed difference, its 95%
     interval (2.5th and 97.5th percentiles) and the share of resamples where A is strictly ahead.
