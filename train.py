@@ -34,18 +34,18 @@ from tqdm import tqdm
 import minembed
 from minembed import (AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary,
                       encode_corpus, iter_documents)
-from minembed.corpus import corpus_files
-from minembed.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
-from minembed.classify import POOLINGS, EncoderClassifier, WordVectorClassifier
-from minembed.fileio import LockHeld, atomic_write, lock_file, read_labelled_texts, save_npy, unlock_file, write_json
-from minembed.hogwild import WorkerKilled
-from minembed.mlm import BERT_SPLIT, check_mask_split
-from minembed.onehot import sparsity
-from minembed.charts import curves_svg
-from minembed.viz import attention_svg, pca, scatter_svg
-from minembed.word2vec_objectives import OBJECTIVES
-from minembed.vocab import MASK, PAD, UNK
-from minembed.word2vec import Word2Vec
+from minembed.text.corpus import corpus_files
+from minembed.vectors.evaluate import evaluate_analogies, evaluate_pairs, read_analogies, read_pairs
+from minembed.tasks.classify import POOLINGS, EncoderClassifier, WordVectorClassifier
+from minembed.core.fileio import LockHeld, atomic_write, lock_file, read_labelled_texts, save_npy, unlock_file, write_json
+from minembed.word2vec.hogwild import WorkerKilled
+from minembed.encoder.mlm import BERT_SPLIT, check_mask_split
+from minembed.bow.onehot import sparsity
+from minembed.plot.charts import curves_svg
+from minembed.plot.viz import attention_svg, pca, scatter_svg
+from minembed.word2vec.objectives import OBJECTIVES
+from minembed.text.vocab import MASK, PAD, UNK
+from minembed.word2vec.model import Word2Vec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "corpora")
@@ -107,7 +107,7 @@ HELD_LOCKS = []             # open lock files of this process (deleted and relea
 
 
 def lock_out_dir(out):
-    """Take ``out/.train.lock`` for this run (see :func:`minembed.fileio.lock_file`: a lock left by
+    """Take ``out/.train.lock`` for this run (see :func:`minembed.core.fileio.lock_file`: a lock left by
     a dead run is taken over), or refuse if a live run holds it, naming its pid."""
     path = os.path.join(out, LOCK_NAME)
     if any(held.name == path for held in HELD_LOCKS):

@@ -50,13 +50,13 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import numpy as np  # noqa: E402
 
 from minembed import AttentionEncoder, KeyedVectors, Tokenizer, Word2Vec, encode_corpus  # noqa: E402
-from minembed.corpus import EncodedCorpus, without_specials  # noqa: E402
-from minembed.fileio import write_json  # noqa: E402
-from minembed.mlm import BERT_SPLIT  # noqa: E402
-from minembed.incontext import (center_rows, context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
+from minembed.text.corpus import EncodedCorpus, without_specials  # noqa: E402
+from minembed.core.fileio import write_json  # noqa: E402
+from minembed.encoder.mlm import BERT_SPLIT  # noqa: E402
+from minembed.tasks.incontext import (center_rows, context_window, cosine_rows, most_frequent_sense_cv,  # noqa: E402
                                 nearest_neighbour_cv, read_coarsewsd, read_sense_triples, read_wic,
                                 paired_bootstrap, triple_accuracy, wic_accuracy, wsd_scores)
-from minembed.vocab import MASK, PAD, UNK  # noqa: E402
+from minembed.text.vocab import MASK, PAD, UNK  # noqa: E402
 
 
 def parse_args():

@@ -59,7 +59,7 @@ def work_sklearn(path, min_count):
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
     sys.path.insert(0, REPO)
-    from minembed.tokenize import LETTERS
+    from minembed.text.tokenize import LETTERS
     opener = gzip.open if path.endswith(".gz") else open
     started = time.perf_counter()
     with opener(path, "rt", encoding="utf-8") as lines:

@@ -43,9 +43,9 @@ import resource  # noqa: E402
 import numpy as np  # noqa: E402
 
 from minembed import AttentionEncoder, Tokenizer, encode_corpus  # noqa: E402
-from minembed.encoder import PARAM_NAMES, make_sequences, mask_tokens, sample_candidates  # noqa: E402
-from minembed.optim import Adam, clip_grad_norm  # noqa: E402
-from minembed.vocab import MASK, PAD, UNK  # noqa: E402
+from minembed.encoder.model import PARAM_NAMES, make_sequences, mask_tokens, sample_candidates  # noqa: E402
+from minembed.nn.optim import Adam, clip_grad_norm  # noqa: E402
+from minembed.text.vocab import MASK, PAD, UNK  # noqa: E402
 
 DIM, FF_DIM, MAX_LEN, BATCH, VOCAB = 64, 256, 64, 32, 30_000
 SAMPLED = 2048                      # candidates of the sampled-softmax row

@@ -45,7 +45,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from minembed.probe import (bow_features, cross_val_accuracy,  # noqa: E402
+from minembed.tasks.probe import (bow_features, cross_val_accuracy,  # noqa: E402
                             encoder_features, mean_vector_features, stratified_kfold, tfidf_features)
 
 DATA = os.environ.get("MINEMBED_DATA", os.path.join(HERE, "..", "..", "shared", "data"))
@@ -108,9 +108,9 @@ def sklearn_rows(texts, labels, folds, seed):
 
 def wikipedia_corpus(data, max_lines):
     """The first ``max_lines`` lines of the Wikipedia corpus, encoded for the encoder and word2vec."""
-    from minembed.corpus import encode_corpus, iter_documents
-    from minembed.tokenize import Tokenizer
-    from minembed.vocab import MASK, PAD, UNK
+    from minembed.text.corpus import encode_corpus, iter_documents
+    from minembed.text.tokenize import Tokenizer
+    from minembed.text.vocab import MASK, PAD, UNK
     path = os.path.join(data, "corpora", "enwiki-2015-aa.txt.gz")
     if not os.path.exists(path):
         return None, None
@@ -123,7 +123,7 @@ def wikipedia_corpus(data, max_lines):
 
 
 def word2vec_row(corpus, texts, labels, args):
-    from minembed.word2vec import Word2Vec
+    from minembed.word2vec.model import Word2Vec
     model = Word2Vec(dim=100, window=5, negative=5, min_count=5, epochs=args.w2v_epochs, seed=args.seed)
     _, train_seconds = timed(model.fit, corpus)
     features = mean_vector_features(texts, model.wv)
@@ -171,7 +171,7 @@ def pretrained_rows(folder, texts, labels, args):
 
 def classifier_rows(vectors, encoder, texts, labels, args):
     """Frozen and fine-tuned classifiers on the same folds: (rows, seconds per fold of each)."""
-    from minembed.classify import EncoderClassifier, WordVectorClassifier
+    from minembed.tasks.classify import EncoderClassifier, WordVectorClassifier
     makers = [
         ("word2vec, frozen: head on the mean vector", lambda: WordVectorClassifier(vectors, freeze=True, **W2V_SETTINGS)),
         ("word2vec, fine-tuned (non-static)", lambda: WordVectorClassifier(vectors, freeze=False, **W2V_SETTINGS)),
@@ -199,7 +199,7 @@ W2V_SETTINGS = ENC_SETTINGS = dict(progress=False)
 
 
 def token_coverage(texts, keyed_vectors):
-    from minembed.tokenize import Tokenizer
+    from minembed.text.tokenize import Tokenizer
     tokens = [w for tokens in Tokenizer().tokenize_many(texts) for w in tokens]
     return sum(w in keyed_vectors for w in tokens) / max(len(tokens), 1)
 

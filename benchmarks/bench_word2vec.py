@@ -55,8 +55,8 @@ OBJECTIVE = {"sg": 1}      # --sg 0: CBOW in both libraries (gensim's sg=0, mine
 
 def load_encoded(max_lines, min_count):
     """The first ``max_lines`` lines, tokenized by minembed and encoded as ids."""
-    from minembed.corpus import encode_corpus, iter_documents
-    from minembed.tokenize import Tokenizer
+    from minembed.text.corpus import encode_corpus, iter_documents
+    from minembed.text.tokenize import Tokenizer
     lines = itertools.islice(iter_documents(CORPUS), max_lines)
     return encode_corpus(map(Tokenizer().tokenize, lines), min_count=min_count)
 
@@ -70,7 +70,7 @@ def token_lists(max_lines):
 
 
 def train_minembed(corpus, epochs, seed=1, workers=1):
-    from minembed.word2vec import Word2Vec
+    from minembed.word2vec.model import Word2Vec
     model = Word2Vec(epochs=epochs, seed=seed, workers=workers, sg=OBJECTIVE["sg"], **SETTINGS)
     started = time.perf_counter()
     model.fit(corpus, progress=False)
@@ -81,7 +81,7 @@ def train_minembed(corpus, epochs, seed=1, workers=1):
 
 def train_gensim(sentences, epochs, seed=1, workers=1):
     from gensim.models import Word2Vec as GensimWord2Vec
-    from minembed.vectors import KeyedVectors
+    from minembed.vectors.keyed import KeyedVectors
     model = GensimWord2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                            min_count=SETTINGS["min_count"], sample=SETTINGS["sample"], alpha=SETTINGS["alpha"],
                            min_alpha=SETTINGS["min_alpha"], sg=OBJECTIVE["sg"], hs=0, workers=workers, seed=seed,
@@ -94,7 +94,7 @@ def train_gensim(sentences, epochs, seed=1, workers=1):
 
 
 def scores(kv):
-    from minembed.evaluate import evaluate_analogies, evaluate_pairs
+    from minembed.vectors.evaluate import evaluate_analogies, evaluate_pairs
     results = {}
     for name, rel in {**DEV_SETS, **HELD_OUT}.items():
         path = os.path.join(DATA, rel)
@@ -112,7 +112,7 @@ def scores(kv):
 
 def worker(library, max_lines, epochs, workers):
     """Train one library on the corpus in this process; print one JSON line."""
-    import minembed.evaluate  # noqa: F401  (import everything before the long run)
+    import minembed.vectors.evaluate  # noqa: F401  (import everything before the long run)
     if library == "minembed":
         kv, effective, seconds = train_minembed(load_encoded(max_lines, SETTINGS["min_count"]), epochs,
                                                 workers=workers)
@@ -167,8 +167,8 @@ class TokenizedLines:
     """The corpus file as token lists, re-read on every pass (what gensim's LineSentence does)."""
 
     def __iter__(self):
-        from minembed.corpus import iter_documents
-        from minembed.tokenize import Tokenizer
+        from minembed.text.corpus import iter_documents
+        from minembed.text.tokenize import Tokenizer
         tokenizer = Tokenizer()
         for line in iter_documents(CORPUS):
             tokens = tokenizer.tokenize(line)
@@ -218,7 +218,7 @@ def whole_process_rounds(workers, rounds):
                       flush=True)
                 old = best.get(library, (1e9, 1e9))
                 best[library] = (min(old[0], seconds), min(old[1], peak_mb))
-        from minembed.vectors import KeyedVectors
+        from minembed.vectors.keyed import KeyedVectors
         quality = {library: {"scores": scores(KeyedVectors.load_word2vec_format(os.path.join(out, folder, "vectors.txt")))}
                    for library, folder in (("minembed", "m"), ("gensim", "."))}
     print("  quality of the last round's vectors (1 epoch):")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minembed.alias import alias_draw, alias_table, table_probs
+from minembed.word2vec.alias import alias_draw, alias_table, table_probs
 
 
 def test_hand_worked_table():

@@ -1,6 +1,6 @@
 """Every file minembed writes is written atomically: a crash half way leaves the previous file.
 
-All writers go through minembed.fileio.atomic_write (temporary file in the same directory,
+All writers go through minembed.core.fileio.atomic_write (temporary file in the same directory,
 renamed over the destination when complete). The failure is injected inside the file object
 itself: writes pass through until half of the new file's bytes are written, then the next
 write raises (a full disk, or Ctrl-C). The destination must still hold the previous bytes,
@@ -13,9 +13,10 @@ import re
 import numpy as np
 import pytest
 
-from minembed import AttentionEncoder, KeyedVectors, Vocabulary, fileio
-from minembed.viz import scatter_svg
-from minembed.vocab import MASK, PAD, UNK
+from minembed import AttentionEncoder, KeyedVectors, Vocabulary
+from minembed.core import fileio
+from minembed.plot.viz import scatter_svg
+from minembed.text.vocab import MASK, PAD, UNK
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,7 +46,7 @@ class FailingFile:
 
 
 class OsWithFailingFiles:
-    """Stands in for the ``os`` module inside minembed.fileio: files it opens fail half way."""
+    """Stands in for the ``os`` module inside minembed.core.fileio: files it opens fail half way."""
 
     def __init__(self, budget, error):
         self.budget, self.error = budget, error
@@ -131,9 +132,9 @@ WRITE_CALL = re.compile(r"""\bopen\([^)]*["'][wax][bt]?\+?["']|mode=["'][wax]|\b
 def test_nothing_writes_a_file_except_through_fileio():
     """A static check, so that a new module cannot forget: no open(..., "w"), np.save, np.savez,
     json.dump, ... in minembed/ or train.py outside fileio.py (calling the atomic helpers is fine)."""
-    sources = [os.path.join(REPO, "train.py")] + [
-        os.path.join(REPO, "minembed", name) for name in sorted(os.listdir(os.path.join(REPO, "minembed")))
-        if name.endswith(".py") and name != "fileio.py"]
+    sources = [os.path.join(REPO, "train.py")] + sorted(
+        os.path.join(folder, name) for folder, _, names in os.walk(os.path.join(REPO, "minembed"))
+        for name in names if name.endswith(".py") and name != "fileio.py")
     offenders = []
     for source in sources:
         with open(source, encoding="utf-8") as f:
@@ -141,4 +142,4 @@ def test_nothing_writes_a_file_except_through_fileio():
                 code = line.split("#")[0]
                 if WRITE_CALL.search(code):
                     offenders.append(f"{os.path.relpath(source, REPO)}:{line_no}: {line.strip()}")
-    assert not offenders, "write through minembed.fileio instead:\n" + "\n".join(offenders)
+    assert not offenders, "write through minembed.core.fileio instead:\n" + "\n".join(offenders)

@@ -26,11 +26,11 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, KeyedVectors, OneHotEncoder, TfidfVectorizer, Tokenizer, Vocabulary
-from minembed.classify import EncoderClassifier, WordVectorClassifier
-from minembed.corpus import encode_corpus
-from minembed.evaluate import evaluate_analogies
-from minembed.vocab import MASK, PAD, UNK
-from minembed.word2vec import Word2Vec
+from minembed.tasks.classify import EncoderClassifier, WordVectorClassifier
+from minembed.text.corpus import encode_corpus
+from minembed.vectors.evaluate import evaluate_analogies
+from minembed.text.vocab import MASK, PAD, UNK
+from minembed.word2vec.model import Word2Vec
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -236,7 +236,7 @@ def long_line_streams(d, n_bytes=LONG_LINE_BYTES):
 
 STREAM_AND_MEASURE = """
 import resource, sys
-from minembed.corpus import iter_token_lists
+from minembed.text.corpus import iter_token_lists
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss          # KiB on Linux
 n_tokens = sum(map(len, iter_token_lists(sys.argv[1])))
 print(n_tokens, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, KeyedVectors, Vocabulary
-from minembed.classify import EncoderClassifier, WordVectorClassifier
-from minembed.finetune import pool, pool_backward
-from minembed.gradcheck import check_gradients
+from minembed.tasks.classify import EncoderClassifier, WordVectorClassifier
+from minembed.tasks.finetune import pool, pool_backward
+from minembed.nn.gradcheck import check_gradients
 
 GOOD = ["a good film", "great fun and good", "a fine great story", "good good fun", "fine and great",
         "the story was great", "such fun", "a good story"]
@@ -166,7 +166,7 @@ def test_early_stopping_keeps_the_best_epoch(vocab):
     assert len(accuracies) == 20 or len(accuracies) == best + 1 + 2     # stopped 2 epochs after the best
     # the kept weights are the best epoch's: re-measure on the same validation split
     rng = np.random.default_rng(clf.seed)
-    from minembed.finetune import _stratified_holdout
+    from minembed.tasks.finetune import _stratified_holdout
     _, val = _stratified_holdout(np.unique(LABELS, return_inverse=True)[1], 0.25, rng)
     assert clf.score([TEXTS[i] for i in val], [LABELS[i] for i in val]) == pytest.approx(accuracies[best])
 
@@ -287,7 +287,7 @@ def test_dropout_keeps_float32_training_in_float32(vocab):
 
 @pytest.mark.parametrize("schedule, warmup", [("constant", 0.0), ("linear", 0.0), ("linear", 0.25), ("cosine", 0.0)])
 def test_every_learning_rate_follows_the_schedule(vocab, monkeypatch, schedule, warmup):
-    from minembed import optim
+    from minembed.nn import optim
     seen = {}                                                   # optimizer's first name -> its lr at each step
     original = optim.Adam.step
 

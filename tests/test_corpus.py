@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from minembed import Tokenizer, Vocabulary, encode_corpus, iter_documents, iter_token_lists
-from minembed import corpus as corpus_module
-from minembed.corpus import BLOCK_BYTES, corpus_files
-from minembed.vocab import UNK
+from minembed.text import corpus as corpus_module
+from minembed.text.corpus import BLOCK_BYTES, corpus_files
+from minembed.text.vocab import UNK
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -301,8 +301,8 @@ def test_encode_corpus_across_many_batches(tmp_path, monkeypatch):
 
 
 def test_encoding_leaves_the_vocabulary_with_fresh_copies_of_its_strings():
-    from minembed.corpus import _packed_words, _unpacked_words
-    from minembed.vocab import Vocabulary
+    from minembed.text.corpus import _packed_words, _unpacked_words
+    from minembed.text.vocab import Vocabulary
     vocab = Vocabulary(["caf\u00e9", "b", "\ud800x", "ab"], [4, 3, 2, 2], specials=("<pad>",))  # (a lone surrogate too)
     packed = _packed_words(vocab)
     assert packed[0] == "caf\u00e9b\ud800xab" and packed[1] == [4, 1, 2, 2]

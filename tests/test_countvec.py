@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from minembed import CountVectorizer, CSRMatrix
-from minembed.countvec import NotFittedError
+from minembed.bow.countvec import NotFittedError
 
 DOCS = ["The cat sat on the mat.", "The dog sat on the log!", "A cat and a dog; the cat ran.",
         "Über-naïve café, the cat's mat", ""]
@@ -121,7 +121,7 @@ def test_drops_into_a_scikit_learn_pipeline(output):
 
 
 def test_document_frequency_counts_each_document_once():
-    from minembed.countvec import document_frequency
+    from minembed.bow.countvec import document_frequency
     # two blocks: documents [2, 0, 2], [1] | [2, 2], [], [0, 1]
     blocks = [(np.array([2, 0, 2, 1]), np.array([3, 1])), (np.array([2, 2, 0, 1]), np.array([2, 0, 2]))]
     assert document_frequency(blocks, 4).tolist() == [2, 2, 2, 0]

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, Tokenizer, Vocabulary, encode_corpus
-from minembed.encoder import PARAM_NAMES, TrainingDiverged, make_sequences, mask_tokens
-from minembed.layers import cross_entropy, erf, layer_norm, softmax
-from minembed.gradcheck import check_gradients
-import minembed.mlm as mlm
-from minembed.mlm import choose_weighted, frequency_weights, shorten_rows
-from minembed.vocab import MASK, PAD, UNK
+from minembed.encoder.model import PARAM_NAMES, TrainingDiverged, make_sequences, mask_tokens
+from minembed.nn.layers import cross_entropy, erf, layer_norm, softmax
+from minembed.nn.gradcheck import check_gradients
+import minembed.encoder.mlm as mlm
+from minembed.encoder.mlm import choose_weighted, frequency_weights, shorten_rows
+from minembed.text.vocab import MASK, PAD, UNK
 
 TEXT = ("the cat sat on the mat . the dog sat on the log . a cat and a dog ran far away . "
         "the bird sang in the tree while the cat slept on a warm mat by the door .").split()
@@ -125,7 +125,7 @@ def test_padding_does_not_change_real_positions(vocab):
 
 # ---------------------------------------------------------------------------- training
 def test_tiny_batch_overfits(vocab):
-    from minembed.optim import Adam
+    from minembed.nn.optim import Adam
     enc = tiny(vocab, dtype=np.float32)
     rng = np.random.default_rng(0)
     ids = rng.integers(len(vocab.specials), len(vocab), size=(4, 6))
@@ -408,7 +408,7 @@ def test_resume_from_checkpoint_equals_uninterrupted_run(corpus, tmp_path, monke
 def test_ctrl_c_during_an_update_is_held_until_the_update_is_done(corpus, tmp_path, monkeypatch):
     import os
     import signal
-    from minembed.optim import Adam
+    from minembed.nn.optim import Adam
     straight = small_encoder(corpus).fit(corpus, **FIT)
     path = str(tmp_path / "checkpoint.npz")
     real_update, calls = Adam._update, []
@@ -544,7 +544,7 @@ def test_train_py_encoder_writes_every_artifact(tmp_path, capsys):
 
 # ---------------------------------------------------------------------------- the sampled softmax
 def test_sample_candidates_inclusion_probabilities_by_hand():
-    from minembed.encoder import sample_candidates
+    from minembed.encoder.model import sample_candidates
     ids, log_inclusion = sample_candidates(np.random.default_rng(0), np.array([0.0, 0.5, 0.5]), 2)
     assert ids.shape == (2,) and set(ids.tolist()) <= {1, 2}
     np.testing.assert_allclose(log_inclusion, [-np.inf, math.log(0.75), math.log(0.75)])
@@ -557,7 +557,7 @@ def sampled_case(vocab, seed=0):
         if value.ndim == 1:
             value += rng.normal(0, 0.2, value.shape)
     ids, targets = padded_batch(vocab, rng)
-    from minembed.encoder import sample_candidates
+    from minembed.encoder.model import sample_candidates
     sampled = sample_candidates(rng, vocab.noise_probs(0.75), 5)
     return enc, ids, targets, sampled
 

@@ -184,8 +184,8 @@ def test_the_sentence_layer_is_the_texts_mean_output_at_each_of_its_tokens(vocab
 
 def test_without_specials_keeps_the_words_and_their_order():
     from minembed import encode_corpus
-    from minembed.corpus import without_specials
-    from minembed.vocab import MASK, PAD, UNK
+    from minembed.text.corpus import without_specials
+    from minembed.text.vocab import MASK, PAD, UNK
     corpus = encode_corpus([["a", "b", "a", "rare"], ["odd"], ["b", "c", "c"]], min_count=2,
                            specials=(PAD, UNK, MASK))
     words = without_specials(corpus)
@@ -215,7 +215,7 @@ def test_target_vectors_read_the_word_or_its_blank(vocab):
 
 
 def test_sinusoid_positions_by_hand_and_as_the_start_of_pos_emb(vocab, tmp_path):
-    from minembed.encoder import sinusoid_positions
+    from minembed.encoder.model import sinusoid_positions
     P = sinusoid_positions(3, 4) / np.sqrt(2 / 4)
     np.testing.assert_allclose(P[1], [np.sin(1), np.cos(1), np.sin(0.01), np.cos(0.01)])
     P = sinusoid_positions(64, 64)

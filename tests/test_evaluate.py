@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from minembed.evaluate import (evaluate_analogies, evaluate_pairs, nearest_neighbours, pearson, rankdata,
+from minembed.vectors.evaluate import (evaluate_analogies, evaluate_pairs, nearest_neighbours, pearson, rankdata,
                                read_analogies, read_pairs, spearman)
-from minembed.vectors import KeyedVectors
+from minembed.vectors.keyed import KeyedVectors
 
 SQRT2 = np.sqrt(2.0)
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minembed import fileio
+from minembed.core import fileio
 
 ARRAYS = {
     "table": np.arange(21, dtype=np.float32).reshape(7, 3) / 7,

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minembed.gradcheck import GradientCheckError, check_gradients
+from minembed.nn.gradcheck import GradientCheckError, check_gradients
 
 
 def make_problem():

@@ -7,11 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minembed import CountVectorizer, TfidfVectorizer, hashed_tokens
-from minembed.countvec import word_ngrams
-from minembed.hashed_tokens import encode_documents, polynomial_hashes, token_spans
-from minembed.term_index import DictIndex, HashCollision, TermIndex
-from minembed.tokenize import RUN_PATTERNS, is_word_character
+from minembed import CountVectorizer, TfidfVectorizer
+from minembed.bow.fast import hashed_tokens
+from minembed.bow.countvec import word_ngrams
+from minembed.bow.fast.hashed_tokens import encode_documents, polynomial_hashes, token_spans
+from minembed.bow.fast.term_index import DictIndex, HashCollision, TermIndex
+from minembed.text.tokenize import RUN_PATTERNS, is_word_character
 
 MIXED = ["The cat sat on the mat.", "", "!!!", "İstanbul'da ΟΔΟΣ ΟΔΟΣ όδος", "snake_case x2 y 42 ½² km²",
          "a\0b NUL\0inside", "Über-naïve café; the CAT's mat", "𝒳𝒴 emoji 🙂 ok", "tab\tnew\nline"]

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from minembed import hogwild
-from minembed.word2vec import Word2Vec
+from minembed.word2vec import hogwild
+from minembed.word2vec.model import Word2Vec
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="workers > 1 needs fork")
@@ -296,7 +296,7 @@ def test_train_py_word2vec_with_two_workers(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("shape", [(11_000, 100), (3, 5), (0, 4)], ids=["two 4 MiB stretches", "small", "empty"])
 def test_the_private_copy_of_a_shared_table_holds_its_values(shape):
-    from minembed.hogwild import _private_copy, shared_array
+    from minembed.word2vec.hogwild import _private_copy, shared_array
     shared = shared_array(shape, np.float32)
     shared[:] = np.random.default_rng(0).standard_normal(shape)
     expected = np.array(shared)

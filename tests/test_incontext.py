@@ -9,12 +9,12 @@ import os
 import numpy as np
 import pytest
 
-import minembed.incontext as incontext
-from minembed.incontext import (WicPair, center_rows, context_window, cosine_rows, most_frequent_sense_cv,
+import minembed.tasks.incontext as incontext
+from minembed.tasks.incontext import (WicPair, center_rows, context_window, cosine_rows, most_frequent_sense_cv,
                                 nearest_neighbour_cv, read_coarsewsd, read_sense_triples, read_wic,
                                 stratified_folds, triple_accuracy, tune_threshold, wic_accuracy, wsd_scores,
                                 paired_bootstrap, roc_auc)
-from minembed.tokenize import Tokenizer
+from minembed.text.tokenize import Tokenizer
 
 
 def write(path, text, encoding="utf-8"):
@@ -312,7 +312,7 @@ def test_triple_accuracy_by_hand():
 
 # ---------------------------------------------------------------------------- CoarseWSD: folds, 1-NN, MFS
 def test_stratified_folds_spread_each_sense_and_match_probe():
-    from minembed.probe import stratified_kfold
+    from minembed.tasks.probe import stratified_kfold
     senses = np.array([0] * 10 + [1] * 7 + [2] * 5)
     fold_of = stratified_folds(senses, folds=5, seed=3)
     for sense in (0, 1, 2):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from minembed import KeyedVectors
-from minembed.evaluate import CorrelationResult, correlation_pvalue, incomplete_beta
+from minembed.vectors.evaluate import CorrelationResult, correlation_pvalue, incomplete_beta
 
 SQRT2 = np.sqrt(2.0)
 QUESTIONS_WORDS = "/work/shared/data/analogy/questions-words.txt"
@@ -181,7 +181,7 @@ def test_correlation_pvalues_by_hand():
 
 def test_pvalues_agree_with_scipy():
     stats = pytest.importorskip("scipy.stats")
-    from minembed.evaluate import pearson_result, spearman_result
+    from minembed.vectors.evaluate import pearson_result, spearman_result
     rng = np.random.default_rng(11)
     for n in (2, 3, 4, 7, 30, 353, 5000):
         x = rng.standard_normal(n)
@@ -329,7 +329,7 @@ def test_limit_reads_only_the_first_rows(tmp_path, binary):
 
 
 def test_limit_streams_without_reading_the_whole_file(tmp_path, monkeypatch):
-    from minembed import vectorfile
+    from minembed.vectors import vectorfile
     rows = 3 * vectorfile.ROWS_PER_BLOCK
     big = KeyedVectors([f"w{i}" for i in range(rows)], np.ones((rows, 4)))
     big.save_word2vec_format(tmp_path / "big.bin", binary=True)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from minembed import CSRMatrix, OneHotEncoder, Tokenizer, Vocabulary, encode_corpus
-from minembed.onehot import NotFittedError, sparsity
-from minembed.tokenize import LETTERS
-from minembed.vocab import UNK
+from minembed.bow.onehot import NotFittedError, sparsity
+from minembed.text.tokenize import LETTERS
+from minembed.text.vocab import UNK
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # counts: the 2, cat 1, dog 1, sat 1 -> ids: the 0, cat 1, dog 2, sat 3

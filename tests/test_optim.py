@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from minembed.optim import SGD, Adam, clip_grad_norm, warmup_decay_lr
+from minembed.nn.optim import SGD, Adam, clip_grad_norm, warmup_decay_lr
 
 
 def test_sgd_by_hand():

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from minembed.vectors import KeyedVectors
-from minembed.gradcheck import check_gradients
-from minembed.probe import (LogisticRegression, _hessian_vector, bow_features, cross_val_accuracy,
+from minembed.vectors.keyed import KeyedVectors
+from minembed.nn.gradcheck import check_gradients
+from minembed.tasks.probe import (LogisticRegression, _hessian_vector, bow_features, cross_val_accuracy,
                             loss_and_grad, mean_vector_features, sigmoid, stratified_kfold, tfidf_features)
-from minembed.sparse import CSRMatrix
+from minembed.core.sparse import CSRMatrix
 
 
 def toy(n=200, d=5, seed=0, noise=1.0):

@@ -17,9 +17,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from minembed import CSRMatrix, KeyedVectors, Tokenizer, Vocabulary, corpus
-from minembed.tokenize import LETTERS, SKLEARN_PATTERN
-from minembed.vocab import MASK, PAD, UNK
+from minembed import CSRMatrix, KeyedVectors, Tokenizer, Vocabulary
+from minembed.text import corpus
+from minembed.text.tokenize import LETTERS, SKLEARN_PATTERN
+from minembed.text.vocab import MASK, PAD, UNK
 from test_vectors import tables as vector_tables     # (words, float32 values) of any shape
 
 SMALL = settings(max_examples=50, deadline=None, derandomize=bool(os.environ.get("CI")))   # CI: the same examples every run

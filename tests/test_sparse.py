@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from minembed import CSRMatrix
-from minembed.sparse import as_csr
+from minembed.core.sparse import as_csr
 
 
 def test_layout_of_the_docstring_example():

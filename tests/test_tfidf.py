@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from minembed import TfidfVectorizer
-from minembed.sparse import CSRMatrix
-from minembed.tfidf import NotFittedError, count_matrix, inverse_document_frequency, word_ngrams
-from minembed.tokenize import SKLEARN_PATTERN
+from minembed.core.sparse import CSRMatrix
+from minembed.bow.tfidf import NotFittedError, count_matrix, inverse_document_frequency, word_ngrams
+from minembed.text.tokenize import SKLEARN_PATTERN
 from test_countvec import assert_same_inverse      # inverse_transform against scikit-learn's, every input kind
 
 CATS = ["the cat sat", "the dog sat", "the cat ran"]      # the docstring's example

@@ -2,7 +2,7 @@
 import pytest
 
 from minembed import Tokenizer, tokenize
-from minembed.tokenize import LETTERS, SKLEARN_PATTERN
+from minembed.text.tokenize import LETTERS, SKLEARN_PATTERN
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from minembed import Vocabulary
-from minembed.tokenize import LETTERS
+from minembed.text.tokenize import LETTERS
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import minembed.vectorfile as vectorfile_module
-from minembed.vectors import KeyedVectors
+import minembed.vectors.vectorfile as vectorfile_module
+from minembed.vectors.keyed import KeyedVectors
 
 SQRT2 = np.sqrt(2.0)
 

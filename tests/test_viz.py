@@ -5,9 +5,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from minembed import svg
-from minembed.charts import curves_svg
-from minembed.viz import attention_svg, pca, place_labels, scatter_svg
+from minembed.plot import svg
+from minembed.plot.charts import curves_svg
+from minembed.plot.viz import attention_svg, pca, place_labels, scatter_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

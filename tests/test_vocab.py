@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minembed import Vocabulary
-from minembed.vocab import MASK, PAD, UNK
+from minembed.text.vocab import MASK, PAD, UNK
 
 # counts: a=3, c=2, b=1, d=1
 TOKEN_LISTS = [["b", "a", "c", "a"], ["c", "a", "d"]]

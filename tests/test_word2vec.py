@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from minembed import subsample
-from minembed.alias import alias_draw, table_probs
-from minembed.corpus import encode_corpus
-from minembed.sparse import add_rows
-from minembed.word2vec import Word2Vec
-from minembed.word2vec_objectives import context_mask, sgd_step
+from minembed.word2vec import subsample
+from minembed.word2vec.alias import alias_draw, table_probs
+from minembed.text.corpus import encode_corpus
+from minembed.nn.layers import add_rows
+from minembed.word2vec.model import Word2Vec
+from minembed.word2vec.objectives import context_mask, sgd_step
 
 
 # ---------------------------------------------------------------------------- the SGNS step
@@ -140,7 +140,7 @@ def test_negatives_follow_the_noise_distribution():
 
 
 def test_training_draws_its_negatives_from_the_alias_tables(monkeypatch):
-    from minembed import word2vec as word2vec_module
+    from minembed.word2vec import model as word2vec_module
     draws, real_draw = [], word2vec_module.alias_draw
 
     def spy(rng, accept, alias, size):

@@ -6,11 +6,12 @@ import sys
 import numpy as np
 import pytest
 
-from minembed import KeyedVectors, word2vec_objectives
-from minembed.alias import table_probs
-from minembed.vocab import Vocabulary
-from minembed.word2vec import Word2Vec
-from minembed.word2vec_objectives import OBJECTIVES, cbow, cbow_sum, skipgram
+from minembed import KeyedVectors
+from minembed.word2vec import objectives as word2vec_objectives
+from minembed.word2vec.alias import table_probs
+from minembed.text.vocab import Vocabulary
+from minembed.word2vec.model import Word2Vec
+from minembed.word2vec.objectives import OBJECTIVES, cbow, cbow_sum, skipgram
 
 
 # ---------------------------------------------------------------------------- the objectives

@@ -19,7 +19,7 @@ Backward, head by head, with dZ = d loss / dZ (softmax_backward is minembed.laye
     dq_h = dS_h k_h,   dk_h = dS_h^T q_h;    merge the heads back: dq, dk, dv   (B, T, d)
     dW_q = x^T dq, db_q = sum dq (same for k, v),   dx = dq W_q^T + dk W_k^T + dv W_v^T
 
-With H = 1 this is exactly the attention in minembed/encoder.py. Check with
+With H = 1 this is exactly the attention in minembed/encoder/model.py. Check with
 
     python -m pytest docs/exercises/test_multihead.py
 """

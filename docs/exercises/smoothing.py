@@ -8,7 +8,7 @@ instead: with K classes and smoothing eps,
     loss   = mean_i  - sum_k q_ik log p_ik,           p_i = softmax(logits_i)
     dloss / dlogits = (p - q) / N
 
-(eps = 0 is the plain cross-entropy of minembed.layers.cross_entropy and minembed/finetune.py.)
+(eps = 0 is the plain cross-entropy of minembed.nn.layers.cross_entropy and minembed/tasks/finetune.py.)
 Check with
 
     python -m pytest docs/exercises/test_smoothing.py

@@ -6,7 +6,7 @@ import pytest
 
 import minembed
 from minembed import encode_corpus
-from minembed.gradcheck import check_gradients
+from minembed.nn.gradcheck import check_gradients
 
 # the corpus of the repository minembed is installed from, so a copy of this folder works too
 ALICE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(minembed.__file__))), "corpora",

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from minembed.gradcheck import check_gradients
-from minembed.layers import softmax
+from minembed.nn.gradcheck import check_gradients
+from minembed.nn.layers import softmax
 
 NAMES = ("W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o")
 
@@ -16,7 +16,7 @@ def _params(d, seed=0):
 
 
 def _one_head_by_loops(x, p, pad):
-    """minembed/encoder.py's attention, one sequence at a time."""
+    """minembed/encoder/model.py's attention, one sequence at a time."""
     out = []
     for b in range(len(x)):
         q, k, v = (x[b] @ p[f"W_{n}"] + p[f"b_{n}"] for n in "qkv")

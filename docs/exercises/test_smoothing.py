@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from minembed.gradcheck import check_gradients
-from minembed.layers import cross_entropy
+from minembed.nn.gradcheck import check_gradients
+from minembed.nn.layers import cross_entropy
 
 
 def test_targets(impl):

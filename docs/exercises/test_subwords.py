@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minembed.gradcheck import check_gradients
+from minembed.nn.gradcheck import check_gradients
 
 
 def test_char_ngrams(impl):

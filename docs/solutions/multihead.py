@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from minembed.layers import softmax, softmax_backward
+from minembed.nn.layers import softmax, softmax_backward
 
 
 def split_heads(z, n_heads):

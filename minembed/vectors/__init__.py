@@ -1,0 +1,1 @@
+"""A table of word vectors (KeyedVectors), its file formats, and the word-level evaluations."""

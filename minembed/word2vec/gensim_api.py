@@ -1,0 +1,215 @@
+"""gensim 4's interface on minembed's Word2Vec: its names, ``build_vocab`` + ``train``, ``save`` / ``load``.
+
+Code written for gensim should run on minembed unchanged, so :class:`~minembed.word2vec.Word2Vec`
+takes gensim's parameter names beside its own (:data:`GENSIM_NAMES` says what each becomes) and
+inherits gensim's verbs from :class:`GensimInterface` here:
+
+=====================================  ================================================================
+gensim                                 minembed
+=====================================  ================================================================
+``Word2Vec(sentences, ...)``           trains at once, as gensim (``fit(corpus)`` is minembed's verb)
+``build_vocab(corpus_iterable)``       reads the corpus, builds the vocabulary, initialises the tables
+``train(corpus, total_examples=...,    more epochs, continuing from the current vectors
+epochs=...)``
+``get_latest_training_loss()``         the loss summed over the latest ``fit`` / ``train``
+``save(path)`` / ``Word2Vec.load``     the whole model: arrays + JSON in one ``.npz``, no pickle
+``callbacks=[...]``                    ``on_train_begin`` / ``on_epoch_begin`` / ``on_epoch_end`` /
+                                       ``on_train_end(model)``, as gensim's ``CallbackAny2Vec``
+=====================================  ================================================================
+
+None of this changes the algorithm: it is all in :mod:`minembed.word2vec` and
+:mod:`minembed.word2vec_objectives`.
+"""
+import json
+import os
+
+import numpy as np
+
+from ..text.corpus import encode_corpus
+from ..core.fileio import load_npz, save_npz
+from ..text.tokenize import Tokenizer
+from ..text.vocab import Vocabulary
+
+MODEL_FORMAT = "minembed word2vec model v1"
+
+# gensim 4's constructor names and what they become here. (Its other names are minembed's too:
+# window, min_count, sample, alpha, min_alpha, seed, workers, negative, epochs, ns_exponent,
+# shrink_windows, max_final_vocab, callbacks.)
+GENSIM_NAMES = {
+    "vector_size": "dim",
+    "sg": "objective: 1 = 'skipgram', 0 = 'cbow' (or 'cbow_sum' with cbow_mean=0)",
+    "cbow_mean": "with sg=0: 1 = mean of the context vectors, 0 = their sum",
+    "hs": "0 only: hierarchical softmax is not implemented (negative sampling is)",
+    "compute_loss": "accepted; minembed always computes the loss (it costs one log per score)",
+    "max_vocab_size": "None only (gensim's memory cap while counting; use max_final_vocab)",
+    "trim_rule": "None only (prune with min_count / max_final_vocab)",
+    "sorted_vocab": "1 only (rows are always in descending frequency)",
+    "null_word": "0 only",
+    "hashfxn": "accepted and unused (the initial vectors come from seed)",
+    "batch_words": "accepted and unused (gensim's job size; minembed's step is batch_size centres)",
+    "comment": "kept as .comment",
+}
+GENSIM_ONLY_AT = {"hs": 0, "max_vocab_size": None, "trim_rule": None, "sorted_vocab": 1, "null_word": 0}
+
+
+class GensimInterface:
+    """gensim's verbs, inherited by :class:`~minembed.word2vec.Word2Vec` (see the module docstring)."""
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, **unused):
+        """gensim's first step: read the corpus, build the vocabulary, initialise the tables.
+
+        ``corpus_iterable`` is token lists; ``corpus_file`` a text file, split on whitespace
+        and not lowercased (gensim's ``LineSentence``) unless the model was given a tokenizer.
+        The encoded corpus is kept, so a ``train`` on the same object does not read it again."""
+        corpus = one_corpus(corpus_iterable, corpus_file)
+        check(not update, "build_vocab(update=True) is not supported: minembed's vocabulary is fixed "
+               "once built; build a new model on all of the corpus")
+        check(trim_rule is None, "trim_rule is not supported; prune with min_count or max_final_vocab")
+        self.build(corpus, self._tokenizer_for(corpus_file))
+        self._built_from = corpus
+        return self
+
+    def _tokenizer_for(self, corpus_file):
+        """A corpus_file is split on whitespace, as gensim's LineSentence, unless the model was given
+        a tokenizer (then that one, as for ``fit(path)``)."""
+        if corpus_file is not None and not self._tokenizer_given:
+            return Tokenizer(pattern=r"\S+", lowercase=False, normalize=None)
+        return self.tokenizer
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None, epochs=None,
+              start_alpha=None, end_alpha=None, word_count=0, queue_factor=2, report_delay=1.0,
+              compute_loss=False, callbacks=(), progress=True, **unused):
+        """gensim's ``train``: ``epochs`` more epochs on a corpus, **continuing** from the current
+        vectors, with the learning rate going from ``start_alpha`` (default ``alpha``) to
+        ``end_alpha`` (``min_alpha``) over them. Words outside the built vocabulary are skipped.
+        (An epoch that Ctrl-C stopped half way is not resumed here: its updates stay in the
+        vectors, and ``fit(corpus, checkpoint=path)`` is what resumes an interrupted run.)
+
+        As in gensim, ``epochs`` and one of ``total_examples`` / ``total_words`` must be given
+        (minembed counts its own progress, so their values are not used). ``callbacks``: objects
+        with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end``,
+        each called with the model (gensim's ``CallbackAny2Vec`` work as they are). Returns
+        ``(effective words trained, raw words read)``, summed over the epochs."""
+        if self.vocab is None:
+            raise RuntimeError("you must first build vocabulary before training the model "
+                               "(build_vocab(corpus), or fit(corpus))")
+        if total_examples is None and total_words is None:
+            raise ValueError("You must specify either total_examples or total_words, for proper learning-rate "
+                             "and progress calculations; if you've just built the vocabulary using the same "
+                             "corpus, use total_examples=model.corpus_count")
+        if epochs is None or epochs <= 0:
+            raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
+        corpus = one_corpus(corpus_iterable, corpus_file)
+        built_from = self._built_from
+        if not (corpus is built_from or (isinstance(corpus, (str, os.PathLike)) and corpus == built_from)):
+            self.corpus = encode_corpus(corpus, self._tokenizer_for(corpus_file), vocab=self.vocab)
+        self._built_from = None
+        self._resume_at = None                                # a new session starts its epochs afresh
+        self.alpha = start_alpha or self.alpha
+        self.min_alpha = end_alpha or self.min_alpha
+        self.epochs = int(epochs)
+        first = len(self.history)
+        self._train_epochs(self.epochs, self.alpha, self.min_alpha, progress, callbacks)
+        raw_words = (self.corpus.n_tokens + self.corpus.n_dropped) * self.epochs
+        return sum(h["effective_words"] for h in self.history[first:]), raw_words
+
+    def get_latest_training_loss(self):
+        """The loss summed over the latest ``fit`` / ``train`` call (gensim's meaning; minembed
+        always computes it, gensim only with ``compute_loss=True``). ``history`` has it per epoch."""
+        return self.running_training_loss
+
+    # ------------------------------------------------------------------ files: the whole model, checkpoints
+    def save(self, path):
+        """Save the whole model, to load and go on training later (gensim's ``save``): one ``.npz``
+        holding both tables, the vocabulary and its counts, and the settings, tokenizer and
+        history as JSON (no pickle, so loading runs no code), written atomically. For the word
+        vectors alone use ``model.wv.save_word2vec_format``."""
+        if self.vocab is None:
+            raise ValueError("this Word2Vec has no vocabulary or vectors yet; fit or build_vocab first")
+        state = {"format": MODEL_FORMAT, "config": self.config(), "tokenizer": self.tokenizer.config(),
+                 "tokenizer_given": self._tokenizer_given, "comment": self.comment,
+                 "running_training_loss": self.running_training_loss,
+                 "epochs_done": self.epochs_done, "history": self.history, "resume_at": self._resume_at}
+        save_npz(path, in_vectors=self.in_vectors, out_vectors=self.out_vectors, words=np.array(self.vocab.itos),
+                 counts=self.vocab.counts, state=np.array(json.dumps(state)))
+
+    @classmethod
+    def load(cls, path):
+        """A model saved by :meth:`save` (or a ``fit(checkpoint=...)`` file), ready to ``train`` on."""
+        saved, state = read_model(path)
+        given = state.get("tokenizer_given", True) and "tokenizer" in state
+        model = cls(**state["config"], tokenizer=Tokenizer(**state["tokenizer"]) if given else None)
+        model._set_vocab(Vocabulary(saved["words"].tolist(), saved["counts"]))
+        model.in_vectors, model.out_vectors = saved["in_vectors"], saved["out_vectors"]
+        model.epochs_done, model.history, model._resume_at = state["epochs_done"], state["history"], state["resume_at"]
+        model.comment, model.running_training_loss = state.get("comment"), state.get("running_training_loss", 0.0)
+        return model
+
+    # ------------------------------------------------------------------ gensim's names for what the model holds
+    vector_size = property(lambda self: self.dim, doc="gensim's name for dim")
+    syn1neg = property(lambda self: self.out_vectors, doc="gensim's (and word2vec.c's) name for out_vectors")
+    sg = property(lambda self: int(self.objective == "skipgram"), doc="1 for skip-gram, 0 for CBOW")
+    cbow_mean = property(lambda self: int(self.objective != "cbow_sum"))
+    hs = 0                                                    # no hierarchical softmax
+    corpus_count = property(lambda self: 0 if self.corpus is None else self.corpus.n_read,
+                            doc="documents of the corpus read last, as gensim counts them (total_examples): "
+                                "every token list given, or every non-empty line of a file")
+    corpus_total_words = property(lambda self: 0 if self.corpus is None else self.corpus.n_tokens + self.corpus.n_dropped,
+                                  doc="its words, those below min_count included")
+
+
+def read_model(path, what="a saved minembed Word2Vec model (Word2Vec.save)"):
+    saved = load_npz(path, what, ("state", "words", "in_vectors", "out_vectors"))
+    state = json.loads(str(saved["state"]))
+    if "counts" not in saved:                                 # a checkpoint of an older minembed
+        saved["counts"] = np.ones(len(saved["words"]), dtype=np.int64)
+    return saved, state
+
+
+def from_gensim(names, dim, objective):
+    """gensim's constructor arguments -> (dim, objective), each None if not given (defaults: 100,
+    skip-gram); refuses what minembed does not do, and a gensim name that contradicts minembed's."""
+    unknown = sorted(set(names) - set(GENSIM_NAMES))
+    if unknown:
+        renamed = {"size": "vector_size", "iter": "epochs"}
+        hints = [f"{old} is gensim 3's name: use {renamed[old]}" for old in unknown if old in renamed]
+        raise TypeError(f"Word2Vec got unexpected keyword argument(s) {unknown}" + (f" ({'; '.join(hints)})" if hints else ""))
+    for name, allowed in GENSIM_ONLY_AT.items():
+        if name in names and names[name] != allowed:
+            raise ValueError(f"{name}={names[name]!r} is not supported: {GENSIM_NAMES[name]}")
+    if "vector_size" in names:
+        check(dim is None or dim == names["vector_size"], f"dim={dim} and vector_size={names['vector_size']} "
+               "disagree; give one of them")
+        dim = names["vector_size"]
+    if "sg" in names:
+        check(names["sg"] in (0, 1), f"sg must be 0 (CBOW) or 1 (skip-gram), got {names['sg']!r}")
+        named = "skipgram" if names["sg"] else ("cbow" if names.get("cbow_mean", 1) else "cbow_sum")
+        check(objective is None or objective == named, f"objective={objective!r} and sg={names['sg']}"
+               + (f", cbow_mean={names['cbow_mean']}" if "cbow_mean" in names else "") + " disagree; give one of them")
+        objective = named
+    elif "cbow_mean" in names and objective is not None and objective.startswith("cbow"):
+        objective = "cbow" if names["cbow_mean"] else "cbow_sum"
+    return (100 if dim is None else dim), ("skipgram" if objective is None else objective)
+
+
+def one_corpus(corpus_iterable, corpus_file):
+    """gensim's rule: exactly one of the two."""
+    if (corpus_iterable is None) == (corpus_file is None):
+        raise TypeError("give exactly one of corpus_iterable (sentences: token lists) and corpus_file (a path)")
+    if corpus_file is not None and not os.path.isfile(corpus_file):
+        raise TypeError(f"corpus_file must be the path of a file, got {corpus_file!r}")
+    return corpus_iterable if corpus_file is None else corpus_file
+
+
+def call_callbacks(callbacks, event, model):
+    for callback in callbacks:
+        method = getattr(callback, event, None)
+        if method is not None:
+            method(model)
+
+
+def check(condition, message):
+    """Raise ValueError(message) unless condition (Word2Vec's settings checks too)."""
+    if not condition:
+        raise ValueError(message)
