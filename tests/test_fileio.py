@@ -49,3 +49,15 @@ def test_save_npz_refuses_object_arrays_and_leaves_no_file(tmp_path):
 def test_save_npz_takes_arrays_by_name_only(tmp_path):
     with pytest.raises(TypeError):
         fileio.save_npz(tmp_path / "a.npz", np.arange(3))            # (np.savez would call it arr_0)
+
+
+def test_a_versioned_npz_round_trips_and_another_version_gets_one_clear_error(tmp_path):
+    path = tmp_path / "model.npz"
+    fileio.save_npz(path, file_format=("minembed toy", 2), weights=np.arange(3.0))
+    arrays = fileio.load_npz(path, "a toy model", ("weights",), file_format=("minembed toy", 2))
+    assert set(arrays) == {"weights"} and arrays["weights"].tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(ValueError, match=r"is minembed toy v2, and this minembed reads minembed toy v3"):
+        fileio.load_npz(path, "a toy model", file_format=("minembed toy", 3))
+    fileio.save_npz(path, weights=np.arange(3.0))                                  # no stamp at all
+    with pytest.raises(ValueError, match=r"no format stamp .*re-create it"):
+        fileio.load_npz(path, "a toy model", file_format=("minembed toy", 2))

@@ -106,8 +106,11 @@ def write_json(path, obj):
 NPZ_SLICE_BYTES = 1 << 20     # how much of an array save_npz hands the zip at a time
 
 
-def save_npz(path, **arrays):
+def save_npz(path, *, file_format=None, **arrays):
     """``np.savez`` atomically (the name is kept exactly; no ``.npz`` is appended).
+
+    ``file_format=(kind, version)``, e.g. ``("minembed encoder", 1)``, is stored beside the arrays
+    (as ``file_format``) so that :func:`load_npz` can tell a file of another version by its stamp.
 
     The file is an uncompressed zip of one ``.npy`` per array, as ``np.savez`` makes it, read
     back by ``np.load`` array for array; but each array's bytes go into the zip straight from its
@@ -118,6 +121,9 @@ def save_npz(path, **arrays):
     """
     import zipfile
     import numpy as np
+    if file_format is not None:
+        kind, version = file_format
+        arrays = {FORMAT_ENTRY: np.array(f"{kind} v{int(version)}"), **arrays}
     with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, value in arrays.items():
             array = np.asarray(value)
@@ -148,10 +154,12 @@ def _write_npy(entry, array):
         entry.write(data[start:start + NPZ_SLICE_BYTES])
 
 
-def load_npz(path, what, required=()):
+def load_npz(path, what, required=(), file_format=None):
     """Every array of an ``.npz`` file, as a dict; or a ValueError saying that ``path`` is not
     ``what`` (another kind of file, or a damaged one) instead of whatever zipfile, zlib or NumPy
-    happened to raise. ``required``: the names the file must hold.
+    happened to raise. ``required``: the names the file must hold. ``file_format=(kind, version)``:
+    the stamp :func:`save_npz` wrote; a file with another stamp (or none) gets one error naming both
+    versions and what to do, before anything else is read from it.
     """
     import numpy as np
     try:
@@ -162,10 +170,35 @@ def load_npz(path, what, required=()):
     except Exception as err:            # BadZipFile, zlib.error, EOFError, pickle refusal, a .npy, ...
         raise ValueError(f"{path} is not {what}, or it is damaged ({type(err).__name__}: {err}); "
                          "delete it or use another file") from None
+    if file_format is not None:
+        check_file_format(path, what, str(arrays.pop(FORMAT_ENTRY, "")), *file_format)
     missing = sorted(set(required) - set(arrays))
     if missing:
         raise ValueError(f"{path} is not {what}: it has no {', '.join(missing)}")
     return arrays
+
+
+FORMAT_ENTRY = "file_format"     # the array holding "<kind> v<version>" in every versioned .npz
+
+
+def check_file_format(path, what, stamp, kind, version):
+    """A ValueError unless ``stamp`` is ``"<kind> v<version>"``: the one message for a file that
+    another version of minembed wrote (it names both versions and what to do), or none at all.
+
+    >>> check_file_format("m.npz", "a model", "minembed encoder v1", "minembed encoder", 1)
+    >>> check_file_format("m.npz", "a model", "minembed encoder v0", "minembed encoder", 1)
+    Traceback (most recent call last):
+    ValueError: m.npz is minembed encoder v0, and this minembed reads minembed encoder v1: re-create it with this version (train or save it again), or load it with the minembed that wrote it
+    """
+    expected = f"{kind} v{int(version)}"
+    if stamp == expected:
+        return
+    if stamp.startswith(kind + " v"):
+        raise ValueError(f"{path} is {stamp}, and this minembed reads {expected}: re-create it with this "
+                         "version (train or save it again), or load it with the minembed that wrote it")
+    raise ValueError(f"{path} is not {what} in the format this minembed reads ({expected}): it has "
+                     f"{'the stamp ' + repr(stamp) if stamp else 'no format stamp'} (a file of a development "
+                     "version, or another kind of file); re-create it with this version")
 
 
 def save_npy(path, array):
