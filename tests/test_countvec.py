@@ -121,7 +121,7 @@ def test_drops_into_a_scikit_learn_pipeline(output):
 
 
 def test_document_frequency_counts_each_document_once():
-    from minembed.bow.countvec import document_frequency
+    from minembed.bow.fast.sorted_counts import document_frequency
     # two blocks: documents [2, 0, 2], [1] | [2, 2], [], [0, 1]
     blocks = [(np.array([2, 0, 2, 1]), np.array([3, 1])), (np.array([2, 2, 0, 1]), np.array([2, 0, 2]))]
     assert document_frequency(blocks, 4).tolist() == [2, 2, 2, 0]

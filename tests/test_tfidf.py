@@ -10,7 +10,8 @@ from hypothesis import given, settings, strategies as st
 
 from minembed import TfidfVectorizer
 from minembed.core.sparse import CSRMatrix
-from minembed.bow.tfidf import NotFittedError, count_matrix, inverse_document_frequency, word_ngrams
+from minembed.bow.fast.sorted_counts import count_matrix
+from minembed.bow.tfidf import NotFittedError, inverse_document_frequency, word_ngrams
 from minembed.text.tokenize import SKLEARN_PATTERN
 from test_countvec import assert_same_inverse      # inverse_transform against scikit-learn's, every input kind
 

@@ -1,11 +1,12 @@
 r"""Bag of words with scikit-learn's ``CountVectorizer``: a (documents x terms) matrix of counts.
 
-Where :class:`~minembed.onehot.OneHotEncoder` is the lesson (one-hot rows, and the bag of words
-as their sum), this is the tool with scikit-learn's parameters and output, so that code written
-for ``sklearn.feature_extraction.text.CountVectorizer`` runs unchanged. It is also the first half
-of TF-IDF: :class:`~minembed.tfidf.TfidfVectorizer` is this class plus a weighting step.
+The counts of :func:`minembed.bow.reference.bag_of_words` (read that first: a dict per document),
+with scikit-learn's parameters and output, so that code written for
+``sklearn.feature_extraction.text.CountVectorizer`` runs unchanged. It is also the first half of
+TF-IDF: :class:`~minembed.bow.tfidf.TfidfVectorizer` calls :meth:`CountVectorizer._fit_counts` and
+:meth:`CountVectorizer._transform_counts` for its counts, then weights them.
 
-**Which terms.** Tokens come from the shared :class:`~minembed.tokenize.Tokenizer` with
+**Which terms.** Tokens come from the shared :class:`~minembed.text.tokenize.Tokenizer` with
 scikit-learn's pattern ``(?u)\b\w\w+\b`` (2+ word characters), lowercased first.
 ``ngram_range=(1, 2)`` adds every pair of neighbouring tokens, joined by one space. Then
 terms found in fewer than ``min_df`` or more than ``max_df`` documents are dropped (an int
@@ -15,12 +16,12 @@ the most frequent over the whole corpus. Columns are in alphabetical order.
 **How it is computed.** Every term gets an integer id. For the patterns that mean "a run of one
 character class" (the default among them), the tokens and their n-grams are found and numbered by
 array operations over a million characters at a time, with no Python work per token
-(:mod:`minembed.hashed_tokens`: runs of a class, polynomial hashes, a table of known hashes);
+(:mod:`minembed.bow.fast.hashed_tokens`: runs of a class, polynomial hashes, a table of known hashes);
 otherwise one Python pass maps every token to its id through a dict. Everything after that is
-array work: the ``(document, term)`` pairs are sorted as single
-integers and counted in runs (:func:`count_matrix`). The matrix is never dense. When ``min_df`` or
+array work: the ``(document, term)`` pairs are sorted as single integers and counted in runs
+(:func:`~minembed.bow.fast.sorted_counts.count_matrix`). The matrix is never dense. When ``min_df`` or
 ``max_df`` can drop terms, they are applied first, on the ids in order of first appearance
-(:func:`document_frequency`), so that only the surviving terms are sorted alphabetically and
+(:func:`~minembed.bow.fast.sorted_counts.document_frequency`), so that only the surviving terms are sorted alphabetically and
 counted: with word pairs and ``min_df=2``, 527,609 of the 1,975,436 terms of 100,000 enwiki paragraphs
 survive.
 
@@ -41,6 +42,7 @@ import numpy as np
 from ..core.estimator import Estimator, NotFittedError  # noqa: F401 (NotFittedError re-exported)
 from ..core.sparse import CSRMatrix, as_csr
 from .fast import hashed_tokens
+from .fast.sorted_counts import count_matrix, document_frequency
 from ..text.tokenize import RUN_PATTERNS, SKLEARN_PATTERN, Tokenizer
 
 # scikit-learn's default pattern runs as r"\w\w+": it finds exactly the same tokens (scanning
@@ -60,12 +62,12 @@ class CountVectorizer(Estimator):
     min_df, max_df : int (document count) or float in [0, 1] (fraction), defaults 1 and 1.0
     max_features : int or None   keep the most frequent terms (by total count) after min/max_df
     binary : bool   1/0 instead of a count
-    output : ``"minembed"`` (default) returns a :class:`~minembed.sparse.CSRMatrix`, the small sparse
+    output : ``"minembed"`` (default) returns a :class:`~minembed.core.sparse.CSRMatrix`, the small sparse
         matrix a reader can follow; scikit-learn estimators take it too, as a dense array (see
         CSRMatrix). ``"scipy"`` returns ``scipy.sparse.csr_matrix`` (SciPy must be installed), which
         they take as it is, sparse: the setting for a ``Pipeline`` on a real corpus.
 
-    scikit-learn's estimator protocol (:mod:`minembed.estimator`): ``get_params(deep)``,
+    scikit-learn's estimator protocol (:mod:`minembed.core.estimator`): ``get_params(deep)``,
     ``set_params(**params)``, ``fit(X, y=None)``, ``fit_transform(X, y=None)``, ``transform``,
     ``inverse_transform``, ``get_feature_names_out``, ``NotFittedError`` before ``fit``, so ``clone``,
     ``Pipeline``, ``cross_val_score``, ``GridSearchCV`` and ``check_is_fitted`` work (the tests check
@@ -89,7 +91,7 @@ class CountVectorizer(Estimator):
         self.max_features = max_features
         self.binary = binary
         self.output = output
-        self._check_params()
+        check_count_params(self)
 
     @property
     def tokenizer(self):
@@ -98,53 +100,24 @@ class CountVectorizer(Estimator):
                          lowercase=self.lowercase, normalize=None)      # as scikit-learn: no normalization
 
     def _check_params(self):
-        """Refuse a bad setting with a ValueError; ``ngram_range`` is kept as a tuple."""
-        if isinstance(self.ngram_range, list):
-            self.ngram_range = tuple(self.ngram_range)
-        for name in ("min_df", "max_df"):
-            value = getattr(self, name)
-            is_count = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-            is_fraction = isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral))
-            if not ((is_count and value >= 1) or (is_fraction and 0.0 <= value <= 1.0)):
-                raise ValueError(f"{name} must be an int >= 1 (a number of documents) or a float in "
-                                 f"[0.0, 1.0] (a fraction of the documents), got {value!r}")
-        if self.max_features is not None and not (
-                isinstance(self.max_features, numbers.Integral) and self.max_features >= 1):
-            raise ValueError(f"max_features must be None or an int >= 1, got {self.max_features!r}")
-        if self.output not in ("minembed", "scipy"):
-            raise ValueError(f"output must be 'minembed' (a CSRMatrix) or 'scipy' (scipy.sparse.csr_matrix, "
-                             f"for scikit-learn estimators), got {self.output!r}")
-        if self.output == "scipy":
-            try:
-                import scipy.sparse  # noqa: F401
-            except ImportError:
-                raise ValueError("output='scipy' needs SciPy: pip install scipy") from None
-        if (not isinstance(self.ngram_range, tuple) or len(self.ngram_range) != 2
-                or not all(isinstance(n, numbers.Integral) for n in self.ngram_range)
-                or not 1 <= self.ngram_range[0] <= self.ngram_range[1]):
-            raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n, "
-                             f"got {self.ngram_range!r}")
+        """What ``set_params`` calls (:class:`~minembed.core.estimator.Estimator`): :func:`check_count_params`."""
+        check_count_params(self)
 
     # ------------------------------------------------------------------ fit / transform
     def fit(self, documents, y=None):
         """Learn the vocabulary from an iterable of str (one pass; a generator is fine).
         ``y`` is ignored (scikit-learn's signature, so a Pipeline can pass the labels along)."""
-        self.fit_transform(documents)
+        self._fit_counts(documents)
         return self
 
     def fit_transform(self, documents, y=None):
-        """Learn the vocabulary and return the documents' matrix (a CSRMatrix, or SciPy's with
-        ``output="scipy"``). ``y`` is ignored."""
-        return self._as_output(self._finish_fit(self._fit_counts(documents)))
+        """Learn the vocabulary and return the documents' (n_docs, n_terms) int64 counts (a CSRMatrix, or
+        SciPy's with ``output="scipy"``). ``y`` is ignored."""
+        return self._as_output(_as_int64(self._fit_counts(documents)))
 
     def transform(self, documents):
-        """Rows for new documents with the fitted vocabulary; unseen terms are ignored."""
-        vocabulary = self._fitted("vocabulary_")
-        blocks = self._encode_known(documents, vocabulary)      # unseen terms get id -1, then are skipped
-        counts = count_matrix(blocks, len(vocabulary))
-        if self.binary:
-            counts.data[:] = 1.0
-        return self._as_output(self._finish(counts))
+        """(n_docs, n_terms) int64 counts of new documents with the fitted vocabulary; unseen terms are ignored."""
+        return self._as_output(_as_int64(self._transform_counts(documents)))
 
     def get_feature_names_out(self, input_features=None):
         """(n_terms,) object array of the terms, in column (alphabetical) order."""
@@ -175,8 +148,10 @@ class CountVectorizer(Estimator):
         starts = np.concatenate([[0], ends[:-1]])
         return [found[start:end] for start, end in zip(starts.tolist(), ends.tolist())]
 
+    # ------------------------------------------------------------------ the counts (TfidfVectorizer's too)
     def _fit_counts(self, documents):
-        """Count every document's terms, prune the columns, set ``vocabulary_``: the float64 counts."""
+        """Count every document's terms, prune the columns, set ``vocabulary_``: the (n_docs, n_terms)
+        float64 counts (1/0 if ``binary``)."""
         self._fixed_index = None                       # (transform's, of the previous fit)
         blocks, raw_terms = self._encode_new(documents)  # raw_terms: raw id (first appearance) -> term
         if not raw_terms:
@@ -207,15 +182,17 @@ class CountVectorizer(Estimator):
         self._terms = terms                            # column -> term
         return counts
 
-    def _finish_fit(self, counts):
-        """What fit_transform returns, from the pruned counts (TF-IDF weights them here)."""
-        return self._finish(counts)
-
-    def _finish(self, counts):
-        """Counts as scikit-learn's CountVectorizer gives them: int64."""
-        return CSRMatrix(counts.data.astype(np.int64), counts.indices, counts.indptr, counts.shape)
+    def _transform_counts(self, documents):
+        """New documents -> their (n_docs, n_terms) float64 counts (1/0 if ``binary``) over the fitted columns."""
+        vocabulary = self._fitted("vocabulary_")
+        blocks = self._encode_known(documents, vocabulary)      # unseen terms get id -1, then are skipped
+        counts = count_matrix(blocks, len(vocabulary))
+        if self.binary:
+            counts.data[:] = 1.0
+        return counts
 
     def _as_output(self, matrix):
+        """A CSRMatrix as ``output`` asks: itself, or ``scipy.sparse.csr_matrix``."""
         return matrix.to_scipy() if self.output == "scipy" else matrix
 
     # ------------------------------------------------------------------ the steps
@@ -224,7 +201,7 @@ class CountVectorizer(Estimator):
 
         When a token is "a run of one character class" (scikit-learn's default pattern among them), the
         tokens and their n-grams are found and numbered by array operations over many documents at once
-        (:mod:`minembed.hashed_tokens`, about twice as fast); otherwise by the tokenizer and a dict, one
+        (:mod:`minembed.bow.fast.hashed_tokens`, about twice as fast); otherwise by the tokenizer and a dict, one
         term at a time. Both give the same blocks and terms.
         """
         if self.token_pattern in RUN_PATTERNS:
@@ -239,7 +216,7 @@ class CountVectorizer(Estimator):
 
     def _encode_known(self, documents, vocabulary):
         """Documents -> blocks of the fitted vocabulary's columns, -1 for an unseen term: by arrays, as
-        :meth:`_encode_new` (the vocabulary's hashes in a :class:`~minembed.term_index.FixedTermIndex`,
+        :meth:`_encode_new` (the vocabulary's hashes in a :class:`~minembed.bow.fast.term_index.FixedTermIndex`,
         built at the first ``transform`` after ``fit`` and kept), unless the pattern is not a run of one
         class or two terms of the vocabulary share a first hash; then by the dict ``vocabulary``."""
         if self.token_pattern in RUN_PATTERNS:
@@ -331,6 +308,40 @@ class CountVectorizer(Estimator):
 
 
 # ---------------------------------------------------------------------------- helpers
+def check_count_params(vectorizer):
+    """Refuse a bad counting setting of ``vectorizer`` with a ValueError; ``ngram_range`` is kept as a tuple.
+    (TfidfVectorizer calls it too, then checks its weighting settings.)"""
+    if isinstance(vectorizer.ngram_range, list):
+        vectorizer.ngram_range = tuple(vectorizer.ngram_range)
+    for name in ("min_df", "max_df"):
+        value = getattr(vectorizer, name)
+        is_count = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        is_fraction = isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral))
+        if not ((is_count and value >= 1) or (is_fraction and 0.0 <= value <= 1.0)):
+            raise ValueError(f"{name} must be an int >= 1 (a number of documents) or a float in "
+                             f"[0.0, 1.0] (a fraction of the documents), got {value!r}")
+    max_features, output, ngram_range = vectorizer.max_features, vectorizer.output, vectorizer.ngram_range
+    if max_features is not None and not (isinstance(max_features, numbers.Integral) and max_features >= 1):
+        raise ValueError(f"max_features must be None or an int >= 1, got {max_features!r}")
+    if output not in ("minembed", "scipy"):
+        raise ValueError(f"output must be 'minembed' (a CSRMatrix) or 'scipy' (scipy.sparse.csr_matrix, "
+                         f"for scikit-learn estimators), got {output!r}")
+    if output == "scipy":
+        try:
+            import scipy.sparse  # noqa: F401
+        except ImportError:
+            raise ValueError("output='scipy' needs SciPy: pip install scipy") from None
+    if (not isinstance(ngram_range, tuple) or len(ngram_range) != 2
+            or not all(isinstance(n, numbers.Integral) for n in ngram_range)
+            or not 1 <= ngram_range[0] <= ngram_range[1]):
+        raise ValueError(f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n, got {ngram_range!r}")
+
+
+def _as_int64(counts):
+    """Counts as scikit-learn's CountVectorizer gives them: int64 values."""
+    return CSRMatrix(counts.data.astype(np.int64), counts.indices, counts.indptr, counts.shape)
+
+
 def _refuse_one_document(documents):
     """A str (or bytes) is one document, not an iterable of them: say so (iterating it would make every
     character a document)."""
@@ -349,79 +360,3 @@ def word_ngrams(tokens, min_n, max_n):
     for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
         grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
     return grams
-
-
-def document_frequency(blocks, n_terms):
-    """(n_terms,) int64: in how many documents each id of ``blocks`` (as for :func:`count_matrix`) occurs.
-
-    >>> document_frequency([(np.array([2, 0, 2, 1]), np.array([3, 1]))], 3).tolist()
-    [1, 1, 1]
-    """
-    df = np.zeros(n_terms, dtype=np.int64)
-    for ids, doc_lengths in blocks:
-        keys = _cell_keys(ids, doc_lengths, n_terms)                # (block_tokens,) doc * n_terms + id
-        keys.sort(kind="stable")                                    # (see _count_block)
-        pairs = keys[np.diff(keys, prepend=-1) != 0]                # each (doc, id) pair once
-        df += np.bincount(pairs % n_terms, minlength=n_terms)
-    return df
-
-
-def count_matrix(blocks, n_terms, relabel=None):
-    """Blocks of term ids -> (n_docs, n_terms) CSR matrix of counts (float64).
-
-    ``blocks`` is a list of ``(term_ids, doc_lengths)``: ``term_ids`` holds a block's first
-    document's ids, then the next document's, ...; ``doc_lengths[d]`` says how many belong
-    to each. ``relabel[id]``, if given, is the column of ``id``; ids < 0 (unseen terms) are
-    skipped. Each token becomes one integer ``doc * n_terms + column``; sorting these puts
-    equal (doc, column) pairs next to each other in CSR order, and the length of each run is
-    the count. The list is emptied as it is read, so each block's ids are freed once counted.
-
-    >>> count_matrix([(np.array([2, 0, 2, 1]), np.array([3, 1]))], 3).toarray()
-    array([[1., 0., 2.],
-           [0., 1., 0.]])
-    """
-    n_tokens = sum(len(ids) for ids, _ in blocks)
-    n_docs = sum(len(doc_lengths) for _, doc_lengths in blocks)
-    # There are at most n_tokens distinct (doc, column) pairs. The arrays are filled from the
-    # front and trimmed at the end; pages never written never take memory.
-    columns, counts = np.empty(n_tokens, np.int32), np.empty(n_tokens, np.float64)
-    row_nnz = np.empty(n_docs, np.int64)
-    nnz = doc = 0
-    blocks.reverse()                                                # pop() from the front
-    while blocks:
-        ids, doc_lengths = blocks.pop()
-        block_columns, block_counts, block_row_nnz = _count_block(ids, doc_lengths, n_terms, relabel)
-        columns[nnz:nnz + len(block_columns)] = block_columns
-        counts[nnz:nnz + len(block_columns)] = block_counts
-        row_nnz[doc:doc + len(doc_lengths)] = block_row_nnz
-        nnz, doc = nnz + len(block_columns), doc + len(doc_lengths)
-    columns.resize(nnz, refcheck=False)                             # give back the unused tail
-    counts.resize(nnz, refcheck=False)
-    indptr = np.concatenate([[0], np.cumsum(row_nnz)])
-    return CSRMatrix(counts, columns, indptr, (n_docs, n_terms))
-
-
-def _count_block(ids, doc_lengths, n_terms, relabel):
-    """One block -> (columns, counts, stored values per document), all int64, in CSR order."""
-    if relabel is not None:
-        ids = relabel[ids]
-    keys = _cell_keys(ids, doc_lengths, n_terms)                    # (block_tokens,) doc * n_terms + column
-    if len(ids) and ids.min() < 0:
-        keys = keys[ids >= 0]
-    # The keys already rise document by document and are shuffled only inside each document: the
-    # stable sort (timsort for 64-bit integers, which finds the runs already in order and merges them)
-    # uses that order and is 2-3x faster here than the default quicksort, which starts from scratch.
-    keys.sort(kind="stable")
-    run_starts = np.flatnonzero(np.diff(keys, prepend=-1))         # where a new (doc, column) begins
-    cells = keys[run_starts]                                        # distinct (doc, column) pairs
-    rows = cells // n_terms
-    counts = np.diff(run_starts, append=len(keys))                  # run lengths
-    return cells - rows * n_terms, counts, np.bincount(rows, minlength=len(doc_lengths))
-
-
-def _cell_keys(ids, doc_lengths, n_terms):
-    """Each token of a block as one int64, ``doc * n_terms + id`` (its cell of the matrix), so
-    that sorting the keys groups equal (document, term) pairs, in CSR order."""
-    keys = np.repeat(np.arange(len(doc_lengths), dtype=np.int64) * n_terms, doc_lengths)
-    keys += ids
-    return keys

@@ -10,7 +10,7 @@
 
 **Bag of words.** A document is the sum of its tokens' one-hot vectors: ``X[doc, i]`` is the
 number of times word ``i`` occurs in it (or 1/0 with ``binary=True``). Word order is lost.
-(:class:`~minembed.countvec.CountVectorizer` is the same matrix with scikit-learn's parameters.)
+(:class:`~minembed.bow.countvec.CountVectorizer` is the same matrix with scikit-learn's parameters.)
 
 **An unknown word** has no position of its own. ``handle_unknown`` says what
 :meth:`OneHotEncoder.transform` does with it, as in scikit-learn's ``OneHotEncoder``: ``"error"``
@@ -28,14 +28,14 @@ from ..text.vocab import Vocabulary
 
 
 class OneHotEncoder(Estimator):
-    """One-hot rows and bag-of-words matrices over a fixed :class:`~minembed.vocab.Vocabulary`.
+    """One-hot rows and bag-of-words matrices over a fixed :class:`~minembed.text.vocab.Vocabulary`.
 
     >>> enc = OneHotEncoder(Vocabulary.build([["a", "b", "a"]]))
     >>> enc.transform_ids([1, 0]).toarray()
     array([[0., 1.],
            [1., 0.]])
 
-    scikit-learn's protocol too (:mod:`minembed.estimator`): without a ``vocab``, :meth:`fit` learns
+    scikit-learn's protocol too (:mod:`minembed.core.estimator`): without a ``vocab``, :meth:`fit` learns
     one (words by frequency) from token lists or texts; :meth:`transform` turns tokens into rows
     and :meth:`inverse_transform` rows back into tokens; ``get_feature_names_out`` (the words, not
     scikit-learn's ``"x0_word"``), ``get_params`` / ``set_params`` (``vocab``, ``tokenizer``,
@@ -160,7 +160,7 @@ class OneHotEncoder(Estimator):
         return self._counts([len(ids) for ids in id_lists], all_ids, binary)
 
     def corpus_counts(self, corpus, binary=False):
-        """Bag of words of an :class:`~minembed.corpus.EncodedCorpus`: one row per document."""
+        """Bag of words of an :class:`~minembed.text.corpus.EncodedCorpus`: one row per document."""
         return self._counts(np.diff(corpus.offsets), corpus.ids, binary)
 
     def _counts(self, doc_lengths, ids, binary):
@@ -173,7 +173,7 @@ class OneHotEncoder(Estimator):
         n_docs, V = len(doc_lengths), self.dim
         keys = np.repeat(np.arange(n_docs, dtype=np.int64) * V, doc_lengths)   # (n_tokens,) doc * V
         keys += ids
-        keys.sort(kind="stable")           # (already in document order: see countvec._count_block)
+        keys.sort(kind="stable")           # (already in document order: see fast/sorted_counts._count_block)
         is_start = np.ones(len(keys), dtype=bool)              # first key of each run
         np.not_equal(keys[1:], keys[:-1], out=is_start[1:])
         run_starts = np.flatnonzero(is_start)                  # (nnz,)

@@ -37,16 +37,19 @@ sat"``, ``"the cat ran"``: n = 3, df(the) = 3, df(cat) = df(sat) = 2, df(dog) = 
     row 0 before norm: cat 1.2877, sat 1.2877, the 1      length sqrt(2 * 1.2877^2 + 1) = 2.0776
     row 0:             cat 0.6198, sat 0.6198, the 0.4813
 
-**Which terms, and the counts** come from :class:`~minembed.countvec.CountVectorizer` (this
-class is a CountVectorizer plus the weighting below): scikit-learn's token pattern, word n-grams,
-``min_df`` / ``max_df`` / ``max_features`` pruning, alphabetical columns, and counting by sorting
-``(document, term)`` pairs, never a dense matrix. ``df`` is then a ``bincount`` over columns.
+The same numbers as :func:`minembed.bow.reference.tfidf` (read that first: loops over a dense
+matrix). **Which terms, and the counts** come from :class:`~minembed.bow.countvec.CountVectorizer`,
+which this class extends as scikit-learn's does: ``fit_transform`` and ``transform`` ask it for
+the counts (``_fit_counts``, ``_transform_counts``: scikit-learn's token pattern, word n-grams,
+``min_df`` / ``max_df`` / ``max_features`` pruning, alphabetical columns, counting by sorting
+``(document, term)`` pairs, never a dense matrix), then weight them with :func:`weigh`, the formula
+above applied in place to the stored values. ``df`` is the number of stored values per column.
 """
 import numbers
 
 import numpy as np
 
-from .countvec import CountVectorizer, NotFittedError, count_matrix, word_ngrams  # noqa: F401 (re-exported)
+from .countvec import CountVectorizer, NotFittedError, check_count_params, word_ngrams  # noqa: F401 (re-exported)
 from ..text.tokenize import SKLEARN_PATTERN
 
 
@@ -54,7 +57,7 @@ class TfidfVectorizer(CountVectorizer):
     """Documents -> TF-IDF weighted document-term matrix, with scikit-learn's parameters.
 
     Parameters (names, defaults and meanings as ``sklearn.feature_extraction.text.TfidfVectorizer``):
-    those of :class:`~minembed.countvec.CountVectorizer` (``lowercase``, ``token_pattern``,
+    those of :class:`~minembed.bow.countvec.CountVectorizer` (``lowercase``, ``token_pattern``,
     ``ngram_range``, ``min_df``, ``max_df``, ``max_features``, ``binary``: tf is 1/0, ``output``),
     and the weighting's:
 
@@ -84,44 +87,41 @@ class TfidfVectorizer(CountVectorizer):
     def __init__(self, *, lowercase=True, token_pattern=SKLEARN_PATTERN, ngram_range=(1, 1),
                  max_df=1.0, min_df=1, max_features=None, binary=False, norm="l2",
                  use_idf=True, smooth_idf=True, sublinear_tf=False, output="minembed"):
+        super().__init__(lowercase=lowercase, token_pattern=token_pattern, ngram_range=ngram_range,
+                         max_df=max_df, min_df=min_df, max_features=max_features, binary=binary, output=output)
         self.norm = norm
         self.use_idf = use_idf
         self.smooth_idf = smooth_idf
         self.sublinear_tf = sublinear_tf
-        super().__init__(lowercase=lowercase, token_pattern=token_pattern, ngram_range=ngram_range,
-                         max_df=max_df, min_df=min_df, max_features=max_features, binary=binary, output=output)
+        _check_norm(self.norm)
 
     def _check_params(self):
-        super()._check_params()
-        if self.norm not in ("l2", "l1", None):
-            raise ValueError(f"norm must be 'l2', 'l1' or None, got {self.norm!r}")
+        """What ``set_params`` calls (:class:`~minembed.core.estimator.Estimator`): the counting settings, the norm."""
+        check_count_params(self)
+        _check_norm(self.norm)
 
-    # ------------------------------------------------------------------ the weighting step
-    def _finish_fit(self, counts):
-        """Pruned counts -> ``df_``, ``idf_``, and the training rows' TF-IDF (kept as ``train_matrix_``)."""
-        self.df_ = counts.column_nnz()
+    # ------------------------------------------------------------------ fit / transform: counts, then weights
+    def fit(self, documents, y=None):
+        """Learn the vocabulary, ``df_`` and ``idf_`` from an iterable of str. ``y`` is ignored. Returns self."""
+        self.fit_transform(documents)
+        return self
+
+    def fit_transform(self, documents, y=None):
+        """Learn the vocabulary, ``df_`` and ``idf_``, and return the documents' (n_docs, n_terms) TF-IDF rows
+        (a CSRMatrix, or SciPy's with ``output="scipy"``), kept as ``train_matrix_``. ``y`` is ignored."""
+        counts = self._fit_counts(documents)                       # (n_docs, n_terms) float64, sets vocabulary_
+        self.df_ = counts.column_nnz()                             # (n_terms,) documents containing each term
         self.n_documents_ = counts.shape[0]
         self.idf_ = inverse_document_frequency(self.df_, self.n_documents_, self.smooth_idf)
-        self.train_matrix_ = self._weight(counts)
-        return self.train_matrix_
+        self.train_matrix_ = weigh(counts, self.idf_ if self.use_idf else None, self.sublinear_tf, self.norm)
+        return self._as_output(self.train_matrix_)
 
-    def _finish(self, counts):
-        return self._weight(counts)
-
-    def _weight(self, counts):
-        """Counts (already 1/0 if binary) -> tf * idf -> row-normalized; in place, a block of rows at a time."""
-        for block in counts.row_blocks(1 << 20):                   # views: small temporaries
-            data = block.data                                      # (block_nnz,) float64
-            if self.sublinear_tf:
-                np.log(data, out=data)
-                data += 1.0                                        # tf = 1 + ln(count)
-            if self.use_idf:
-                data *= self.idf_[block.indices]                   # tf * idf(column)
-            if self.norm is not None:
-                norms = block.row_norms(ord=2 if self.norm == "l2" else 1)   # (block_rows,)
-                norms[norms == 0.0] = 1.0                          # empty rows stay empty
-                data /= np.repeat(norms, np.diff(block.indptr))
-        return counts
+    def transform(self, documents):
+        """(n_docs, n_terms) TF-IDF rows of new documents, with the fitted vocabulary and ``idf_``; unseen terms
+        are ignored."""
+        counts = self._transform_counts(documents)                 # (n_docs, n_terms) float64
+        idf = self.idf_ if self.use_idf else None
+        return self._as_output(weigh(counts, idf, self.sublinear_tf, self.norm))
 
     # ------------------------------------------------------------------ looking inside
     def top_terms(self, row, k=10):
@@ -174,7 +174,37 @@ class TfidfVectorizer(CountVectorizer):
                 f"sublinear_tf={self.sublinear_tf})")
 
 
-# ---------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------- the weighting
+def weigh(counts, idf=None, sublinear_tf=False, norm="l2"):
+    """(n_docs, n_terms) CSRMatrix of float64 counts -> its TF-IDF rows, **in place** (returns ``counts``).
+
+    tf is the count, or ``1 + ln(count)`` if ``sublinear_tf``; times ``idf[column]`` ((n_terms,), or no
+    idf if None); each row then divided by its l2 norm, or l1 norm (sum of absolute values), or not
+    (``norm`` "l2", "l1", None). Only the stored values are touched, a block of rows at a time.
+
+    >>> from minembed.core.sparse import CSRMatrix
+    >>> weigh(CSRMatrix.from_dense([[3.0, 4.0], [0.0, 0.0]])).toarray().tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    for block in counts.row_blocks(1 << 20):                       # views: small temporaries
+        data = block.data                                          # (block_nnz,) float64
+        if sublinear_tf:
+            np.log(data, out=data)
+            data += 1.0                                            # tf = 1 + ln(count)
+        if idf is not None:
+            data *= idf[block.indices]                             # tf * idf(column)
+        if norm is not None:
+            norms = block.row_norms(ord=2 if norm == "l2" else 1)  # (block_rows,)
+            norms[norms == 0.0] = 1.0                              # empty rows stay empty
+            data /= np.repeat(norms, np.diff(block.indptr))
+    return counts
+
+
+def _check_norm(norm):
+    if norm not in ("l2", "l1", None):
+        raise ValueError(f"norm must be 'l2', 'l1' or None, got {norm!r}")
+
+
 def inverse_document_frequency(df, n_documents, smooth=True):
     """``ln((1 + n) / (1 + df)) + 1`` (smooth) or ``ln(n / df) + 1``, as float64 (n_terms,).
 

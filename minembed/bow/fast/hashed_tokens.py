@@ -26,7 +26,7 @@ NumPy passes over the characters of many documents at once:
 
    (``p`` is odd, so it has an inverse modulo 2**64.) Each token costs a few array operations,
    not a Python str.
-4. **Hash -> id** (:class:`~minembed.term_index.TermIndex`, in its own module). A table with a slot
+4. **Hash -> id** (:class:`~minembed.bow.fast.term_index.TermIndex`, in its own module). A table with a slot
    per value of the top bits of ``hash * m`` holds the id of a known term: one gather and one
    comparison per token find most tokens. The rest (new terms, and the few known terms that share a
    slot) go through ``np.unique`` and a binary search in the sorted array of known hashes, and each
@@ -151,7 +151,7 @@ def encode_documents(documents, in_class, min_length=1, lowercase=True, ngram_ra
     """Documents (an iterable of str) -> ``(blocks, terms)``, as the dict loop would give them.
 
     ``blocks`` is a list of ``(term ids int32, terms per document int64)``, each block whole consecutive
-    documents of about ``block_chars`` characters (the layout :func:`minembed.countvec.count_matrix`
+    documents of about ``block_chars`` characters (the layout :func:`minembed.bow.fast.sorted_counts.count_matrix`
     reads); ``terms[id]`` is the term. A token is a maximal run of characters for which ``in_class``
     holds, at least ``min_length`` long, after ``str.lower`` if ``lowercase``. With ``ngram_range=(min_n,
     max_n)`` the terms are the n-grams of a document's tokens for every n in that range (joined by one

@@ -1,5 +1,5 @@
 """Term hashes -> term ids, as a dict would give them, with NumPy arrays: the second half of
-:mod:`minembed.hashed_tokens`, which computes two hashes per term (see its docstring) and asks an index
+:mod:`minembed.bow.fast.hashed_tokens`, which computes two hashes per term (see its docstring) and asks an index
 for the ids of a block of terms at a time.
 
 * :class:`TermIndex` numbers the terms in order of first appearance, as a ``defaultdict`` whose
