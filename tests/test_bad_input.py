@@ -35,6 +35,8 @@ from minembed.word2vec.model import Word2Vec
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 import train  # noqa: E402  (train.py lives at the repository root)
+from minembed.cli.registry import RUNNERS  # noqa: E402
+from minembed.cli.rundir import LOCK_NAME  # noqa: E402
 
 OK_TEXT = "the cat sat on the mat\nthe dog sat on the log\n" * 10     # every word >= 10 times
 LONG_LINE_BYTES = 50 * 2**20
@@ -271,7 +273,7 @@ def hold_the_out_dir(d):
     (d / "run").mkdir()
     holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'w'); "
                                "fcntl.flock(f, fcntl.LOCK_EX); f.write('31337\\n'); f.flush(); "
-                               "print('held', flush=True); time.sleep(60)", str(d / "run" / train.LOCK_NAME)],
+                               "print('held', flush=True); time.sleep(60)", str(d / "run" / LOCK_NAME)],
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline() == "held\n"
     HOLDERS.append(holder)
@@ -494,7 +496,7 @@ CATALOGUE = [
           ("--eval-every", "0", r"--eval-every must be > 0", False),
           ("--checkpoint-every", "-5", r"--checkpoint-every must be > 0", False),
           ("--activation", "tanh", r"--activation.*invalid choice: 'tanh'", False)]],
-    cli("unknown model", "glove --corpus {d}/ok.txt", r"invalid choice: 'glove'"),
+    cli("unknown model", "nosuchmodel --corpus {d}/ok.txt", r"invalid choice: 'nosuchmodel'"),
     *[cli(f"tfidf {option} {value}", f"tfidf --corpus {{d}}/ok.txt --out {{d}}/run {option} {value}", message)
       for option, value, message in [
           ("--min-df", "-1", r"min_df must be an int >= 1 .* or a float in \[0.0, 1.0\]"),
@@ -502,7 +504,7 @@ CATALOGUE = [
           ("--max-features", "0", r"--max-features must be > 0"), ("--ngram-min", "0", r"--ngram-min must be > 0"),
           ("--ngram-max", "-1", r"--ngram-max must be > 0"), ("--min-count", "2", r"--min-count .* do not apply"),
           ("--norm", "l3", r"argument --norm: invalid choice: 'l3'"), ("--seed", "x", r"--seed: must be an integer")]
-      if "tfidf" in train.MODELS],
+      if "tfidf" in RUNNERS],
     *[cli(f"{problem}", f"tfidf --corpus {{d}}/{name} --out {{d}}/run", message)
       for problem, name, message in [
           ("missing file", "nope.txt", r"corpus path not found"),
@@ -510,7 +512,7 @@ CATALOGUE = [
           ("empty file", "empty.txt", r"empty vocabulary: no document contains a token"),
           ("binary file", "image.png", r"looks like a binary file"),
           ("invalid UTF-8 (a Latin-1 file)", "latin1.txt", r"latin1\.txt: byte 11 is not valid UTF-8")]
-      if "tfidf" in train.MODELS],
+      if "tfidf" in RUNNERS],
     cli("all --seed -1", "all --corpus {d}/ok.txt --out {d}/run --seed -1", r"--seed: must be an integer >= 0"),
 
     # ------------------------------------------------------------ unknown words in queries

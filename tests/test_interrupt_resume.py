@@ -23,6 +23,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 import train  # noqa: E402
+from minembed.cli import rundir  # noqa: E402
 
 CORPUS = os.path.join(REPO, "corpora", "pg11_alice_in_wonderland.txt")     # 27k words
 pytestmark = pytest.mark.skipif(not os.path.exists(CORPUS), reason="the shipped corpus is missing")
@@ -236,7 +237,7 @@ def test_resume_command_spells_out_every_setting_and_parses_back(tmp_path, model
     argv = [model, "--corpus", str(tmp_path / "my corpus.txt"), "--out", str(tmp_path / "out dir"),
             "--max-vocab", "50", "--batch-size", "7", "--seed", "3"]
     args = train.build_parser().parse_args(argv)
-    words = shlex.split(train.resume_command(args))
+    words = shlex.split(rundir.resume_command(args))
     assert words[0] == sys.executable and os.path.basename(words[1]) == "train.py" and words[-1] == "--resume"
     resumed = vars(train.build_parser().parse_args(words[2:]))
     assert resumed.pop("resume") is True
@@ -248,7 +249,7 @@ def test_resume_command_spells_out_every_setting_and_parses_back(tmp_path, model
 def test_resume_command_quotes_an_interpreter_path_with_spaces(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", "/opt/my envs/bin/python")
     args = train.build_parser().parse_args(["encoder", "--out", str(tmp_path / "o")])
-    assert train.resume_command(args).startswith("'/opt/my envs/bin/python' ")
+    assert rundir.resume_command(args).startswith("'/opt/my envs/bin/python' ")
 
 
 # ---------------------------------------------------------------------------- one run per --out
@@ -256,7 +257,7 @@ def test_a_second_run_into_a_held_out_directory_is_refused_naming_the_holder(tmp
     import fcntl
     out = tmp_path / "run"
     out.mkdir()
-    with open(out / train.LOCK_NAME, "w") as held:                  # a live run holds the lock
+    with open(out / rundir.LOCK_NAME, "w") as held:                  # a live run holds the lock
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         held.write("4242\n")
         held.flush()
@@ -264,20 +265,20 @@ def test_a_second_run_into_a_held_out_directory_is_refused_naming_the_holder(tmp
     assert code == 2
     err = capsys.readouterr().err
     assert "is in use by another train.py run (process 4242)" in err and err.count("\n") == 1
-    assert os.listdir(out) == [train.LOCK_NAME]                      # nothing written
+    assert os.listdir(out) == [rundir.LOCK_NAME]                      # nothing written
 
 
 def test_a_lock_left_by_a_dead_run_is_taken_over(tmp_path, monkeypatch):
     out = tmp_path / "run"
     out.mkdir()
-    (out / train.LOCK_NAME).write_text("999999\n")                  # its process is gone: no flock held
-    seen, real_lock = [], train.lock_out_dir
-    monkeypatch.setattr(train, "lock_out_dir",
-                        lambda path: [real_lock(path), seen.append((out / train.LOCK_NAME).read_text())])
+    (out / rundir.LOCK_NAME).write_text("999999\n")                  # its process is gone: no flock held
+    seen, real_lock = [], rundir.lock_out_dir
+    monkeypatch.setattr(rundir, "lock_out_dir",
+                        lambda path: [real_lock(path), seen.append((out / rundir.LOCK_NAME).read_text())])
     assert train.main(["onehot", "--corpus", CORPUS, "--out", str(out)]) == 0
     assert seen == [f"{os.getpid()}\n"]                             # taken over, with our pid
     assert (out / "vocab.tsv").exists()
-    assert not (out / train.LOCK_NAME).exists()                      # a finished run leaves no lock file
+    assert not (out / rundir.LOCK_NAME).exists()                      # a finished run leaves no lock file
     assert train.main(["onehot", "--corpus", CORPUS, "--out", str(out), "--overwrite"]) == 0   # released
 
 

@@ -16,6 +16,8 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 import train  # noqa: E402
+from minembed.cli.common import add_common_args  # noqa: E402
+from minembed.cli.registry import RUNNERS  # noqa: E402
 
 ALICE = os.path.join(REPO, "corpora", "pg11_alice_in_wonderland.txt")
 COMMANDS = {    # small settings, a few seconds in all
@@ -42,7 +44,7 @@ def corpus(tmp_path_factory):
 
 
 def models():
-    return [pytest.param(name, marks=pytest.mark.skipif(name not in train.MODELS, reason=f"no {name} in train.py"))
+    return [pytest.param(name, marks=pytest.mark.skipif(name not in RUNNERS, reason=f"no {name} in train.py"))
             for name in COMMANDS]
 
 
@@ -100,9 +102,9 @@ def test_another_seed_gives_other_vectors(model, corpus, tmp_path):
 
 def model_defaults(model):
     """Every option of ``train.py MODEL`` with its default, from the same functions train.py uses."""
-    add_args = train.MODELS[model][0]
+    add_args = RUNNERS[model].add_args
     parser = argparse.ArgumentParser()
-    train.add_common_args(parser, model)
+    add_common_args(parser, model)
     add_args(parser)
     return vars(parser.parse_args([]))
 
