@@ -19,11 +19,11 @@ array operations over a million characters at a time, with no Python work per to
 (:mod:`minembed.bow.fast.hashed_tokens`: runs of a class, polynomial hashes, a table of known hashes);
 otherwise one Python pass maps every token to its id through a dict. Everything after that is
 array work: the ``(document, term)`` pairs are sorted as single integers and counted in runs
-(:func:`~minembed.bow.fast.sorted_counts.count_matrix`). The matrix is never dense. When ``min_df`` or
-``max_df`` can drop terms, they are applied first, on the ids in order of first appearance
-(:func:`~minembed.bow.fast.sorted_counts.document_frequency`), so that only the surviving terms are sorted alphabetically and
-counted: with word pairs and ``min_df=2``, 527,609 of the 1,975,436 terms of 100,000 enwiki paragraphs
-survive.
+(:func:`~minembed.bow.fast.sorted_counts.count_matrix`). The matrix is never dense. When ``min_df``
+or ``max_df`` can drop terms, they are applied first, on the ids in order of first appearance
+(:func:`~minembed.bow.fast.sorted_counts.document_frequency`), so that only the surviving terms are
+sorted alphabetically and counted: with word pairs and ``min_df=2``, 527,609 of the 1,975,436 terms
+of 100,000 enwiki paragraphs survive.
 
 >>> bag = CountVectorizer()
 >>> bag.fit_transform(["the cat sat", "the cat saw the cat"]).toarray()

@@ -1,1 +1,2 @@
-"""How the vectorizers find and number tokens with no Python work per token (speed only: the same output)."""
+"""How the vectorizers find, number and count tokens with no Python work per token (speed only: the same
+output as minembed/bow/reference.py)."""
