@@ -1,8 +1,10 @@
-"""gensim 4's interface on minembed's Word2Vec: its names, ``build_vocab`` + ``train``, ``save`` / ``load``.
+"""gensim 4's interface on minembed's Word2Vec, as plain functions of the model: its names,
+``build_vocab`` + ``train``, ``save`` / ``load``.
 
-Code written for gensim should run on minembed unchanged, so :class:`~minembed.word2vec.Word2Vec`
-takes gensim's parameter names beside its own (:data:`GENSIM_NAMES` says what each becomes) and
-inherits gensim's verbs from :class:`GensimInterface` here:
+Code written for gensim should run on minembed unchanged, so :class:`~minembed.word2vec.model.Word2Vec`
+takes gensim's parameter names beside its own (:data:`GENSIM_NAMES` says what each becomes, and
+:func:`from_gensim` turns them into minembed's), and its methods of gensim's names are one-line
+delegates to the functions here, each taking the model as its first argument:
 
 =====================================  ================================================================
 gensim                                 minembed
@@ -17,8 +19,8 @@ epochs=...)``
                                        ``on_train_end(model)``, as gensim's ``CallbackAny2Vec``
 =====================================  ================================================================
 
-None of this changes the algorithm: it is all in :mod:`minembed.word2vec` and
-:mod:`minembed.word2vec_objectives`.
+None of this changes the algorithm: it is all in :mod:`minembed.word2vec.model` and
+:mod:`minembed.word2vec.objectives`.
 """
 import json
 import os
@@ -31,6 +33,8 @@ from ..text.tokenize import Tokenizer
 from ..text.vocab import Vocabulary
 
 MODEL_FORMAT = "minembed word2vec model v1"
+# the settings a checkpoint made before CBOW and gensim's names existed was trained with
+CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_windows": True, "max_final_vocab": None}
 
 # gensim 4's constructor names and what they become here. (Its other names are minembed's too:
 # window, min_count, sample, alpha, min_alpha, seed, workers, negative, epochs, ns_exponent,
@@ -52,111 +56,117 @@ GENSIM_NAMES = {
 GENSIM_ONLY_AT = {"hs": 0, "max_vocab_size": None, "trim_rule": None, "sorted_vocab": 1, "null_word": 0}
 
 
-class GensimInterface:
-    """gensim's verbs, inherited by :class:`~minembed.word2vec.Word2Vec` (see the module docstring)."""
+# ---------------------------------------------------------------------------- gensim's verbs
+def build_vocab(model, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                keep_raw_vocab=False, trim_rule=None, **unused):
+    """gensim's first step: read the corpus, build the vocabulary, initialise the tables.
 
-    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, **unused):
-        """gensim's first step: read the corpus, build the vocabulary, initialise the tables.
+    ``corpus_iterable`` is token lists; ``corpus_file`` a text file, split on whitespace
+    and not lowercased (gensim's ``LineSentence``) unless the model was given a tokenizer.
+    The encoded corpus is kept, so a ``train`` on the same object does not read it again."""
+    corpus = one_corpus(corpus_iterable, corpus_file)
+    check(not update, "build_vocab(update=True) is not supported: minembed's vocabulary is fixed "
+           "once built; build a new model on all of the corpus")
+    check(trim_rule is None, "trim_rule is not supported; prune with min_count or max_final_vocab")
+    model.build(corpus, tokenizer_for(model, corpus_file))
+    model._built_from = corpus
+    return model
 
-        ``corpus_iterable`` is token lists; ``corpus_file`` a text file, split on whitespace
-        and not lowercased (gensim's ``LineSentence``) unless the model was given a tokenizer.
-        The encoded corpus is kept, so a ``train`` on the same object does not read it again."""
-        corpus = one_corpus(corpus_iterable, corpus_file)
-        check(not update, "build_vocab(update=True) is not supported: minembed's vocabulary is fixed "
-               "once built; build a new model on all of the corpus")
-        check(trim_rule is None, "trim_rule is not supported; prune with min_count or max_final_vocab")
-        self.build(corpus, self._tokenizer_for(corpus_file))
-        self._built_from = corpus
-        return self
 
-    def _tokenizer_for(self, corpus_file):
-        """A corpus_file is split on whitespace, as gensim's LineSentence, unless the model was given
-        a tokenizer (then that one, as for ``fit(path)``)."""
-        if corpus_file is not None and not self._tokenizer_given:
-            return Tokenizer(pattern=r"\S+", lowercase=False, normalize=None)
-        return self.tokenizer
+def tokenizer_for(model, corpus_file):
+    """A corpus_file is split on whitespace, as gensim's LineSentence, unless the model was given
+    a tokenizer (then that one, as for ``fit(path)``)."""
+    if corpus_file is not None and not model._tokenizer_given:
+        return Tokenizer(pattern=r"\S+", lowercase=False, normalize=None)
+    return model.tokenizer
 
-    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None, epochs=None,
-              start_alpha=None, end_alpha=None, word_count=0, queue_factor=2, report_delay=1.0,
-              compute_loss=False, callbacks=(), progress=True, **unused):
-        """gensim's ``train``: ``epochs`` more epochs on a corpus, **continuing** from the current
-        vectors, with the learning rate going from ``start_alpha`` (default ``alpha``) to
-        ``end_alpha`` (``min_alpha``) over them. Words outside the built vocabulary are skipped.
-        (An epoch that Ctrl-C stopped half way is not resumed here: its updates stay in the
-        vectors, and ``fit(corpus, checkpoint=path)`` is what resumes an interrupted run.)
 
-        As in gensim, ``epochs`` and one of ``total_examples`` / ``total_words`` must be given
-        (minembed counts its own progress, so their values are not used). ``callbacks``: objects
-        with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end``,
-        each called with the model (gensim's ``CallbackAny2Vec`` work as they are). Returns
-        ``(effective words trained, raw words read)``, summed over the epochs."""
-        if self.vocab is None:
-            raise RuntimeError("you must first build vocabulary before training the model "
-                               "(build_vocab(corpus), or fit(corpus))")
-        if total_examples is None and total_words is None:
-            raise ValueError("You must specify either total_examples or total_words, for proper learning-rate "
-                             "and progress calculations; if you've just built the vocabulary using the same "
-                             "corpus, use total_examples=model.corpus_count")
-        if epochs is None or epochs <= 0:
-            raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
-        corpus = one_corpus(corpus_iterable, corpus_file)
-        built_from = self._built_from
-        if not (corpus is built_from or (isinstance(corpus, (str, os.PathLike)) and corpus == built_from)):
-            self.corpus = encode_corpus(corpus, self._tokenizer_for(corpus_file), vocab=self.vocab)
-        self._built_from = None
-        self._resume_at = None                                # a new session starts its epochs afresh
-        self.alpha = start_alpha or self.alpha
-        self.min_alpha = end_alpha or self.min_alpha
-        self.epochs = int(epochs)
-        first = len(self.history)
-        self._train_epochs(self.epochs, self.alpha, self.min_alpha, progress, callbacks)
-        raw_words = (self.corpus.n_tokens + self.corpus.n_dropped) * self.epochs
-        return sum(h["effective_words"] for h in self.history[first:]), raw_words
+def train(model, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None, epochs=None,
+          start_alpha=None, end_alpha=None, word_count=0, queue_factor=2, report_delay=1.0,
+          compute_loss=False, callbacks=(), progress=True, **unused):
+    """gensim's ``train``: ``epochs`` more epochs on a corpus, **continuing** from the current
+    vectors, with the learning rate going from ``start_alpha`` (default ``alpha``) to
+    ``end_alpha`` (``min_alpha``) over them. Words outside the built vocabulary are skipped.
+    (An epoch that Ctrl-C stopped half way is not resumed here: its updates stay in the
+    vectors, and ``fit(corpus, checkpoint=path)`` is what resumes an interrupted run.)
 
-    def get_latest_training_loss(self):
-        """The loss summed over the latest ``fit`` / ``train`` call (gensim's meaning; minembed
-        always computes it, gensim only with ``compute_loss=True``). ``history`` has it per epoch."""
-        return self.running_training_loss
+    As in gensim, ``epochs`` and one of ``total_examples`` / ``total_words`` must be given
+    (minembed counts its own progress, so their values are not used). ``callbacks``: objects
+    with any of ``on_train_begin``, ``on_epoch_begin``, ``on_epoch_end``, ``on_train_end``,
+    each called with the model (gensim's ``CallbackAny2Vec`` work as they are). Returns
+    ``(effective words trained, raw words read)``, summed over the epochs."""
+    if model.vocab is None:
+        raise RuntimeError("you must first build vocabulary before training the model "
+                           "(build_vocab(corpus), or fit(corpus))")
+    if total_examples is None and total_words is None:
+        raise ValueError("You must specify either total_examples or total_words, for proper learning-rate "
+                         "and progress calculations; if you've just built the vocabulary using the same "
+                         "corpus, use total_examples=model.corpus_count")
+    if epochs is None or epochs <= 0:
+        raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
+    corpus = one_corpus(corpus_iterable, corpus_file)
+    built_from = model._built_from
+    if not (corpus is built_from or (isinstance(corpus, (str, os.PathLike)) and corpus == built_from)):
+        model.corpus = encode_corpus(corpus, tokenizer_for(model, corpus_file), vocab=model.vocab)
+    model._built_from = None
+    model._resume_at = None                                # a new session starts its epochs afresh
+    model.alpha = start_alpha or model.alpha
+    model.min_alpha = end_alpha or model.min_alpha
+    model.epochs = int(epochs)
+    first = len(model.history)
+    model._train_epochs(model.epochs, model.alpha, model.min_alpha, progress, callbacks)
+    raw_words = (model.corpus.n_tokens + model.corpus.n_dropped) * model.epochs
+    return sum(h["effective_words"] for h in model.history[first:]), raw_words
 
-    # ------------------------------------------------------------------ files: the whole model, checkpoints
-    def save(self, path):
-        """Save the whole model, to load and go on training later (gensim's ``save``): one ``.npz``
-        holding both tables, the vocabulary and its counts, and the settings, tokenizer and
-        history as JSON (no pickle, so loading runs no code), written atomically. For the word
-        vectors alone use ``model.wv.save_word2vec_format``."""
-        if self.vocab is None:
-            raise ValueError("this Word2Vec has no vocabulary or vectors yet; fit or build_vocab first")
-        state = {"format": MODEL_FORMAT, "config": self.config(), "tokenizer": self.tokenizer.config(),
-                 "tokenizer_given": self._tokenizer_given, "comment": self.comment,
-                 "running_training_loss": self.running_training_loss,
-                 "epochs_done": self.epochs_done, "history": self.history, "resume_at": self._resume_at}
-        save_npz(path, in_vectors=self.in_vectors, out_vectors=self.out_vectors, words=np.array(self.vocab.itos),
-                 counts=self.vocab.counts, state=np.array(json.dumps(state)))
 
-    @classmethod
-    def load(cls, path):
-        """A model saved by :meth:`save` (or a ``fit(checkpoint=...)`` file), ready to ``train`` on."""
-        saved, state = read_model(path)
-        given = state.get("tokenizer_given", True) and "tokenizer" in state
-        model = cls(**state["config"], tokenizer=Tokenizer(**state["tokenizer"]) if given else None)
-        model._set_vocab(Vocabulary(saved["words"].tolist(), saved["counts"]))
-        model.in_vectors, model.out_vectors = saved["in_vectors"], saved["out_vectors"]
-        model.epochs_done, model.history, model._resume_at = state["epochs_done"], state["history"], state["resume_at"]
-        model.comment, model.running_training_loss = state.get("comment"), state.get("running_training_loss", 0.0)
-        return model
+# ---------------------------------------------------------------------------- files: the whole model, checkpoints
+def save(model, path):
+    """Save the whole model, to load and go on training later (gensim's ``save``): one ``.npz``
+    holding both tables, the vocabulary and its counts, and the settings, tokenizer and
+    history as JSON (no pickle, so loading runs no code), written atomically. For the word
+    vectors alone use ``model.wv.save_word2vec_format``."""
+    if model.vocab is None:
+        raise ValueError("this Word2Vec has no vocabulary or vectors yet; fit or build_vocab first")
+    state = {"format": MODEL_FORMAT, "config": model.config(), "tokenizer": model.tokenizer.config(),
+             "tokenizer_given": model._tokenizer_given, "comment": model.comment,
+             "running_training_loss": model.running_training_loss,
+             "epochs_done": model.epochs_done, "history": model.history, "resume_at": model._resume_at}
+    save_npz(path, in_vectors=model.in_vectors, out_vectors=model.out_vectors, words=np.array(model.vocab.itos),
+             counts=model.vocab.counts, state=np.array(json.dumps(state)))
 
-    # ------------------------------------------------------------------ gensim's names for what the model holds
-    vector_size = property(lambda self: self.dim, doc="gensim's name for dim")
-    syn1neg = property(lambda self: self.out_vectors, doc="gensim's (and word2vec.c's) name for out_vectors")
-    sg = property(lambda self: int(self.objective == "skipgram"), doc="1 for skip-gram, 0 for CBOW")
-    cbow_mean = property(lambda self: int(self.objective != "cbow_sum"))
-    hs = 0                                                    # no hierarchical softmax
-    corpus_count = property(lambda self: 0 if self.corpus is None else self.corpus.n_read,
-                            doc="documents of the corpus read last, as gensim counts them (total_examples): "
-                                "every token list given, or every non-empty line of a file")
-    corpus_total_words = property(lambda self: 0 if self.corpus is None else self.corpus.n_tokens + self.corpus.n_dropped,
-                                  doc="its words, those below min_count included")
+
+def load(model_class, path):
+    """A ``model_class`` (Word2Vec) saved by :func:`save` (or a ``fit(checkpoint=...)`` file), ready
+    to ``train`` on."""
+    saved, state = read_model(path)
+    given = state.get("tokenizer_given", True) and "tokenizer" in state
+    model = model_class(**state["config"], tokenizer=Tokenizer(**state["tokenizer"]) if given else None)
+    model._set_vocab(Vocabulary(saved["words"].tolist(), saved["counts"]))
+    model.in_vectors, model.out_vectors = saved["in_vectors"], saved["out_vectors"]
+    model.epochs_done, model.history, model._resume_at = state["epochs_done"], state["history"], state["resume_at"]
+    model.comment, model.running_training_loss = state.get("comment"), state.get("running_training_loss", 0.0)
+    return model
+
+
+def load_checkpoint(model, path):
+    """Continue ``model`` (built on its corpus) from the checkpoint ``path`` that ``fit`` wrote: same
+    settings and vocabulary required."""
+    saved, state = read_model(path, "a word2vec checkpoint")
+    # the worker count shapes only an unfinished epoch: at an epoch boundary it may change
+    free = ("workers",) if state["resume_at"] is None else ()
+    saved_config = {**CONFIG_BEFORE_CBOW, **state["config"]}       # (older checkpoints lack these keys)
+    changed = [k for k, v in model.config().items() if saved_config.get(k) != v and k not in free]
+    if changed:
+        raise ValueError(f"checkpoint {path} was made with other settings ({', '.join(changed)}); "
+                         "resume with the same settings, or delete the checkpoint to start afresh")
+    if saved["words"].tolist() != model.vocab.itos:
+        raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
+                         "resume on the same corpus, or delete the checkpoint")
+    if "workers" not in state["config"]:
+        raise ValueError(f"checkpoint {path} was made by an older minembed, which this one cannot "
+                         "continue; delete it to start afresh")
+    model.in_vectors[:], model.out_vectors[:] = saved["in_vectors"], saved["out_vectors"]
+    model.epochs_done, model.history, model._resume_at = state["epochs_done"], state["history"], state["resume_at"]
 
 
 def read_model(path, what="a saved minembed Word2Vec model (Word2Vec.save)"):
@@ -203,6 +213,7 @@ def one_corpus(corpus_iterable, corpus_file):
 
 
 def call_callbacks(callbacks, event, model):
+    """``callback.<event>(model)`` for each callback that has that method (gensim's CallbackAny2Vec)."""
     for callback in callbacks:
         method = getattr(callback, event, None)
         if method is not None:

@@ -3,15 +3,16 @@
 The model: every word has an input vector (``in_vectors``, the ones you keep) and an output
 vector (``out_vectors``); an objective (skip-gram: each context word predicts the centre word;
 CBOW: the mean of the context predicts it) learns to tell the true centre from K noise words.
+The same arithmetic one update at a time is :mod:`minembed.word2vec.reference` (read it first).
 The objectives, their gradients and the one batched SGD step they share are in
-:mod:`minembed.word2vec_objectives`, the epoch's subsampled stream (drawn block by block) in
-:mod:`minembed.subsample`; this module is the training around them: windows, negatives, the
-learning-rate schedule, epochs, workers, checkpoints.
+:mod:`minembed.word2vec.objectives`, the epoch's subsampled stream (drawn block by block) in
+:mod:`minembed.word2vec.subsample`; this module is the training around them: windows, negatives,
+the learning-rate schedule, epochs, workers, checkpoints.
 
 word2vec.c semantics kept (each stated where it is computed)
 ------------------------------------------------------------
 * frequent-word subsampling with keep-probability ``(sqrt(f/(s*T)) + 1) * s*T / f``
-  (``Vocabulary.keep_probs``; drawn afresh every epoch in :mod:`minembed.subsample`);
+  (``Vocabulary.keep_probs``; drawn afresh every epoch in :mod:`minembed.word2vec.subsample`);
 * a window ``b`` drawn uniformly from ``[1, window]`` for every centre word (``shrink_windows``);
 * no window crosses a document boundary (a line, or a 10,000-token chunk of one);
 * negatives from ``count^ns_exponent`` (0.75); a negative equal to the centre word is skipped;
@@ -21,8 +22,8 @@ word2vec.c semantics kept (each stated where it is computed)
 
 Where minembed differs, and why: it updates a **batch of ``batch_size`` centre words at once**,
 and a centre's K negatives are shared by all the context words of its window (see
-:mod:`minembed.word2vec_objectives`); sigma is computed exactly (word2vec.c looks it up in a
-table and clips scores beyond +-6); negatives are drawn by the alias method (:mod:`minembed.alias`:
+:mod:`minembed.word2vec.objectives`); sigma is computed exactly (word2vec.c looks it up in a
+table and clips scores beyond +-6); negatives are drawn by the alias method (:mod:`~minembed.word2vec.alias`:
 a table of V slots, exact probabilities, constant time per draw) instead of from a 1e8-entry table; and the learning-rate
 schedule counts progress through the subsampled stream rather than through raw words. The batch
 holds 256 centres by default: on the enwiki extract (1 epoch) batches of 256 train as fast as
@@ -33,18 +34,16 @@ Several processes (``workers > 1``)
 ----------------------------------
 word2vec.c runs N threads that update the same tables without locks ("Hogwild"). Here
 ``workers=N`` splits each epoch's stream into N chunks, trains each in a forked process on
-tables in shared memory (:mod:`minembed.hogwild`), and is about N times faster on N free
+tables in shared memory (:mod:`minembed.word2vec.hogwild`), and is about N times faster on N free
 cores, at the price of bit-for-bit repeatability. ``workers=1`` (default) is exactly repeatable.
 
 gensim's interface
 ------------------
-``Word2Vec`` also speaks gensim 4's language, so code written for gensim runs: its parameter
-names (``sentences``, ``corpus_file``, ``vector_size``, ``sg``, ``cbow_mean``, ``ns_exponent``,
-``max_final_vocab``, ``compute_loss``, ``callbacks``, ...; see :data:`GENSIM_NAMES`), a corpus
-given to the constructor trains at once, and ``build_vocab`` + ``train`` (which continues
-training), ``get_latest_training_loss``, per-epoch callbacks and ``save`` / ``load``. Two
-defaults stay minembed's: skip-gram (gensim's default is CBOW, ``sg=0``) and ``workers=1``
-(gensim's 3), so that a run is repeatable bit for bit.
+``Word2Vec`` also speaks gensim 4's language (its parameter names, a corpus given to the
+constructor, ``build_vocab`` + ``train``, callbacks, ``save`` / ``load``): its methods of those
+names delegate to the plain functions of :mod:`minembed.word2vec.gensim_api`. Two defaults stay
+minembed's: skip-gram (gensim's default is CBOW, ``sg=0``) and ``workers=1`` (gensim's 3), so
+that a run is repeatable bit for bit.
 """
 import contextlib
 import os
@@ -54,19 +53,16 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import hogwild, subsample
+from . import gensim_api, hogwild, subsample
 from .alias import alias_draw, alias_table
 from ..text.corpus import EncodedCorpus, encode_corpus
 from ..text.tokenize import Tokenizer
 from ..vectors.keyed import KeyedVectors
-from .gensim_api import GensimInterface, call_callbacks, check, from_gensim, read_model
+from .gensim_api import call_callbacks, check, from_gensim
 from .objectives import OBJECTIVES, batch_window, context_mask, sgd_step
 
-# the settings a checkpoint made before CBOW and gensim's names existed was trained with
-CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_windows": True, "max_final_vocab": None}
 
-
-class Word2Vec(GensimInterface):
+class Word2Vec:
     """word2vec with negative sampling; skip-gram by default, CBOW with ``objective="cbow"`` (``sg=0``).
 
     Defaults are word2vec.c's and gensim's (``dim=100``, whether given as ``dim`` or gensim's
@@ -123,7 +119,7 @@ class Word2Vec(GensimInterface):
         self.history = []            # one dict per epoch: epoch, loss, pairs, effective_words, seconds, words_per_sec
         self.running_training_loss = 0.0          # the loss summed over the latest fit / train
         if sentences is not None or corpus_file is not None:     # gensim: a corpus given here trains at once
-            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file)
+            gensim_api.build_vocab(self, corpus_iterable=sentences, corpus_file=corpus_file)
             self._train_epochs(self.epochs, alpha, min_alpha, progress, callbacks)
             self._built_from = None
 
@@ -181,11 +177,11 @@ class Word2Vec(GensimInterface):
         the current batch (in every worker), saves, and raises ``KeyboardInterrupt``.
 
         With ``workers > 1`` the tables live in shared memory and ``workers`` processes update
-        them at once (see :mod:`minembed.hogwild`); such runs are not bit-for-bit repeatable.
-        """
+        them at once (see :mod:`~minembed.word2vec.hogwild`); such runs are not bit-for-bit
+        repeatable. The checkpoint is read and written by :mod:`~minembed.word2vec.gensim_api`."""
         self.build(corpus)
         if checkpoint and os.path.exists(checkpoint):
-            self._load_checkpoint(checkpoint)
+            gensim_api.load_checkpoint(self, checkpoint)
         self._train_epochs(self.epochs, self.alpha, self.min_alpha, progress, callbacks,
                            first_epoch=0, checkpoint=checkpoint)
         return self
@@ -209,7 +205,7 @@ class Word2Vec(GensimInterface):
                     self.running_training_loss += self.history[-1]["loss"] * self.history[-1]["pairs"]
                     call_callbacks(callbacks, "on_epoch_end", self)
                 if checkpoint and (finished or interrupt.requested):
-                    self._save_checkpoint(checkpoint)
+                    gensim_api.save(self, checkpoint)
                 if interrupt.requested:
                     raise KeyboardInterrupt(f"word2vec stopped in epoch {self.epochs_done + 1}"
                                             + (f"; checkpoint saved to {checkpoint}" if checkpoint else ""))
@@ -251,8 +247,9 @@ class Word2Vec(GensimInterface):
 
     def _seed_key(self, purpose, *numbers):
         """The key of one random stream: ``(seed, purpose, numbers...)`` with purpose 0 for the
-        initial vectors, 1 for the subsampling of an epoch (``numbers``: the epoch; :mod:`minembed.subsample`
-        appends the block), 2 for a chunk's windows and negatives (epoch, chunk).
+        initial vectors, 1 for the subsampling of an epoch (``numbers``: the epoch;
+        :mod:`~minembed.word2vec.subsample` appends the block), 2 for a chunk's windows and negatives
+        (epoch, chunk).
         (The purpose tag keeps the streams apart: NumPy pads short keys with zeros, so
         ``(seed, epoch)`` and ``(seed, epoch, 0)`` would be one and the same stream.)"""
         return (self.seed, purpose, *numbers)
@@ -266,8 +263,9 @@ class Word2Vec(GensimInterface):
 
     def _train_chunk(self, chunk_index, chunk, plan, epoch, stop_requested, after_batch):
         """Train the centres ``chunk["position"]:chunk["stop"]`` of the epoch's stream (laid out by
-        ``plan``, see :func:`minembed.subsample.epoch_plan`) batch by batch, block by block, updating ``chunk`` and
-        calling ``after_batch(n_centres, chunk, lr)`` after each batch (to move a progress bar);
+        ``plan``, see :func:`~minembed.word2vec.subsample.epoch_plan`) batch by batch, block by block,
+        updating ``chunk`` and calling ``after_batch(n_centres, chunk, lr)`` after each batch (to move
+        a progress bar);
         False if ``stop_requested()`` came true first (then ``chunk`` says where to go on)."""
         rng = np.random.default_rng(self._seed_key(2, epoch, chunk_index))
         if chunk["rng_state"]:                                    # continue after a resume, same draws
@@ -320,28 +318,7 @@ class Word2Vec(GensimInterface):
         return sgd_step(self.in_vectors, self.out_vectors, window_ids, window_doc >= 0,
                         in_window, target_ids, lr, OBJECTIVES[self.objective])
 
-    def _save_checkpoint(self, path):
-        self.save(path)
-
-    def _load_checkpoint(self, path):
-        saved, state = read_model(path, "a word2vec checkpoint")
-        # the worker count shapes only an unfinished epoch: at an epoch boundary it may change
-        free = ("workers",) if state["resume_at"] is None else ()
-        saved_config = {**CONFIG_BEFORE_CBOW, **state["config"]}       # (older checkpoints lack these keys)
-        changed = [k for k, v in self.config().items() if saved_config.get(k) != v and k not in free]
-        if changed:
-            raise ValueError(f"checkpoint {path} was made with other settings ({', '.join(changed)}); "
-                             "resume with the same settings, or delete the checkpoint to start afresh")
-        if saved["words"].tolist() != self.vocab.itos:
-            raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
-                             "resume on the same corpus, or delete the checkpoint")
-        if "workers" not in state["config"]:
-            raise ValueError(f"checkpoint {path} was made by an older minembed, which this one cannot "
-                             "continue; delete it to start afresh")
-        self.in_vectors[:], self.out_vectors[:] = saved["in_vectors"], saved["out_vectors"]
-        self.epochs_done, self.history, self._resume_at = state["epochs_done"], state["history"], state["resume_at"]
-
-    # ------------------------------------------------------------------ results, and gensim's names for them
+    # ------------------------------------------------------------------ results
     @property
     def wv(self):
         """The input vectors as :class:`KeyedVectors` (rows in descending frequency, with their
@@ -352,6 +329,40 @@ class Word2Vec(GensimInterface):
             self._wv = KeyedVectors(self.vocab.itos, self.in_vectors.copy(), counts=self.vocab.counts)
         return self._wv
 
+    # ------------------------------------------------------------------ gensim's verbs: the functions of gensim_api.py
+    def build_vocab(self, *args, **kwargs):
+        """gensim's first step: read the corpus, build the vocabulary (:func:`gensim_api.build_vocab`)."""
+        return gensim_api.build_vocab(self, *args, **kwargs)
+
+    def train(self, *args, **kwargs):
+        """gensim's ``train``: more epochs, continuing from the current vectors (:func:`gensim_api.train`)."""
+        return gensim_api.train(self, *args, **kwargs)
+
+    def get_latest_training_loss(self):
+        """The loss summed over the latest ``fit`` / ``train`` call (gensim's meaning; minembed
+        always computes it, gensim only with ``compute_loss=True``). ``history`` has it per epoch."""
+        return self.running_training_loss
+
+    def save(self, path):
+        """The whole model in one ``.npz``, to ``load`` and train on (:func:`gensim_api.save`)."""
+        gensim_api.save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """A model saved by :meth:`save`, or a ``fit(checkpoint=...)`` file (:func:`gensim_api.load`)."""
+        return gensim_api.load(cls, path)
+
+    # ------------------------------------------------------------------ gensim's names for what the model holds
+    vector_size = property(lambda self: self.dim, doc="gensim's name for dim")
+    syn1neg = property(lambda self: self.out_vectors, doc="gensim's (and word2vec.c's) name for out_vectors")
+    sg = property(lambda self: int(self.objective == "skipgram"), doc="1 for skip-gram, 0 for CBOW")
+    cbow_mean = property(lambda self: int(self.objective != "cbow_sum"))
+    hs = 0                                                    # no hierarchical softmax
+    corpus_count = property(lambda self: 0 if self.corpus is None else self.corpus.n_read,
+                            doc="documents of the corpus read last, as gensim counts them (total_examples): "
+                                "every token list given, or every non-empty line of a file")
+    corpus_total_words = property(lambda self: 0 if self.corpus is None else self.corpus.n_tokens + self.corpus.n_dropped,
+                                  doc="its words, those below min_count included")
 
 
 def _bar_updater(bar, every=20):
