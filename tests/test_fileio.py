@@ -61,3 +61,22 @@ def test_a_versioned_npz_round_trips_and_another_version_gets_one_clear_error(tm
     fileio.save_npz(path, weights=np.arange(3.0))                                  # no stamp at all
     with pytest.raises(ValueError, match=r"no format stamp .*re-create it"):
         fileio.load_npz(path, "a toy model", file_format=("minembed toy", 2))
+
+
+def test_an_npz_whose_array_header_claims_more_than_the_file_holds_is_refused_before_allocating(tmp_path):
+    """A header that says 10^12 float64s (8 TB) in a file of a few hundred bytes: a ValueError naming
+    the array, not NumPy's MemoryError (nor, on a machine that overcommits, memory filling up)."""
+    import zipfile
+    path = tmp_path / "model.npz"
+    fileio.save_npz(path, weights=np.arange(4.0))
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("weights.npy")
+    header_len = int.from_bytes(data[8:10], "little")                # format 1.0: magic (8), length (2)
+    header = data[10:10 + header_len].rstrip().replace(b"'shape': (4,)", b"'shape': (1000000000000,)")
+    padded = header.ljust(((10 + len(header) + 1 + 63) // 64) * 64 - 10 - 1) + b"\n"   # 64-byte aligned
+    lied = data[:8] + len(padded).to_bytes(2, "little") + padded + data[10 + header_len:]
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("weights.npy", lied)
+    with pytest.raises(ValueError, match=r"'weights' claims shape \(1000000000000,\) of float64 "
+                                         r"\(8,000,000,000,000 bytes\) but the file holds 32 bytes"):
+        fileio.load_npz(path, "a toy model")

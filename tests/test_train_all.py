@@ -11,6 +11,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 import train  # noqa: E402  (train.py lives at the repository root)
 from minembed.cli import encoder as encoder_runner, registry, senses  # noqa: E402
+from minembed.cli import pictures as pictures_module  # noqa: E402
 from minembed.cli.pictures import ARROW_LEGEND, pca_sentence  # noqa: E402
 from minembed.cli import report as report_module  # noqa: E402
 from minembed.cli import word2vec as word2vec_runner  # noqa: E402
@@ -319,3 +320,31 @@ def test_a_model_registered_in_one_line_runs_through_train_py_and_all(tiny, tmp_
     assert "`python train.py letters --letters aeiou --corpus" in written
     with pytest.raises(ValueError, match="already has a command 'letters'"):
         registry.register("letters", add_args, run)
+
+
+# ---------------------------------------------------------------------------- a picture never fails a run
+def test_a_corpus_with_a_two_million_letter_word_trains_and_draws(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat and the dog sat on the log\n" * 40 + "x" * 2_000_000 + "\n",
+                      encoding="utf-8")
+    out = tmp_path / "w"
+    assert train.main(["word2vec", "--corpus", str(corpus), "--out", str(out), "--min-count", "1",
+                       "--epochs", "1", "--dim", "8"]) == 0
+    assert (out / "vectors.txt").exists() and (out / "pca.svg").exists()
+    assert "shortened with …" in (out / "pca.svg").read_text(encoding="utf-8")
+
+
+def test_a_drawing_that_fails_is_a_warning_naming_the_picture_and_the_run_finishes(tmp_path, monkeypatch, tiny):
+    def broken(*args, **kwargs):
+        raise ValueError("no room on the page")
+    monkeypatch.setattr(pictures_module, "pca_picture", broken)
+    monkeypatch.setattr(word2vec_runner, "curves_svg", broken)
+    out = tmp_path / "w"
+    with pytest.warns(RuntimeWarning) as caught:
+        code = train.main(["word2vec", "--corpus", str(tiny), "--out", str(out)] + TINY["word2vec"])
+    assert code == 0
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2 and all("was not drawn (ValueError: no room on the page)" in m for m in messages)
+    assert messages[0].startswith(str(out / "loss.svg")) and messages[1].startswith(str(out / "pca.svg"))
+    assert {"vectors.txt", "metrics.json", "config.json", "vocab.tsv"} <= set(os.listdir(out))
+    assert not (out / "pca.svg").exists() and not (out / "loss.svg").exists()

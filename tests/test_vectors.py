@@ -392,3 +392,42 @@ def test_any_table_round_trips_exactly(table):
             loaded = KeyedVectors.load_word2vec_format(path, binary=binary)
             assert loaded.index_to_key == words
             np.testing.assert_array_equal(bits(loaded.vectors), bits(values))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_header_that_claims_a_trillion_words_is_refused_before_allocating(tmp_path, binary):
+    """Not NumPy's MemoryError ("Unable to allocate 364 TiB"): a ValueError naming the header and
+    what the file can hold, before any table is allocated."""
+    path = tmp_path / "lie.vec"
+    rows = b"a " + np.ones(3, dtype="<f4").tobytes() + b"\n" if binary else b"a 1 2 3\n"
+    path.write_bytes(b"1000000000000 3\n" + rows)
+    with pytest.raises(ValueError, match=r"the header says 1,000,000,000,000 words of dimension 3, which needs "
+                                         r"at least [\d,]+ bytes as .* but the file has \d+ after the header"):
+        KeyedVectors.load_word2vec_format(path, binary=binary)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_compressed_file_whose_header_lies_allocates_only_what_it_reads(tmp_path, binary, monkeypatch):
+    """A .gz file's size says little about what it holds, so its table grows with the rows read; the
+    lie is found where the rows end."""
+    import gzip
+    path = tmp_path / "lie.vec.gz"
+    rows = b"a " + np.ones(3, dtype="<f4").tobytes() + b"\n" if binary else b"a 1 2 3\n"
+    path.write_bytes(gzip.compress(b"1000000000000 3\n" + rows))
+    allocated = []
+    real_empty = np.empty
+    monkeypatch.setattr(vectorfile_module.np, "empty",
+                        lambda shape, *a, **k: allocated.append(shape) or real_empty(shape, *a, **k))
+    with pytest.raises(ValueError, match=r"1000000000000 words|1,000,000,000,000 words"):
+        KeyedVectors.load_word2vec_format(path, binary=binary)
+    assert allocated and max(shape[0] for shape in allocated) <= vectorfile_module.ROWS_PER_BLOCK
+
+
+def test_a_compressed_file_larger_than_one_block_still_reads_whole(tmp_path):
+    kv = KeyedVectors([f"w{i}" for i in range(3 * vectorfile_module.ROWS_PER_BLOCK + 7)],
+                      np.arange((3 * vectorfile_module.ROWS_PER_BLOCK + 7) * 2, dtype=np.float32).reshape(-1, 2))
+    for binary in (False, True):
+        kv.save_word2vec_format(tmp_path / "v.gz", binary=binary)
+        back = KeyedVectors.load_word2vec_format(tmp_path / "v.gz", binary=binary)
+        assert back.index_to_key == kv.index_to_key
+        np.testing.assert_array_equal(back.vectors, kv.vectors)

@@ -288,3 +288,27 @@ def test_curves_svg_rejects_nan(tmp_path):
         curves_svg(tmp_path / "x.svg", [{"xlabel": "x", "ylabel": "y",
                                          "lines": [{"label": "bad", "x": [1, 2], "y": [1.0, np.nan]}]}])
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_label_too_long_for_any_picture_is_shortened_and_the_caption_says_so(tmp_path):
+    """A corpus with one 2-million-letter word must not cost a finished run its picture."""
+    path = tmp_path / "long.svg"
+    scatter_svg(np.array([[0.0, 0.0], [1.0, 0.5], [0.3, 1.0]]), ["a" * 2_000_000, "b", "c"], path)
+    labels = [t.text for t in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert "a" * 23 + "…" in labels and "b" in labels and "c" in labels
+    assert "1 label longer than 24 characters shortened with …" in labels
+
+
+def test_labels_that_cannot_fit_are_left_out_and_counted_not_an_error(tmp_path):
+    path = tmp_path / "crowd.svg"
+    points = np.zeros((120, 2))
+    points[:, 0] = np.linspace(0, 1e-9, 120)                             # 120 labels on one pixel
+    points[0] = [1.0, 1.0]
+    scatter_svg(points, [f"word{i}" for i in range(120)], path, caption="the given caption")
+    root = ET.parse(path).getroot()
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    left_out = [t for t in texts if t.endswith("labels left out: no room for them without overlaps")]
+    assert len(left_out) == 1 and "the given caption" in texts
+    n_left = int(left_out[0].split(" of the ")[0])
+    assert 0 < n_left < 120 and sum(t.startswith("word") for t in texts) == 120 - n_left
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}circle")) == 120   # every dot is drawn

@@ -163,9 +163,10 @@ def load_npz(path, what, required=(), file_format=None):
     """
     import numpy as np
     try:
+        _check_npz_claims(path, what)
         with np.load(path) as data:
             arrays = {name: data[name] for name in data.files}
-    except FileNotFoundError:
+    except (FileNotFoundError, ClaimTooBig):
         raise
     except Exception as err:            # BadZipFile, zlib.error, EOFError, pickle refusal, a .npy, ...
         raise ValueError(f"{path} is not {what}, or it is damaged ({type(err).__name__}: {err}); "
@@ -176,6 +177,41 @@ def load_npz(path, what, required=(), file_format=None):
     if missing:
         raise ValueError(f"{path} is not {what}: it has no {', '.join(missing)}")
     return arrays
+
+
+class ClaimTooBig(ValueError):
+    """An array header that claims more bytes than its file holds."""
+
+
+def _check_npz_claims(path, what):
+    """Before ``np.load`` allocates anything: every ``.npy`` in the zip must hold the bytes its header
+    claims (shape x item size). NumPy allocates the whole array from the header before reading a zip
+    member, so a damaged or hostile header of 10^12 rows would ask for terabytes; here it is a
+    ValueError naming the array, what its header says and what the file holds."""
+    import zipfile
+    import numpy as np
+    if not zipfile.is_zipfile(path):
+        return                                          # (np.load's own error says what it is)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with archive.open(info) as entry:
+                try:
+                    version = np.lib.format.read_magic(entry)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(entry, max_header_size=1 << 20)
+                except (ValueError, UnicodeDecodeError, SyntaxError):
+                    continue                            # (format 3.0's UTF-8 names; np.load reads those)
+                header_bytes = entry.tell()
+            if dtype.hasobject:
+                continue                                # (np.load refuses pickled objects itself)
+            claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if claimed > info.file_size - header_bytes:
+                raise ClaimTooBig(f"{path} is not {what}, or it is damaged: its array {info.filename[:-4]!r} "
+                                  f"claims shape {tuple(shape)} of {dtype} ({claimed:,} bytes) but the file holds "
+                                  f"{info.file_size - header_bytes:,} bytes of it; delete it or use another file")
 
 
 FORMAT_ENTRY = "file_format"     # the array holding "<kind> v<version>" in every versioned .npz

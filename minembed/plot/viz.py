@@ -98,6 +98,9 @@ DOT = "#2c7bb6"
 LABEL_SIZE = 13
 
 
+MAX_LABEL = 24          # characters; a longer label is shortened with "…"
+
+
 def scatter_svg(points, labels, path, title=None, arrows=(), width=720, height=560, caption=None,
                 xlabel=None, ylabel=None, arrow_legend=None):
     """Write a labelled 2-D scatter plot of ``points`` (n, 2) to ``path`` as SVG.
@@ -107,7 +110,10 @@ def scatter_svg(points, labels, path, title=None, arrows=(), width=720, height=5
     ``arrow_legend`` (e.g. ``"male -> female"``). x and y share one scale, so distances and angles
     in the picture are the true ones of the projection. ``xlabel``/``ylabel`` name the axes (e.g.
     ``"PC1: 23% of the variance"``); ``caption`` is small text under the plot (``\n`` breaks lines). No two
-    labels overlap: if the frame is too crowded for that, the picture grows until they fit.
+    labels overlap: if the frame is too crowded for that, the picture grows until they fit (up to 12
+    times by 20%), and if they still do not, the last labels are left off their dots. A label longer
+    than MAX_LABEL characters is shortened with "…". Either way the caption says so: a picture never
+    fails for its labels.
     """
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 2:
@@ -120,18 +126,29 @@ def scatter_svg(points, labels, path, title=None, arrows=(), width=720, height=5
         missing = [label for label in pair if label not in index]
         if missing:
             raise ValueError(f"arrow {tuple(pair)}: no point labelled {missing[0]!r}")
-    captions = caption.split("\n") if caption else []
-    for _ in range(12):                             # each try 20% larger, until the labels fit
-        frame = (64, 72 if arrows else 50, width - 16, height - 46 - 16 * len(captions))   # x0, y0, x1, y1
-        to_pixels = _Pixels(points, frame[0] + 14, frame[1] + 14, frame[2] - 14, frame[3] - 14)
-        xy = to_pixels(points)                                                  # (n, 2)
-        segments = [(*xy[index[a]], *xy[index[b]]) for a, b in arrows]
-        spots = place_labels(xy, labels, frame, segments)
+    given = caption.split("\n") if caption else []
+    shown = [label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…" for label in labels]
+    n_short = sum(a != b for a, b in zip(shown, labels))
+    given += [f"{n_short} label{'s' if n_short > 1 else ''} longer than {MAX_LABEL} characters shortened "
+              "with …"] if n_short else []
+    for keep in (len(labels), 3 * len(labels) // 4, len(labels) // 2, len(labels) // 4, 0):
+        captions = given + ([f"{len(labels) - keep} of the {len(labels)} labels left out: no room for them "
+                             "without overlaps"] if keep < len(labels) else [])
+        size = (width, height)
+        for _ in range(12 if keep == len(labels) else 1):   # each try 20% larger, until the labels fit
+            frame = (64, 72 if arrows else 50, size[0] - 16, size[1] - 46 - 16 * len(captions))   # x0, y0, x1, y1
+            to_pixels = _Pixels(points, frame[0] + 14, frame[1] + 14, frame[2] - 14, frame[3] - 14)
+            xy = to_pixels(points)                                                  # (n, 2)
+            segments = [(*xy[index[a]], *xy[index[b]]) for a, b in arrows]
+            spots = place_labels(xy[:keep], shown[:keep], frame, segments)
+            if spots is not None:
+                break
+            size = (size[0] * 1.2, size[1] * 1.2)
         if spots is not None:
             break
-        width, height = width * 1.2, height * 1.2
-    else:
-        raise ValueError(f"scatter_svg: cannot place {len(labels)} labels without overlaps")
+        width, height = size                        # (the fewer labels go on the largest picture tried)
+    width, height = size
+    spots = list(spots) + [None] * (len(labels) - keep)
     body = []
     if title:
         body.append(svg.text(width / 2, 28, title, size=18, anchor="middle", extra=' font-weight="bold"'))
@@ -148,10 +165,14 @@ def scatter_svg(points, labels, path, title=None, arrows=(), width=720, height=5
     for x1, y1, x2, y2 in segments:
         (x1, y1), (x2, y2) = _shorten(np.array([x1, y1]), np.array([x2, y2]), 6)
         body.append(svg.line(x1, y1, x2, y2, ARROW, 1.5, ' class="arrow" marker-end="url(#head)"'))
-    for (x, y), label, (tx, ty, leader) in zip(xy, labels, spots):
+    for (x, y), label, spot in zip(xy, shown, spots):
+        dot = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{DOT}"/>'
+        if spot is None:                            # a label left out: the dot alone
+            body.append(f'<g class="point">{dot}</g>\n')
+            continue
+        tx, ty, leader = spot
         lead = svg.line(*leader, "#777", 0.8) if leader else ""
-        body.append(f'<g class="point">{lead}<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{DOT}"/>'
-                    + svg.text(tx, ty, label, size=LABEL_SIZE).rstrip("\n") + "</g>\n")
+        body.append(f'<g class="point">{lead}{dot}' + svg.text(tx, ty, label, size=LABEL_SIZE).rstrip("\n") + "</g>\n")
     svg.write_svg(path, width, height, body)
 
 

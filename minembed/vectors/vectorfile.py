@@ -95,13 +95,14 @@ def read_word2vec(path, binary=False, limit=None, no_header=False, datatype=np.f
             raise ValueError(f"{path}: the header gives dimension {dim}; vectors need at least 1")
         n_rows = n_header if limit is None else min(n_header, limit)
         read_all = n_rows == n_header                               # then check that nothing follows
+        size = os.fstat(stream.fileno()).st_size - len(header_line) if _is_plain(stream) else None
         if binary:
-            size = os.fstat(stream.fileno()).st_size - len(header_line) if _is_plain(stream) else None
             words, vectors = _read_binary_rows(path, stream, n_rows, n_header, dim, read_all, size,
                                                datatype, encoding, unicode_errors)
         else:
+            _check_header_claim(path, n_rows, n_header, dim, size, 1 + 2 * dim, "text ('w 0 0 ...')", slack=2)
             lines = _text_lines(path, stream, 2, len(header_line), encoding, unicode_errors)
-            words, vectors = _read_text_rows(path, lines, n_rows, n_header, dim, read_all, datatype)
+            words, vectors = _read_text_rows(path, lines, n_rows, n_header, dim, read_all, datatype, size=size)
     check_finite(words, vectors, f"{path}")
     return words, vectors
 
@@ -128,15 +129,45 @@ def _text_lines(path, stream, first_line_no, offset, encoding, unicode_errors):
             yield line_no, line.rstrip(), raw.endswith(b"\n")
 
 
-def _read_text_rows(path, lines, n_rows, n_header, dim, read_all, datatype, dim_source=""):
+def _check_header_claim(path, n_rows, n_header, dim, size, min_row_bytes, form, slack=1):
+    """Before anything is allocated: a ValueError naming the header when its ``n_rows`` rows of
+    ``dim`` numbers could not fit in ``slack`` times the ``size`` bytes the file has after it (each
+    row takes at least ``min_row_bytes`` as ``form``). ``size`` is None for a compressed file, whose
+    size says little: then the table grows with the rows actually read (:func:`_with_room`).
+    (Text files get ``slack=2``: a file cut short by a little is left to the row-by-row reader, whose
+    message names the line where it ends; the table it fills is allocated for what the file can hold.)"""
+    if size is not None and n_rows * min_row_bytes > slack * size:
+        raise ValueError(f"{path}: the header says {n_header:,} words of dimension {dim}, which needs at "
+                         f"least {n_rows * min_row_bytes:,} bytes as {form}, but the file has {size:,} after "
+                         "the header (truncated file, or wrong header)")
+
+
+def _first_rows(n_rows, dim, datatype, size, min_row_bytes):
+    """The vector table to fill: room for every row the file's ``size`` can hold (all ``n_rows`` for a
+    whole file), or, for a compressed file, for the first ROWS_PER_BLOCK; :func:`_with_room` grows it."""
+    room = size // min_row_bytes + 1 if size is not None else ROWS_PER_BLOCK
+    return np.empty((min(n_rows, room), dim), dtype=datatype)
+
+
+def _with_room(vectors, n_needed, n_rows):
+    """``vectors``, or a copy twice as tall (at most ``n_rows``) when rows up to ``n_needed`` do not fit."""
+    if n_needed <= len(vectors):
+        return vectors
+    grown = np.empty((min(n_rows, max(n_needed, 2 * len(vectors))), vectors.shape[1]), dtype=vectors.dtype)
+    grown[:len(vectors)] = vectors
+    return grown
+
+
+def _read_text_rows(path, lines, n_rows, n_header, dim, read_all, datatype, dim_source="", size=None):
     """Parse ``n_rows`` rows ``word v1 .. vd`` from ``lines``, ROWS_PER_BLOCK at a time."""
     words = []
-    vectors = np.empty((n_rows, dim), dtype=datatype)
+    vectors = _first_rows(n_rows, dim, datatype, size, 1 + 2 * dim)
     for start in range(0, n_rows, ROWS_PER_BLOCK):                  # bounded memory for big files
         wanted = min(ROWS_PER_BLOCK, n_rows - start)
         block = list(itertools.islice(lines, wanted))
         if len(block) < wanted:
             _refuse_row_count(path, n_header, start + len(block))
+        vectors = _with_room(vectors, start + len(block), n_rows)
         words.extend(_parse_block(path, block, vectors[start:start + len(block)], dim, dim_source))
     if read_all:
         extra = sum(1 for _ in lines)
@@ -237,12 +268,9 @@ def _read_binary_rows(path, stream, n_rows, n_header, dim, read_all, size, datat
         raise ValueError(f"{path}: the rows are text ('word v1 v2 ...'), not binary float32; "
                          "load it with binary=False")
     row_bytes = 4 * dim
-    if size is not None and n_rows * (2 + row_bytes) > size:      # each row: word, space, vector
-        raise ValueError(f"{path}: the header says {n_header} words of dimension {dim}, which needs at "
-                         f"least {n_rows * (2 + row_bytes)} bytes, but the file has {size} after the "
-                         "header (truncated file, or wrong header)")
+    _check_header_claim(path, n_rows, n_header, dim, size, 2 + row_bytes, "binary rows (word, space, float32s)")
     words = []
-    vectors = np.empty((n_rows, dim), dtype=datatype)
+    vectors = _first_rows(n_rows, dim, datatype, size, 2 + row_bytes)
     position = 0
     for i in range(n_rows):                                         # one iteration per word
         space = buffer.find(b" ", position)
@@ -262,6 +290,7 @@ def _read_binary_rows(path, stream, n_rows, n_header, dim, read_all, size, datat
         except UnicodeDecodeError:
             raise ValueError(f"{path}: word {i + 1} is not valid {_encoding_name(encoding)}; the file is "
                              f"damaged, or its header dimension {dim} is wrong") from None
+        vectors = _with_room(vectors, i + 1, n_rows)
         vectors[i] = np.frombuffer(buffer, dtype="<f4", count=dim, offset=space + 1)
         position = space + 1 + row_bytes
     rest = buffer[position:]
