@@ -270,17 +270,6 @@ def test_the_worker_count_may_change_at_an_epoch_boundary_only(tmp_path, monkeyp
         Word2Vec(workers=1, **settings).fit(docs, progress=False, checkpoint=middle)
 
 
-def test_an_old_checkpoint_is_refused_with_advice(tmp_path):
-    docs = _corpus(9, n_docs=20)
-    checkpoint = str(tmp_path / "w2v.npz")
-    Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
-    _rewrite_state(checkpoint, lambda state: state["config"].pop("workers"))   # as minembed wrote it before
-    written = open(checkpoint, "rb").read()
-    with pytest.raises(ValueError, match="older minembed.*delete it"):
-        Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
-    assert open(checkpoint, "rb").read() == written                    # refused before anything is written
-
-
 def test_train_py_word2vec_with_two_workers(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     import train

@@ -3,6 +3,7 @@ import pytest
 
 from minembed.word2vec import reference, subsample
 from minembed.word2vec.alias import alias_draw, table_probs
+from minembed.core.fileio import FORMAT_ENTRY, save_npz
 from minembed.text.corpus import encode_corpus
 from minembed.nn.layers import add_rows
 from minembed.word2vec.model import Word2Vec
@@ -332,16 +333,36 @@ def test_a_step_too_large_for_memory_is_refused_before_training():
     Word2Vec(window=100_000, batch_size=8)                      # fits: fine
 
 
-def test_a_checkpoint_from_another_stream_layout_is_refused_mid_epoch(tmp_path, monkeypatch):
-    # a checkpoint saved inside an epoch counts positions in its epoch's stream; laid out another
-    # way (an older minembed, here other blocks) the stream has another length: refused with advice
+def test_a_checkpoint_from_another_corpus_with_the_same_words_is_refused_mid_epoch(tmp_path, monkeypatch):
+    # a checkpoint saved inside an epoch counts positions in its epoch's stream; the same vocabulary
+    # (in the same order) on another text lays out another stream: refused with advice
     docs, _ = _two_group_corpus(np.random.default_rng(4), n_docs=100)
     settings = dict(dim=8, min_count=1, sample=0.01, epochs=1, batch_size=50, seed=2)
     checkpoint = tmp_path / "w2v.ckpt.npz"
     with monkeypatch.context() as patch:
-        patch.setattr(subsample, "BLOCK_TOKENS", 37)
         _interrupt_after(patch, 3)
         with pytest.raises(KeyboardInterrupt):
             Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
-    with pytest.raises(ValueError, match="laid out the epoch another way; delete the checkpoint"):
-        Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint))
+    with pytest.raises(ValueError, match="another corpus with the same words; resume on the same corpus"):
+        Word2Vec(**settings).fit(docs + docs, progress=False, checkpoint=str(checkpoint))   # counts doubled
+    assert Word2Vec(**settings).fit(docs, progress=False, checkpoint=str(checkpoint)).epochs_done == 1
+
+
+def restamp(path, file_format):
+    """Rewrite a saved model as another version of minembed would (``file_format=None``: with no
+    stamp, as the development versions before the stamp did)."""
+    with np.load(path) as saved:
+        arrays = {name: saved[name] for name in saved.files if name != FORMAT_ENTRY}
+    save_npz(path, file_format=file_format, **arrays)
+
+
+def test_a_checkpoint_of_another_format_version_is_refused_before_anything_is_written(tmp_path):
+    docs, _ = _two_group_corpus(np.random.default_rng(9), n_docs=20)
+    checkpoint = str(tmp_path / "w2v.npz")
+    Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
+    restamp(checkpoint, ("minembed word2vec", 2))
+    written = open(checkpoint, "rb").read()
+    with pytest.raises(ValueError, match="w2v.npz is minembed word2vec v2, and this minembed reads minembed "
+                                         r"word2vec v1: re-create it with this version \(train or save it again\)"):
+        Word2Vec(dim=8, min_count=1, epochs=1).fit(docs, progress=False, checkpoint=checkpoint)
+    assert open(checkpoint, "rb").read() == written                    # refused before anything is written

@@ -12,6 +12,7 @@ from minembed.word2vec.alias import table_probs
 from minembed.text.vocab import Vocabulary
 from minembed.word2vec.model import Word2Vec
 from minembed.word2vec.objectives import OBJECTIVES, cbow, cbow_sum, skipgram
+from test_word2vec import restamp                   # rewrites a saved model with another format stamp
 
 
 # ---------------------------------------------------------------------------- the objectives
@@ -270,6 +271,19 @@ def test_load_refuses_other_files_and_save_needs_a_model(tmp_path):
     assert not (tmp_path / "empty.npz").exists()
 
 
+@pytest.mark.parametrize("file_format, match", [
+    (("minembed word2vec", 0), "model.npz is minembed word2vec v0, and this minembed reads minembed word2vec v1"),
+    (None, r"in the format this minembed reads \(minembed word2vec v1\): it has no format stamp"),
+], ids=["another version", "no stamp"])
+def test_a_model_file_of_another_format_version_is_refused_naming_both(tmp_path, file_format, match):
+    path = tmp_path / "model.npz"
+    Word2Vec(**SETTINGS).fit(DOCS, progress=False).save(path)
+    assert Word2Vec.load(path).epochs_done == 3
+    restamp(path, file_format)
+    with pytest.raises(ValueError, match=match):
+        Word2Vec.load(path)
+
+
 def test_corpus_file_is_split_on_whitespace_like_gensims_line_sentence(tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("The cat, sat\nthe cat sat\n" * 5, encoding="utf-8")
@@ -407,20 +421,6 @@ def test_the_tokenizer_of_a_corpus_file_is_chosen_per_call_and_survives_save_loa
 def test_max_final_vocab_is_named_when_it_empties_the_vocabulary():
     with pytest.raises(ValueError, match=r"max_final_vocab=2 raised it.*raise max_final_vocab"):
         Vocabulary.from_counts({"a": 2, "b": 2, "c": 2}, max_final_vocab=2)
-
-
-def test_an_old_checkpoint_resumes_only_with_the_old_objective(tmp_path):
-    path = tmp_path / "ck.npz"
-    Word2Vec(**SETTINGS).fit(DOCS, progress=False, checkpoint=str(path))
-    saved = dict(np.load(path))
-    state = json.loads(str(saved["state"]))
-    for key in ("objective", "ns_exponent", "shrink_windows", "max_final_vocab"):
-        del state["config"][key]                              # as written before CBOW existed
-    saved["state"] = np.array(json.dumps(state))
-    np.savez(path, **saved)
-    with pytest.raises(ValueError, match="other settings.*objective"):
-        Word2Vec(objective="cbow", **SETTINGS).fit(DOCS, progress=False, checkpoint=str(path))
-    assert Word2Vec(**SETTINGS).fit(DOCS, progress=False, checkpoint=str(path)).epochs_done == 3
 
 
 def test_a_resumed_fit_reports_the_whole_runs_loss(tmp_path):

@@ -32,9 +32,10 @@ from ..core.fileio import load_npz, save_npz
 from ..text.tokenize import Tokenizer
 from ..text.vocab import Vocabulary
 
-MODEL_FORMAT = "minembed word2vec model v1"
-# the settings a checkpoint made before CBOW and gensim's names existed was trained with
-CONFIG_BEFORE_CBOW = {"objective": "skipgram", "ns_exponent": 0.75, "shrink_windows": True, "max_final_vocab": None}
+# The stamp of a saved model and of a checkpoint (one format: a checkpoint is a saved model). A file
+# with another stamp is refused by load_npz with one error naming both versions; change the version
+# whenever what save writes, or what a checkpoint's positions mean, changes.
+FILE_FORMAT = ("minembed word2vec", 1)
 
 # gensim 4's constructor names and what they become here. (Its other names are minembed's too:
 # window, min_count, sample, alpha, min_alpha, seed, workers, negative, epochs, ns_exponent,
@@ -127,24 +128,24 @@ def save(model, path):
     vectors alone use ``model.wv.save_word2vec_format``."""
     if model.vocab is None:
         raise ValueError("this Word2Vec has no vocabulary or vectors yet; fit or build_vocab first")
-    state = {"format": MODEL_FORMAT, "config": model.config(), "tokenizer": model.tokenizer.config(),
+    state = {"config": model.config(), "tokenizer": model.tokenizer.config(),
              "tokenizer_given": model._tokenizer_given, "comment": model.comment,
              "running_training_loss": model.running_training_loss,
              "epochs_done": model.epochs_done, "history": model.history, "resume_at": model._resume_at}
-    save_npz(path, in_vectors=model.in_vectors, out_vectors=model.out_vectors, words=np.array(model.vocab.itos),
-             counts=model.vocab.counts, state=np.array(json.dumps(state)))
+    save_npz(path, file_format=FILE_FORMAT, in_vectors=model.in_vectors, out_vectors=model.out_vectors,
+             words=np.array(model.vocab.itos), counts=model.vocab.counts, state=np.array(json.dumps(state)))
 
 
 def load(model_class, path):
     """A ``model_class`` (Word2Vec) saved by :func:`save` (or a ``fit(checkpoint=...)`` file), ready
     to ``train`` on."""
     saved, state = read_model(path)
-    given = state.get("tokenizer_given", True) and "tokenizer" in state
+    given = state["tokenizer_given"]          # (else a corpus_file is split on whitespace, as gensim)
     model = model_class(**state["config"], tokenizer=Tokenizer(**state["tokenizer"]) if given else None)
     model._set_vocab(Vocabulary(saved["words"].tolist(), saved["counts"]))
     model.in_vectors, model.out_vectors = saved["in_vectors"], saved["out_vectors"]
     model.epochs_done, model.history, model._resume_at = state["epochs_done"], state["history"], state["resume_at"]
-    model.comment, model.running_training_loss = state.get("comment"), state.get("running_training_loss", 0.0)
+    model.comment, model.running_training_loss = state["comment"], state["running_training_loss"]
     return model
 
 
@@ -154,27 +155,22 @@ def load_checkpoint(model, path):
     saved, state = read_model(path, "a word2vec checkpoint")
     # the worker count shapes only an unfinished epoch: at an epoch boundary it may change
     free = ("workers",) if state["resume_at"] is None else ()
-    saved_config = {**CONFIG_BEFORE_CBOW, **state["config"]}       # (older checkpoints lack these keys)
-    changed = [k for k, v in model.config().items() if saved_config.get(k) != v and k not in free]
+    changed = [k for k, v in model.config().items() if state["config"][k] != v and k not in free]
     if changed:
         raise ValueError(f"checkpoint {path} was made with other settings ({', '.join(changed)}); "
                          "resume with the same settings, or delete the checkpoint to start afresh")
     if saved["words"].tolist() != model.vocab.itos:
         raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
                          "resume on the same corpus, or delete the checkpoint")
-    if "workers" not in state["config"]:
-        raise ValueError(f"checkpoint {path} was made by an older minembed, which this one cannot "
-                         "continue; delete it to start afresh")
     model.in_vectors[:], model.out_vectors[:] = saved["in_vectors"], saved["out_vectors"]
     model.epochs_done, model.history, model._resume_at = state["epochs_done"], state["history"], state["resume_at"]
 
 
 def read_model(path, what="a saved minembed Word2Vec model (Word2Vec.save)"):
-    saved = load_npz(path, what, ("state", "words", "in_vectors", "out_vectors"))
-    state = json.loads(str(saved["state"]))
-    if "counts" not in saved:                                 # a checkpoint of an older minembed
-        saved["counts"] = np.ones(len(saved["words"]), dtype=np.int64)
-    return saved, state
+    """The arrays of a file :func:`save` wrote, and its JSON ``state`` as a dict; a ValueError
+    naming ``what`` for another kind of file, and both versions for another version of this one."""
+    saved = load_npz(path, what, ("state", "words", "counts", "in_vectors", "out_vectors"), file_format=FILE_FORMAT)
+    return saved, json.loads(str(saved["state"]))
 
 
 def from_gensim(names, dim, objective):

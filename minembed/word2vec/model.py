@@ -219,10 +219,10 @@ class Word2Vec:
         n_kept = int(plan["first"][-1])
         state = self._resume_at or {"seconds": 0.0, "chunks": self._split_epoch(n_kept)}
         chunks = state["chunks"]
-        if chunks[-1]["stop"] != n_kept:
+        if chunks[-1]["stop"] != n_kept:                          # same vocabulary, other text
             raise ValueError(f"the checkpoint's epoch has {chunks[-1]['stop']:,} words after subsampling, this one "
-                             f"{n_kept:,}: it was made by an older minembed, which laid out the epoch another way; "
-                             "delete the checkpoint to start afresh (or finish with the older version)")
+                             f"{n_kept:,}: it was made on another corpus with the same words; resume on the "
+                             "same corpus, or delete the checkpoint to start afresh")
         started = time.perf_counter() - state["seconds"]
         last = self._session["first_epoch"] + self._session["epochs"]
         bar = tqdm(total=n_kept, initial=sum(c["position"] - c["first"] for c in chunks), unit="word",
