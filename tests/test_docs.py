@@ -42,3 +42,25 @@ def test_the_index_links_every_page_in_reading_order():
     numbered = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, "docs", "[0-9][0-9]-*.md")))
     assert [link for link in links if link[:2].isdigit()] == numbered and len(numbered) == 7
     assert "gensim-and-sklearn.md" in links
+
+
+def test_the_docs_run_after_the_plain_install_skipping_a_page_whose_peer_is_missing(tmp_path):
+    """docs/README.md tells a learner to run ``python -m pytest --doctest-glob='*.md' docs``; without
+    scikit-learn and gensim (blocked here by a sitecustomize) the page that uses them is skipped with
+    the install command, and every other page passes."""
+    import subprocess
+    import sys
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Blocker:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('sklearn', 'gensim'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Blocker())\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "MINEMBED_REQUIRE_PEERS"}
+    env["PYTHONPATH"] = str(tmp_path) + os.pathsep + env.get("PYTHONPATH", "")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+                             "--doctest-glob=*.md", "docs"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "gensim-and-sklearn.md: its examples need scikit-learn: pip install" in result.stdout
+    assert " 1 skipped" in result.stdout
