@@ -14,7 +14,8 @@ gensim                                 minembed
 ``train(corpus, total_examples=...,    more epochs, continuing from the current vectors
 epochs=...)``
 ``get_latest_training_loss()``         the loss summed over the latest ``fit`` / ``train``
-``save(path)`` / ``Word2Vec.load``     the whole model: arrays + JSON in one ``.npz``, no pickle
+``save(path)`` / ``Word2Vec.load``     the whole model: arrays + JSON in one ``.npz``, no pickle,
+                                       stamped with :data:`FILE_FORMAT` (so is a checkpoint)
 ``callbacks=[...]``                    ``on_train_begin`` / ``on_epoch_begin`` / ``on_epoch_end`` /
                                        ``on_train_end(model)``, as gensim's ``CallbackAny2Vec``
 =====================================  ================================================================

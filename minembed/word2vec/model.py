@@ -39,11 +39,10 @@ cores, at the price of bit-for-bit repeatability. ``workers=1`` (default) is exa
 
 gensim's interface
 ------------------
-``Word2Vec`` also speaks gensim 4's language (its parameter names, a corpus given to the
-constructor, ``build_vocab`` + ``train``, callbacks, ``save`` / ``load``): its methods of those
-names delegate to the plain functions of :mod:`minembed.word2vec.gensim_api`. Two defaults stay
-minembed's: skip-gram (gensim's default is CBOW, ``sg=0``) and ``workers=1`` (gensim's 3), so
-that a run is repeatable bit for bit.
+Its parameter names, ``build_vocab`` + ``train``, callbacks and ``save`` / ``load`` are gensim 4's:
+these methods delegate to the plain functions of :mod:`minembed.word2vec.gensim_api`. Two defaults
+stay minembed's: skip-gram (gensim's: CBOW, ``sg=0``) and ``workers=1`` (gensim's: 3), for runs
+that repeat bit for bit.
 """
 import contextlib
 import os
@@ -67,9 +66,10 @@ class Word2Vec:
 
     Defaults are word2vec.c's and gensim's (``dim=100``, whether given as ``dim`` or gensim's
     ``vector_size``), but for the objective, ``"skipgram"`` unless ``objective`` or ``sg`` says
-    otherwise (gensim's default is CBOW), and ``workers=1``. gensim's names are accepted beside minembed's (:data:`GENSIM_NAMES`), and a
-    corpus given here (``sentences`` token lists, or ``corpus_file``, a text file split on
-    whitespace as gensim's ``LineSentence``) trains the model at once, as in gensim.
+    otherwise (gensim's default is CBOW), and ``workers=1``. gensim's names are accepted beside
+    minembed's (:data:`~minembed.word2vec.gensim_api.GENSIM_NAMES`), and a corpus given here
+    (``sentences`` token lists, or ``corpus_file``, a text file split on whitespace as gensim's
+    ``LineSentence``) trains the model at once, as in gensim.
 
     >>> w2v = Word2Vec(dim=50, epochs=3).fit("corpus.txt")        # doctest: +SKIP
     >>> w2v.wv.most_similar("king", topn=3)                        # doctest: +SKIP
@@ -339,8 +339,7 @@ class Word2Vec:
         return gensim_api.train(self, *args, **kwargs)
 
     def get_latest_training_loss(self):
-        """The loss summed over the latest ``fit`` / ``train`` call (gensim's meaning; minembed
-        always computes it, gensim only with ``compute_loss=True``). ``history`` has it per epoch."""
+        """The loss summed over the latest ``fit`` / ``train`` call, as gensim's (``history``: per epoch)."""
         return self.running_training_loss
 
     def save(self, path):

@@ -1,5 +1,8 @@
 """word2vec's objectives, skip-gram and CBOW, and the one SGD step that serves them both.
 
+The same arithmetic one update at a time, as the textbook writes it, is :mod:`minembed.word2vec.reference`
+(read it first); ``tests/test_reference_word2vec.py`` proves :func:`sgd_step` equal to it.
+
 The two objectives
 ------------------
 Every word ``w`` has an *input* vector ``v_w`` (row of ``in_vectors``, word2vec.c's ``syn0``;
@@ -41,9 +44,12 @@ Both objectives see a batch the same way (N centre words, ``P = 2w+1`` window po
 and an objective is ``f(X, Y, context_mask, target_mask, lr) -> (loss, n_examples, step_X,
 step_Y)``: the batch's loss (summed, before the step), how many examples it had, and the amounts
 to add to the rows, already scaled by ``lr``: ``-lr * d loss / d X`` and ``-lr * d loss / d Y`` (for
-CBOW's ``step_X``, word2vec.c's step instead of the exact gradient, above). :func:`sgd_step` does the rest for every objective: it gathers ``X`` and ``Y`` from the
-tables and adds the steps back, summing those of repeated rows. A new objective (a student's) is
-one such function and one line in ``OBJECTIVES``.
+CBOW's ``step_X``, word2vec.c's step instead of the exact gradient, above). :func:`sgd_step` does
+the rest for every objective: it gathers ``X`` and ``Y`` from the tables and adds the steps back,
+summing those of repeated rows. (So every step of a batch is computed from the tables before it;
+the reference, one update after another, lets a row's later updates see its earlier ones. The two
+agree exactly when no row repeats in the batch, and otherwise differ by O(lr^2).) A new objective
+(a student's) is one such function and one line in ``OBJECTIVES``.
 
 Why windows and shared negatives
 --------------------------------
