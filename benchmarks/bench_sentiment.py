@@ -194,7 +194,7 @@ def classifier_rows(vectors, encoder, texts, labels, args):
 
 
 # the classifiers' defaults (dropout 0.3, embedding_lr 1e-2, body_lr 3e-4) were chosen on the first two
-# of these folds: see the README's fine-tuning table
+# of these folds: see docs/results/fine-tuning.md
 W2V_SETTINGS = ENC_SETTINGS = dict(progress=False)
 
 
