@@ -10,8 +10,9 @@ from minembed import AttentionEncoder, Tokenizer, Vocabulary, encode_corpus
 from minembed.encoder.model import PARAM_NAMES, TrainingDiverged, make_sequences, mask_tokens
 from minembed.nn.layers import cross_entropy, erf, layer_norm, softmax
 from minembed.nn.gradcheck import check_gradients
+import minembed.encoder.batches as batches
 import minembed.encoder.mlm as mlm
-from minembed.encoder.mlm import choose_weighted, frequency_weights, shorten_rows
+from minembed.encoder.batches import choose_weighted, frequency_weights, shorten_rows
 from minembed.text.vocab import MASK, PAD, UNK
 
 TEXT = ("the cat sat on the mat . the dog sat on the log . a cat and a dog ran far away . "
@@ -285,7 +286,7 @@ def test_make_sequences_with_offsets_starts_every_document_on_a_row_of_its_own()
 def test_fit_without_crossing_documents_trains_on_whole_documents_and_records_it(tmp_path):
     docs = encode_corpus([TEXT, ["the", "cat", "sat"], TEXT], Tokenizer(), specials=(PAD, UNK, MASK))
     enc = AttentionEncoder(docs.vocab, dim=8, ff_dim=8, max_len=8, seed=2)
-    train_rows, _ = enc._split(docs, 0.0, cross_documents=False)
+    train_rows, _ = mlm.split_rows(enc, docs, 0.0, cross_documents=False)
     doc_rows = [make_sequences(docs.document(d), 8, docs.vocab.pad_id) for d in range(len(docs))]
     np.testing.assert_array_equal(train_rows, np.vstack(doc_rows))
     checkpoint = str(tmp_path / "ckpt.npz")
@@ -322,7 +323,8 @@ def test_shorten_rows_with_share_zero_draws_nothing():
     assert rng.bit_generator.state == state          # a run without short rows is the same as before
 
 
-def test_mlm_doctests():
+def test_mlm_and_batches_doctests():
+    assert doctest.testmod(batches).failed == 0 and doctest.testmod(batches).attempted >= 3
     assert doctest.testmod(mlm).failed == 0
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from minembed import AttentionEncoder, Vocabulary
+from minembed.encoder import contextual
 
 SENTENCES = ["the cat sat on the mat", "a dog ran to the park", "my bird sang in a tree"]
 
@@ -30,7 +31,7 @@ def test_pre_tokenized_input_gives_one_vector_per_given_token(vocab):
     assert np.all(H[1, 2:] == 0) and np.all(np.linalg.norm(H[1, :2], axis=1) > 0)   # padding rows are 0
     # "The" is lowercased like the tokenizer does; "zebra" and "." are not words of the vocabulary: <unk>
     from_text = encoder.encode(["the cat sat"])[0]
-    unk_row = encoder._texts_to_ids([["The", "cat", "zebra", ".", "sat"]])[0]
+    unk_row = contextual.texts_to_ids(encoder, [["The", "cat", "zebra", ".", "sat"]])[0]
     assert unk_row.tolist() == [vocab["the"], vocab["cat"], vocab.unk_id, vocab.unk_id, vocab["sat"]]
     np.testing.assert_allclose(encoder.encode([["the", "cat", "sat"]])[0], from_text, rtol=1e-6)
 
@@ -66,7 +67,7 @@ def test_fill_mask_returns_a_list_per_blank_and_probabilities_of_words_only(lear
 
 
 def test_fill_mask_probabilities_equal_a_softmax_over_the_words(learned, vocab):
-    ids = learned._ids_with_blanks("the cat [MASK] on the mat")
+    ids = contextual.ids_with_blanks(learned, "the cat [MASK] on the mat")
     y, _ = learned._forward(ids[None, :])
     logits = (y[2] @ learned.params["tok_emb"].T + learned.params["out_bias"]).astype(np.float64)
     words = logits[len(vocab.specials):]
@@ -112,7 +113,7 @@ def test_init_embeddings_copies_known_words_scaled_to_the_init_size(vocab):
 
 def test_encode_layers_are_the_forward_passes_arrays(vocab):
     encoder = AttentionEncoder(vocab, dim=8, ff_dim=16, max_len=8, seed=1)
-    ids = encoder._texts_to_ids(["the cat sat"])
+    ids = contextual.texts_to_ids(encoder, ["the cat sat"])
     p = encoder.params
     x = p["tok_emb"][ids[0]] + p["pos_emb"][:3]                                  # (3, 8)
     np.testing.assert_allclose(encoder.encode(["the cat sat"], layer="input")[0], x, rtol=1e-6)
@@ -228,3 +229,19 @@ def test_sinusoid_positions_by_hand_and_as_the_start_of_pos_emb(vocab, tmp_path)
     assert AttentionEncoder.load(tmp_path / "e.npz").config["position_init"] == "sinusoid"
     with pytest.raises(ValueError, match="position_init must be"):
         AttentionEncoder(vocab, position_init="learned")
+
+
+def test_training_and_use_are_functions_that_take_the_encoder():
+    """No mixins: AttentionEncoder's training and use are mlm's and contextual's functions, which never
+    import the model (the encoder is their first argument)."""
+    import ast
+    import inspect
+    from minembed.encoder import batches, mlm
+    assert AttentionEncoder.__bases__ == (object,)
+    assert AttentionEncoder.fit is mlm.train and AttentionEncoder.evaluate_batches is mlm.evaluate_batches
+    for name in ("encode", "sentence_vectors", "target_vectors", "fill_mask", "attention", "keyed_vectors"):
+        assert getattr(AttentionEncoder, name) is getattr(contextual, name), name
+    for module in (mlm, batches, contextual):
+        tree = ast.parse(inspect.getsource(module))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {"model", "encoder.model"} & imported and "minembed.encoder.model" not in imported, module

@@ -1,5 +1,8 @@
 """A tiny single-head self-attention encoder, trained by masked-token prediction, backprop by hand.
 
+This is :mod:`minembed.encoder.reference` (one sequence, loops over positions: read it first) made
+fast: a batch at once, every loop a matrix product, padding masked, the head at the scored rows only.
+
 Forward pass (row vectors ``x @ W``; a batch of B sequences of T tokens, width d, feed-forward
 width f, vocabulary V; one post-LayerNorm block as in BERT, one head, scale ``1/sqrt(d)``)::
 
@@ -16,17 +19,18 @@ exactly zero attention (a finite number rather than -inf keeps an all-padding ro
 becoming 0/0). ``act`` is the exact GELU ``u * Phi(u)`` or ReLU.
 
 Backward pass: the chain rule, one operation at a time, in reverse. Softmax, LayerNorm,
-GELU/ReLU and the cross-entropy are in :mod:`minembed.layers`, each derivative beside its
+GELU/ReLU and the cross-entropy are in :mod:`minembed.nn.layers`, each derivative beside its
 backward function; the ones written inline below, used over and over::
 
     linear       z = a W + b     =>  da = dz W^T,  dW = a^T dz,  db = sum_rows dz
     residual     z = a + g(a)    =>  da = dz + (gradient through g)
     gather       x = E[ids]      =>  dE[ids[i]] += dx[i]                (repeats add up: nn.layers.add_rows)
 
-Training (the loop, masking, checkpoints: :mod:`minembed.mlm`) is BERT's masked language model: 15% of the real tokens are chosen, and of those
-80% become ``<mask>``, 10% a random word, 10% stay as they are; the loss asks the model to
-recover the original word at the chosen positions only (padding and ``<unk>`` are never
-chosen). Because the output matrix is the token-embedding table (tied), its gradient has two
+Training (the loop and checkpoints: :mod:`~minembed.encoder.mlm`; the batches and masks:
+:mod:`~minembed.encoder.batches`) is BERT's masked language model: 15% of the real tokens are
+chosen, and of those 80% become ``<mask>``, 10% a random word, 10% stay as they are; the loss asks
+the model to recover the original word at the chosen positions only (padding and ``<unk>`` are
+never chosen). Because the output matrix is the token-embedding table (tied), its gradient has two
 parts: the head's ``dlogits^T y`` and the input lookup's scatter. The head is computed only at
 the N ~ 0.15 B T scored rows: with V = 30k it is by far the largest cost of a step.
 
@@ -40,7 +44,7 @@ The head then costs N x |C| instead of N x V, and only the C rows of ``tok_emb``
 
 Data: ``fit`` cuts the corpus's id stream into rows of ``max_len`` tokens (across document
 boundaries, as BERT packs text; ``cross_documents=False``: each document on rows of its own, padded)
-and holds out the last rows. Texts given to ``encode`` that are
+and holds out the last rows. Texts given to ``encode`` (:mod:`~minembed.encoder.contextual`) that are
 longer than ``max_len`` tokens are truncated with a warning; ``loss_and_grads`` refuses them.
 """
 import json
@@ -48,14 +52,13 @@ import math
 
 import numpy as np
 
-from .contextual import ContextualVectors
 from ..core.fileio import load_npz, save_npz
-from ..nn.layers import ACTIVATIONS, cross_entropy, layer_norm, layer_norm_backward, softmax, softmax_backward
-from ..nn.layers import add_rows
-from .mlm import (MaskedLMTraining, TrainingDiverged, make_sequences, mask_tokens,  # noqa: F401 (re-exported)
-                  sample_candidates)
+from ..nn.layers import ACTIVATIONS, add_rows, cross_entropy, layer_norm, layer_norm_backward, softmax, softmax_backward
 from ..text.tokenize import Tokenizer
 from ..text.vocab import MASK, PAD, UNK, Vocabulary
+from . import contextual, mlm
+from .batches import make_sequences, mask_tokens, sample_candidates  # noqa: F401 (re-exported)
+from .mlm import TrainingDiverged  # noqa: F401 (re-exported)
 
 PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o",
                "ln1_gain", "ln1_bias", "W_1", "b_1", "W_2", "b_2", "ln2_gain", "ln2_bias", "out_bias")
@@ -85,11 +88,13 @@ def sinusoid_positions(max_len, dim):
 
 
 # ---------------------------------------------------------------------------- the model
-class AttentionEncoder(ContextualVectors, MaskedLMTraining):
+class AttentionEncoder:
     """One-block, one-head Transformer encoder with hand-written backprop (see the module docstring).
 
-    Its training (``fit``, ``evaluate_batches``, checkpoints) is in :mod:`minembed.mlm`; what a
-    trained one gives (``encode``, ``target_vectors``, ``fill_mask``...) in :mod:`minembed.contextual`.
+    The model is here: parameters, forward, loss and gradients, save and load. Its training (``fit``,
+    ``evaluate_batches``) is :mod:`minembed.encoder.mlm`'s, what a trained one gives (``encode``,
+    ``target_vectors``, ``fill_mask``...) :mod:`minembed.encoder.contextual`'s: plain functions of the
+    encoder, which the methods below hand it to.
 
     Parameters
     ----------
@@ -180,6 +185,18 @@ class AttentionEncoder(ContextualVectors, MaskedLMTraining):
         self.params["tok_emb"][ours] = (copied * scale).astype(self.params["tok_emb"].dtype)
         return len(rows)
 
+    # ------------------------------------------------------------------ training and use: other modules' functions
+    # A function named in a class body is a method: ``enc.fit(corpus, steps=...)`` calls
+    # ``mlm.train(enc, corpus, steps=...)``, with that function's own signature and docstring.
+    fit = mlm.train                               # masked-token training (mlm.py)
+    evaluate_batches = mlm.evaluate_batches       # held-out accuracy and perplexity of masked batches
+    encode = contextual.encode                    # (B, T, d) contextual vectors of texts (contextual.py)
+    sentence_vectors = contextual.sentence_vectors
+    target_vectors = contextual.target_vectors
+    fill_mask = contextual.fill_mask
+    attention = contextual.attention
+    keyed_vectors = contextual.keyed_vectors
+
     # ------------------------------------------------------------------ forward
     def _forward(self, ids):
         """ids (B, T) -> contextual vectors y (B*T, d) and everything the backward pass needs."""
@@ -250,7 +267,7 @@ class AttentionEncoder(ContextualVectors, MaskedLMTraining):
 
         ``cache`` is ``_forward``'s; ``d_tok_emb`` (V, d), if given, already holds the tied head's
         share and the lookup's share is added to it. Returns the gradient of every parameter but
-        ``out_bias`` (the head's own). The masked-token loss and :class:`~minembed.classify.EncoderClassifier`
+        ``out_bias`` (the head's own). The masked-token loss and :class:`~minembed.tasks.classify.EncoderClassifier`
         (a task loss on pooled outputs) both end here.
         """
         p, c, d = self.params, cache, self.config["dim"]

@@ -25,7 +25,7 @@ The fast path does the same work; what each module changes for speed:
   set (``fit(sampled_softmax=S)``); the lookup's gradient by ``nn.layers.add_rows``; float32 in training.
 * ``nn/layers.py``: softmax, LayerNorm, GELU (with a fast float32 erf) and the cross-entropy, over whole
   arrays, in place where it saves memory.
-* ``mlm.py``: training: the corpus cut into rows, 15% of the tokens masked
+* ``batches.py`` and ``mlm.py``: training: the corpus cut into rows, 15% of the tokens masked
   (80/10/10), the loop of Adam steps; ``contextual.py``: what a trained encoder gives.
 """
 import math

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from ..encoder import contextual
 from ..encoder.model import ENCODER_ARRAYS, AttentionEncoder
 from .finetune import POOLINGS, PooledClassifier, pool, pool_backward  # noqa: F401 (re-exported)
 from ..nn.layers import add_rows
@@ -70,7 +71,7 @@ class EncoderClassifier(PooledClassifier):
         return self.encoder.params
 
     def _tokens(self, text, i):
-        return self.encoder._tokens_of(text, i)
+        return contextual.tokens_of(self.encoder, text, i)
 
     def _knows(self, token):
         return token in self.encoder.vocab.stoi
