@@ -219,6 +219,22 @@ def test_save_load_round_trip_predicts_the_same(vocab, tmp_path, kind):
         other.load(path)
 
 
+@pytest.mark.parametrize("file_format, match", [
+    (("minembed classifier", 2), "clf.npz is minembed classifier v2, and this minembed reads minembed classifier v1"),
+    (None, r"in the format this minembed reads \(minembed classifier v1\): it has no format stamp"),
+], ids=["another version", "no stamp"])
+def test_a_classifier_file_of_another_format_version_is_refused_naming_both(vocab, tmp_path, file_format, match):
+    from minembed.core.fileio import FORMAT_ENTRY, save_npz
+    path = tmp_path / "clf.npz"
+    WordVectorClassifier(word_vectors(vocab), max_epochs=1, progress=False).fit(TEXTS, LABELS).save(path)
+    with np.load(path) as saved:
+        assert str(saved[FORMAT_ENTRY]) == "minembed classifier v1"
+        arrays = {name: saved[name] for name in saved.files if name != FORMAT_ENTRY}
+    save_npz(path, file_format=file_format, **arrays)                  # as another version would write it
+    with pytest.raises(ValueError, match=match):
+        WordVectorClassifier.load(path)
+
+
 # ---------------------------------------------------------------------------- words the pretrained model lacks
 NEW_TEXTS = ["a zany good film", "zany and great", "a drab bad film", "drab and dull", "the gloopy story"]
 NEW_LABELS = ["pos", "pos", "neg", "neg", "neg"]

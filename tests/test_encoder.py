@@ -13,6 +13,7 @@ from minembed.nn.gradcheck import check_gradients
 import minembed.encoder.batches as batches
 import minembed.encoder.mlm as mlm
 from minembed.encoder.batches import choose_weighted, frequency_weights, shorten_rows
+from minembed.core.fileio import FORMAT_ENTRY, save_npz
 from minembed.text.vocab import MASK, PAD, UNK
 
 TEXT = ("the cat sat on the mat . the dog sat on the log . a cat and a dog ran far away . "
@@ -454,6 +455,39 @@ def test_save_load_gives_identical_outputs(corpus, tmp_path):
     with pytest.raises(ValueError, match="not a minembed encoder"):
         np.savez(tmp_path / "other.npz", a=np.zeros(2))
         AttentionEncoder.load(tmp_path / "other.npz")
+
+
+def restamp(path, file_format):
+    """Rewrite a saved file as another version of minembed would (``None``: with no stamp)."""
+    with np.load(path) as saved:
+        arrays = {name: saved[name] for name in saved.files if name != FORMAT_ENTRY}
+    save_npz(path, file_format=file_format, **arrays)
+
+
+@pytest.mark.parametrize("file_format, match", [
+    (("minembed encoder", 0), "e.npz is minembed encoder v0, and this minembed reads minembed encoder v1"),
+    (None, r"in the format this minembed reads \(minembed encoder v1\): it has no format stamp"),
+    (("minembed encoder checkpoint", 1), r"it has the stamp 'minembed encoder checkpoint v1'"),
+], ids=["another version", "no stamp", "a checkpoint"])
+def test_an_encoder_file_of_another_format_version_is_refused_naming_both(vocab, tmp_path, file_format, match):
+    path = tmp_path / "e.npz"
+    tiny(vocab).save(path)
+    with np.load(path) as saved:
+        assert str(saved[FORMAT_ENTRY]) == "minembed encoder v1"
+    restamp(path, file_format)
+    with pytest.raises(ValueError, match=match):
+        AttentionEncoder.load(path)
+
+
+def test_a_checkpoint_of_another_format_version_is_refused_naming_both(corpus, tmp_path):
+    checkpoint = tmp_path / "ckpt.npz"
+    small_encoder(corpus).fit(corpus, checkpoint=str(checkpoint), **{**FIT, "steps": 2})
+    with np.load(checkpoint) as saved:
+        assert str(saved[FORMAT_ENTRY]) == "minembed encoder checkpoint v1"
+    restamp(checkpoint, ("minembed encoder checkpoint", 2))
+    with pytest.raises(ValueError, match="ckpt.npz is minembed encoder checkpoint v2, and this minembed reads "
+                                         "minembed encoder checkpoint v1"):
+        small_encoder(corpus).fit(corpus, checkpoint=str(checkpoint), **{**FIT, "steps": 4})
 
 
 def test_keyed_vectors_export_the_input_embeddings_without_specials(vocab, tmp_path):

@@ -34,6 +34,8 @@ from ..nn.optim import Adam, clip_grad_norm, warmup_decay_lr
 from .batches import (BERT_SPLIT, check_mask_split, frequency_weights, make_sequences, mask_tokens,
                       sample_candidates, shorten_rows)
 
+CHECKPOINT_FORMAT = ("minembed encoder checkpoint", 1)      # the stamp of save_checkpoint's file
+
 
 @contextlib.contextmanager
 def _interrupt_deferred():
@@ -108,29 +110,23 @@ def train(encoder, corpus, steps=1000, batch_size=32, lr=3e-3, warmup_steps=None
     if not 0 < mask_prob < 1:
         raise ValueError(f"mask_prob must be in (0, 1), got {mask_prob}")
     mask_split = check_mask_split(mask_split)
-    if mask_split != BERT_SPLIT:              # (absent when BERT's, so older checkpoints still resume)
-        settings["mask_split"] = list(mask_split)
     if not (math.isfinite(mask_frequency_power) and mask_frequency_power >= 0):
         raise ValueError("mask_frequency_power must be a finite number >= 0 (0 = BERT's uniform choice), "
                          f"got {mask_frequency_power}")
     choose_weights = None
-    if mask_frequency_power:                  # (absent when 0, so older checkpoints still resume)
-        settings["mask_frequency_power"] = float(mask_frequency_power)
+    if mask_frequency_power:
         choose_weights = frequency_weights(encoder.vocab, mask_frequency_power)  # (V,)
     if not (isinstance(sampled_softmax, (int, np.integer)) and sampled_softmax >= 0):
         raise ValueError(f"sampled_softmax must be an integer >= 0 (0 = full softmax), got {sampled_softmax!r}")
     lazy = ()
-    if sampled_softmax:                       # (absent when 0, so older checkpoints still resume)
-        settings["sampled_softmax"] = int(sampled_softmax)
-        settings["lazy_tok_emb"] = True       # (a checkpoint of the dense update is refused)
+    if sampled_softmax:
         noise_probs = encoder.vocab.noise_probs(0.75)                   # (V,), specials 0
         lazy = ("tok_emb",)   # only the candidates' and the inputs' rows have a gradient
     if not 0 <= short_rows <= 1:
         raise ValueError(f"short_rows must be a share in [0, 1] (0 = every row full), got {short_rows}")
-    if short_rows:                            # (absent when 0, so older checkpoints still resume)
-        settings["short_rows"] = float(short_rows)
-    if not cross_documents:                   # (absent when True, so older checkpoints still resume)
-        settings["cross_documents"] = False
+    settings.update(mask_split=list(mask_split), mask_frequency_power=float(mask_frequency_power),
+                    sampled_softmax=int(sampled_softmax), short_rows=float(short_rows),
+                    cross_documents=bool(cross_documents))        # (a checkpoint resumes only with the same)
     train_rows, heldout_rows = split_rows(encoder, corpus, heldout, cross_documents)
     eval_batches = fixed_masks(encoder, heldout_rows[:eval_sequences], mask_prob, mask_split)
     baseline_id = _most_frequent_id(encoder, train_rows)
@@ -253,7 +249,7 @@ def save_checkpoint(encoder, path, optimizer, rng_state, step, settings):
     config and training settings (a resume with others is refused), the vocabulary and the history."""
     arrays = {f"param/{name}": value for name, value in encoder.params.items()}
     arrays.update({f"optim/{key}": value for key, value in optimizer.state_dict().items()})
-    save_npz(path, **arrays, step=np.array(step), rng_state=np.array(json.dumps(rng_state)),
+    save_npz(path, file_format=CHECKPOINT_FORMAT, **arrays, step=np.array(step), rng_state=np.array(json.dumps(rng_state)),
              config=np.array(json.dumps(encoder.config)), settings=np.array(json.dumps(settings)),
              vocab_tokens=np.array(encoder.vocab.itos),
              loss_history=np.array(encoder.history["loss"], dtype=np.float64),
@@ -263,14 +259,14 @@ def save_checkpoint(encoder, path, optimizer, rng_state, step, settings):
 def load_checkpoint(encoder, path, optimizer, rng, settings):
     """Restore :func:`save_checkpoint`'s file into ``encoder``, ``optimizer`` and ``rng``; returns the step
     to continue from. Refused unless config, vocabulary and ``settings`` are the file's."""
-    data = load_npz(path, "an encoder checkpoint", ["config", "settings", "step", "rng_state", "loss_history",
-                                                    "eval_history"] + [f"param/{name}" for name in encoder.params])
+    data = load_npz(path, "an encoder checkpoint", ["config", "settings", "step", "rng_state", "vocab_tokens",
+                                                    "loss_history", "eval_history"]
+                    + [f"param/{name}" for name in encoder.params], file_format=CHECKPOINT_FORMAT)
     saved_config, saved_settings = json.loads(str(data["config"])), json.loads(str(data["settings"]))
-    saved_config.setdefault("position_init", "random")                 # (checkpoints made before it)
     if saved_config != encoder.config:
         raise ValueError(f"checkpoint {path} was made by an encoder with config {saved_config}, "
                          f"not {encoder.config}; delete it or build the same encoder")
-    if "vocab_tokens" in data and data["vocab_tokens"].tolist() != encoder.vocab.itos:
+    if data["vocab_tokens"].tolist() != encoder.vocab.itos:
         raise ValueError(f"checkpoint {path} was made on another corpus (its vocabulary differs); "
                          "resume on the same corpus, or delete the checkpoint")
     changed = sorted(key for key in set(settings) | set(saved_settings)

@@ -65,6 +65,8 @@ PARAM_NAMES = ("tok_emb", "pos_emb", "W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "
 PAD_SCORE = -1e30      # added to the scores of padded keys: exp(-1e30 - max) == 0 exactly
 ENCODER_ARRAYS = (["config", "vocab_tokens", "vocab_counts", "vocab_specials", "tokenizer"]
                   + [f"param/{name}" for name in PARAM_NAMES])          # what an encoder file holds
+FILE_FORMAT = ("minembed encoder", 1)     # the stamp of save's file (a file of another version is refused)
+
 
 def sinusoid_positions(max_len, dim):
     """Vaswani et al.'s position vectors, scaled to the token embeddings' size (rms ``1/sqrt(dim)``)::
@@ -334,10 +336,12 @@ class AttentionEncoder:
         if not (targets >= 0).any():
             raise ValueError("no position is scored: every target is -1 (mask some tokens first)")
         return ids, targets
+
     # ------------------------------------------------------------------ save / load
     def save(self, path):
-        """Write one self-contained ``.npz``: parameters, config, vocabulary and tokenizer."""
-        save_npz(path, **self.to_arrays())
+        """Write one self-contained ``.npz``: parameters, config, vocabulary and tokenizer, stamped
+        :data:`FILE_FORMAT` (``load`` refuses a file of another version, naming both)."""
+        save_npz(path, file_format=FILE_FORMAT, **self.to_arrays())
 
     def to_arrays(self):
         """Everything :meth:`save` writes, as ``{name: array}`` (a classifier file embeds it)."""
@@ -351,7 +355,7 @@ class AttentionEncoder:
     def load(cls, path):
         """Read a file written by :meth:`save`."""
         return cls.from_arrays(load_npz(path, "a minembed encoder file (written by AttentionEncoder.save)",
-                                        ENCODER_ARRAYS), path)
+                                        ENCODER_ARRAYS, file_format=FILE_FORMAT), path)
 
     @classmethod
     def from_arrays(cls, data, path):
@@ -362,7 +366,7 @@ class AttentionEncoder:
         vocab = Vocabulary(tokens[len(specials):], counts[len(specials):], specials=specials)
         encoder = cls(vocab, **{key: config[key] for key in
                                 ("dim", "ff_dim", "max_len", "activation", "ln_eps", "seed")},
-                      position_init=config.get("position_init", "random"),     # (files before it: random)
+                      position_init=config["position_init"],
                       tokenizer=Tokenizer(**json.loads(str(data["tokenizer"]))))
         for name in PARAM_NAMES:                 # a file that lies about its arrays fails here, not later
             saved, expected = data[f"param/{name}"], encoder.params[name]

@@ -52,6 +52,7 @@ from ..nn.layers import cross_entropy, softmax
 from ..nn.optim import Adam, clip_grad_norm, warmup_decay_lr
 
 POOLINGS = ("mean", "max")
+FILE_FORMAT = ("minembed classifier", 1)     # the stamp of save's file (both classes; ``kind`` says which)
 
 
 # ---------------------------------------------------------------------------- pooling
@@ -338,9 +339,10 @@ class PooledClassifier:
                  "patience", "validation_fraction", "clip_norm", "new_words", "lr_schedule", "warmup", "seed")}
 
     def save(self, path):
-        """One ``.npz``: the head, the classes, the settings and the (fine-tuned) pretrained model."""
+        """One ``.npz``: the head, the classes, the settings and the (fine-tuned) pretrained model, stamped
+        :data:`FILE_FORMAT` (``load`` refuses a file of another version, naming both)."""
         self._check_fitted()
-        save_npz(path, kind=np.array(type(self).__name__), settings=np.array(json.dumps(self._settings())),
+        save_npz(path, file_format=FILE_FORMAT, kind=np.array(type(self).__name__), settings=np.array(json.dumps(self._settings())),
                  classes=np.array(json.dumps(self.classes_.tolist())),
                  fitted=np.array(json.dumps({"added_words": self.added_words, "history": self.history})),
                  **{f"head/{name}": value for name, value in self.head.items()},
@@ -350,15 +352,14 @@ class PooledClassifier:
     def load(cls, path):
         """Read a file written by :meth:`save` of the same class."""
         data = load_npz(path, f"a minembed {cls.__name__} file (written by {cls.__name__}.save)",
-                        ["kind", "settings", "classes", "head/W", "head/b"])
+                        ["kind", "settings", "classes", "fitted", "head/W", "head/b"], file_format=FILE_FORMAT)
         if str(data["kind"]) != cls.__name__:
             raise ValueError(f"{path} holds a {data['kind']}, not a {cls.__name__}; load it with {data['kind']}.load")
         body = {key[5:]: value for key, value in data.items() if key.startswith("body/")}
         classifier = cls(**cls._body_from_arrays(body, path), **json.loads(str(data["settings"])), progress=False)
         classifier.classes_ = np.array(json.loads(str(data["classes"])))
-        if "fitted" in data:
-            fitted = json.loads(str(data["fitted"]))
-            classifier.added_words, classifier.history = fitted["added_words"], fitted["history"]
+        fitted = json.loads(str(data["fitted"]))
+        classifier.added_words, classifier.history = fitted["added_words"], fitted["history"]
         classifier.head = {"W": data["head/W"], "b": data["head/b"]}
         if classifier.head["W"].shape != (classifier._dim(), len(classifier.classes_)):
             raise ValueError(f"{path}: head/W is {classifier.head['W'].shape}, but the model has dim "
