@@ -1,4 +1,4 @@
-"""Masked-language-model training of an :class:`~minembed.encoder.model.AttentionEncoder`: the loop, evaluation, checkpoints.
+"""Masked-language-model training of an ``AttentionEncoder`` (model.py): the loop, evaluation, checkpoints.
 
 The encoder (``model.py``) is the model: its forward pass, its loss and gradients. This module is how
 it learns, BERT's recipe (Devlin et al. 2019); the batches are made by :mod:`minembed.encoder.batches`::
@@ -249,7 +249,8 @@ def save_checkpoint(encoder, path, optimizer, rng_state, step, settings):
     config and training settings (a resume with others is refused), the vocabulary and the history."""
     arrays = {f"param/{name}": value for name, value in encoder.params.items()}
     arrays.update({f"optim/{key}": value for key, value in optimizer.state_dict().items()})
-    save_npz(path, file_format=CHECKPOINT_FORMAT, **arrays, step=np.array(step), rng_state=np.array(json.dumps(rng_state)),
+    save_npz(path, file_format=CHECKPOINT_FORMAT, **arrays,
+             step=np.array(step), rng_state=np.array(json.dumps(rng_state)),
              config=np.array(json.dumps(encoder.config)), settings=np.array(json.dumps(settings)),
              vocab_tokens=np.array(encoder.vocab.itos),
              loss_history=np.array(encoder.history["loss"], dtype=np.float64),

@@ -342,7 +342,8 @@ class PooledClassifier:
         """One ``.npz``: the head, the classes, the settings and the (fine-tuned) pretrained model, stamped
         :data:`FILE_FORMAT` (``load`` refuses a file of another version, naming both)."""
         self._check_fitted()
-        save_npz(path, file_format=FILE_FORMAT, kind=np.array(type(self).__name__), settings=np.array(json.dumps(self._settings())),
+        save_npz(path, file_format=FILE_FORMAT,
+                 kind=np.array(type(self).__name__), settings=np.array(json.dumps(self._settings())),
                  classes=np.array(json.dumps(self.classes_.tolist())),
                  fitted=np.array(json.dumps({"added_words": self.added_words, "history": self.history})),
                  **{f"head/{name}": value for name, value in self.head.items()},
