@@ -12,6 +12,7 @@ from .core.estimator import NotFittedError
 from .bow.onehot import OneHotEncoder
 from .bow.countvec import CountVectorizer
 from .bow.tfidf import TfidfVectorizer
+from .bow.bm25 import BM25Vectorizer
 from .word2vec.model import Word2Vec
 from .encoder.model import AttentionEncoder
 from .vectors.keyed import KeyedVectors

@@ -119,6 +119,18 @@ class CountVectorizer(Estimator):
         """(n_docs, n_terms) int64 counts of new documents with the fitted vocabulary; unseen terms are ignored."""
         return self._as_output(_as_int64(self._transform_counts(documents)))
 
+    def sentence_vectors(self, texts):
+        """One vector per text: its row of :meth:`transform` (counts here; TF-IDF or BM25 weights in the
+        subclasses) as a float64 :class:`~minembed.core.sparse.CSRMatrix` (n_texts, n_terms), whatever
+        ``output`` says. A text with no known term is a zero row; ``[]`` gives shape (0, n_terms).
+
+        >>> CountVectorizer().fit(["the cat sat"]).sentence_vectors(["the cat, the end", "a dog"]).toarray()
+        array([[1., 0., 2.],
+               [0., 0., 0.]])
+        """
+        X = as_csr(self.transform(texts))                        # (n_texts, n_terms)
+        return CSRMatrix(X.data.astype(np.float64), X.indices, X.indptr, X.shape)
+
     def get_feature_names_out(self, input_features=None):
         """(n_terms,) object array of the terms, in column (alphabetical) order."""
         self._fitted("vocabulary_")

@@ -159,6 +159,18 @@ class OneHotEncoder(Estimator):
         all_ids = np.concatenate(id_lists) if id_lists else np.zeros(0, np.int32)
         return self._counts([len(ids) for ids in id_lists], all_ids, binary)
 
+    def sentence_vectors(self, texts):
+        """One vector per text (a str, tokenized by ``tokenizer``, default ``Tokenizer()``, or a token list):
+        its bag-of-words counts, :meth:`bag_of_words`, a float64 CSRMatrix (n_texts, V). A text with no
+        known word is a zero row (unless the vocabulary has ``<unk>``: that column counts its unknown
+        words); ``[]`` gives shape (0, V).
+
+        >>> OneHotEncoder(Vocabulary.build([["a", "b", "a"]])).sentence_vectors([["b", "a", "b"], "zzz"]).toarray()
+        array([[1., 2.],
+               [0., 0.]])
+        """
+        return self.bag_of_words(texts)
+
     def corpus_counts(self, corpus, binary=False):
         """Bag of words of an :class:`~minembed.text.corpus.EncodedCorpus`: one row per document."""
         return self._counts(np.diff(corpus.offsets), corpus.ids, binary)

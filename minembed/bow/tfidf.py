@@ -68,6 +68,9 @@ class TfidfVectorizer(CountVectorizer):
     (``tests/test_tfidf.py`` checks ``clone``, ``Pipeline``, ``cross_val_score``, ``GridSearchCV`` and
     ``check_is_fitted`` against scikit-learn's TfidfVectorizer, with either ``output``).
 
+    ``sentence_vectors(texts)`` (CountVectorizer's) gives the rows of ``transform`` as a float64 CSRMatrix:
+    one unit-length TF-IDF vector per text, a zero row for a text with no known term.
+
     Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,) (also
     computed when ``use_idf=False``, then just not applied), ``df_`` (n_terms,) document
     frequencies, ``n_documents_``, ``train_matrix_`` (the TF-IDF rows of the training

@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-from . import evaluate, vectorfile
+from . import evaluate, sentence, vectorfile
 from ..core.fileio import load_npz, save_npz
 
 KEY_TYPES = (str, int, np.integer)     # what gensim accepts as a key (an int not a key is a row number)
@@ -348,6 +348,9 @@ class KeyedVectors:
         if not topn:
             return scores
         return self._best(scores, topn, positive_rows + negative_rows)
+
+    # (n, d) vectors of texts: the mean of their known words' vectors, or SIF (sentence.py)
+    sentence_vectors = sentence.sentence_vectors
 
     # ------------------------------------------------------------------ evaluation (gensim's returns)
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
