@@ -140,20 +140,25 @@ def test_sif_clone_and_params():
 
 
 def test_sif_needs_real_counts_and_says_how_to_get_them(tmp_path):
-    words, vectors = ["the", "cat", "dog"], [[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
-    texts = ["the cat", "the dog"]
+    words = ["the", "cat", "dog"] + [f"w{i}" for i in range(9)]
+    vectors = np.random.default_rng(0).standard_normal((12, 2))
+    counts = [80, 50, 10] + [5] * 9
+    texts = ["the cat", "the dog w3"]
     with pytest.raises(ValueError, match="no word counts.*fvocab"):
         KeyedVectors(words, vectors).sentence_vectors(texts, weighting="sif")
-    KeyedVectors(words, vectors, counts=[8, 5, 1]).save_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "c.txt")
-    made_up = KeyedVectors.load_word2vec_format(tmp_path / "v.txt")                 # counts 3, 2, 1: a stand-in
-    with pytest.raises(ValueError, match="3, 2, ..., 1: the stand-in.*fvocab="):
+    KeyedVectors(words, vectors, counts=counts).save_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "c.txt")
+    made_up = KeyedVectors.load_word2vec_format(tmp_path / "v.txt")                 # counts 12, 11, ..., 1
+    with pytest.raises(ValueError, match="12, 11, ..., 1: the stand-in.*fvocab="):
         made_up.sentence_vectors(texts, weighting="sif")
     read = KeyedVectors.load_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "c.txt")
-    assert read.get_vecattr("dog", "count") == 1
+    assert read.get_vecattr("dog", "count") == 10
     np.testing.assert_allclose(read.sentence_vectors(texts, weighting="sif"),
-                               KeyedVectors(words, vectors, counts=[8, 5, 1]).sentence_vectors(texts, weighting="sif"))
+                               KeyedVectors(words, vectors, counts=counts).sentence_vectors(texts, weighting="sif"),
+                               rtol=1e-6, atol=1e-7)                                # (float32 vectors in the file)
+    few = KeyedVectors(words[:3], vectors[:3], counts=[3, 2, 1])                   # real counts that look so
+    assert few.sentence_vectors(["the cat", "dog"], weighting="sif").shape == (2, 2)
     with pytest.raises(ValueError, match="not all 0"):
-        KeyedVectors(words, vectors, counts=[0, 0, 0]).sentence_vectors(texts, weighting="sif")
+        KeyedVectors(words, vectors, counts=[0] * 12).sentence_vectors(texts, weighting="sif")
 
 
 def test_sif_from_a_trained_word2vec_uses_its_counts():

@@ -156,8 +156,8 @@ def weighted_means(keyed_vectors, texts, word_weights=None, tokenizer=None):
 
 def sif_weights(keyed_vectors, a=1e-3):
     """(V,) float64 ``a / (a + p(w))``, ``p(w) = count(w) / sum of counts``, from the table's counts; a
-    ValueError naming the fix when it has none (or only the stand-in ``V, V-1, ..., 1`` that
-    ``load_word2vec_format`` makes up without ``fvocab``).
+    ValueError naming the fix when it has none, or only the stand-in ``V, V-1, ..., 1`` that
+    ``load_word2vec_format`` makes up without ``fvocab`` (taken as such from 10 words up: no corpus counts so).
 
     >>> from minembed import KeyedVectors
     >>> sif_weights(KeyedVectors(["the", "cat"], [[1.0], [2.0]], counts=[999, 1]), a=1e-3).round(4).tolist()
@@ -171,7 +171,7 @@ def sif_weights(keyed_vectors, a=1e-3):
         raise ValueError(f"SIF weighs each word by its corpus frequency p(w), and these vectors have no word "
                          f"counts: {how}")
     counts = np.asarray(counts, dtype=np.float64)
-    if len(counts) > 1 and np.array_equal(counts, np.arange(len(counts), 0, -1)):
+    if len(counts) >= 10 and np.array_equal(counts, np.arange(len(counts), 0, -1)):
         raise ValueError("SIF weighs each word by its corpus frequency p(w), and these vectors' counts are "
                          f"{len(counts)}, {len(counts) - 1}, ..., 1: the stand-in load_word2vec_format makes up "
                          f"when it is given no fvocab, not counts: {how}")
