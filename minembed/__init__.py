@@ -17,5 +17,6 @@ from .word2vec.model import Word2Vec
 from .encoder.model import AttentionEncoder
 from .vectors.keyed import KeyedVectors
 from .tasks.classify import EncoderClassifier, WordVectorClassifier
+from .tasks.search import SearchIndex
 
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ then add one line here, or call :func:`register` from your own code before ``tra
 import dataclasses
 from typing import Callable, Optional
 
-from . import encoder, finetune, onehot, tfidf, word2vec
+from . import encoder, finetune, onehot, search, tfidf, word2vec
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +28,7 @@ RUNNERS = {
                       all_preset=["--steps", "3000", "--min-count", "3", "--eval-every", "500",
                                   "--checkpoint-every", "500", "--mask-frequency-power", "0.5"]),
     "finetune": Runner(finetune.add_args, finetune.run, common_args=False),
+    "search": Runner(search.add_args, search.run, common_args=False),
 }
 
 
