@@ -1,24 +1,29 @@
-"""Reference solution: Okapi BM25 (the exercise is docs/exercises/bm25.py)."""
+"""Reference solution: query likelihood with Dirichlet smoothing (the exercise is docs/exercises/bm25.py)."""
 import numpy as np
 
 
-def bm25_idf(df, n_docs):
-    """See docs/exercises/bm25.py."""
-    df = np.asarray(df, dtype=np.float64)
-    return np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-
-
-def bm25_weights(counts, k1=1.5, b=0.75):
+def collection_probabilities(counts):
     """See docs/exercises/bm25.py."""
     counts = np.asarray(counts, dtype=np.float64)                     # (n_docs, n_terms)
-    idf = bm25_idf((counts > 0).sum(axis=0), len(counts))             # (n_terms,)
-    length = counts.sum(axis=1, keepdims=True)                        # (n_docs, 1)
-    norm = k1 * (1.0 - b + b * length / length.mean())                # (n_docs, 1)
-    saturated = np.zeros_like(counts)
-    np.divide(counts * (k1 + 1.0), counts + norm, out=saturated, where=counts > 0)   # 0 where tf = 0
-    return idf * saturated
+    return counts.sum(axis=0) / counts.sum()                          # (n_terms,)
 
 
-def bm25_scores(counts, query_columns, k1=1.5, b=0.75):
+def query_log_likelihood(counts, query_columns, mu=2000.0):
     """See docs/exercises/bm25.py."""
-    return bm25_weights(counts, k1, b)[:, list(query_columns)].sum(axis=1)
+    counts = np.asarray(counts, dtype=np.float64)
+    p_collection = collection_probabilities(counts)                   # (n_terms,)
+    length = counts.sum(axis=1, keepdims=True)                        # (n_docs, 1)
+    columns = list(query_columns)
+    p_document = (counts[:, columns] + mu * p_collection[columns]) / (length + mu)   # (n_docs, |q|)
+    return np.log(p_document).sum(axis=1)
+
+
+def matching_term_scores(counts, query_columns, mu=2000.0):
+    """See docs/exercises/bm25.py."""
+    counts = np.asarray(counts, dtype=np.float64)
+    p_collection = collection_probabilities(counts)
+    columns = list(query_columns)
+    tf = counts[:, columns]                                           # (n_docs, |q|), mostly 0
+    matching = np.log1p(tf / (mu * p_collection[columns])).sum(axis=1)   # ln(1 + 0) = 0 where tf = 0
+    prior = len(columns) * np.log(mu / (counts.sum(axis=1) + mu))    # (n_docs,)
+    return matching + prior
