@@ -160,7 +160,7 @@ def test_errors_are_clear():
     with pytest.raises(ValueError, match=r"index is empty \(and its method is not fitted: add fits it\)"):
         SearchIndex(TfidfVectorizer()).search("cat")
     with pytest.raises(ValueError, match="index is empty: add"):
-        SearchIndex(KeyedVectors(["cat"], [[1.0]])).search("cat")
+        SearchIndex(KeyedVectors(["cat"], [[1.0]])).scores("cat")
     index = SearchIndex(CountVectorizer()).add(DOCS)
     for k in (0, -1, 2.5, True, "3"):
         with pytest.raises(ValueError, match="k must be an int >= 1"):

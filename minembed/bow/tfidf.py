@@ -69,7 +69,8 @@ class TfidfVectorizer(CountVectorizer):
     ``check_is_fitted`` against scikit-learn's TfidfVectorizer, with either ``output``).
 
     ``sentence_vectors(texts)`` (CountVectorizer's) gives the rows of ``transform`` as a float64 CSRMatrix:
-    one unit-length TF-IDF vector per text, a zero row for a text with no known term.
+    one TF-IDF vector per text (of length 1 with the default ``norm="l2"``), a zero row for a text with no
+    known term.
 
     Attributes after ``fit``: ``vocabulary_`` (term -> column), ``idf_`` (n_terms,) (also
     computed when ``use_idf=False``, then just not applied), ``df_`` (n_terms,) document

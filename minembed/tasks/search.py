@@ -120,19 +120,20 @@ class SearchIndex:
         ``[(position, score), ...]``, best first, ties by position. Fewer if the index holds fewer.
 
         The score is the cosine of the query's and the document's vectors, or BM25's score (``scoring``).
-        A query with no known word scores 0 against every document.
+        A query with no known word scores 0 against every document (the encoder, which has ``<unk>``, gives
+        it a vector; and refuses a query with no token at all).
         """
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise ValueError(f"k must be an int >= 1 (how many documents to return), got {k!r}")
-        if not len(self):
-            fit_too = " (and its method is not fitted: add fits it)" if _needs_fit(self.method) else ""
-            raise ValueError(f"the index is empty{fit_too}: add(documents) before search")
         scores = self.scores(query)                              # (n_docs,)
         positions, best = top_k(scores, k)
         return list(zip(positions.tolist(), best.tolist()))
 
     def scores(self, query):
         """(n_docs,) float64: the query's score against every document, in the order added."""
+        if not len(self):
+            fit_too = " (and its method is not fitted: add fits it)" if _needs_fit(self.method) else ""
+            raise ValueError(f"the index is empty{fit_too}: add(documents) before search")
         matrix = self._stacked()
         if self.scoring == "bm25":
             q = as_csr(self.method.transform_queries([query]))    # (1, V) term counts
@@ -143,7 +144,7 @@ class SearchIndex:
             raise ValueError(f"the method gives vectors of width {q.shape[0]}, the index holds width {self.width}: "
                              "search with the method the index was built with")
         if self.scoring == "cosine":
-            q /= max(np.linalg.norm(q), 1e-300)
+            q = q / max(np.linalg.norm(q), 1e-300)
         if isinstance(matrix, CSRMatrix):
             return matrix.transpose_matvec(q)                    # D @ q from the postings of q's terms
         return matrix @ q                                        # (n_docs, d) @ (d,)
