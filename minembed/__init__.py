@@ -1,8 +1,9 @@
 """minembed: how text becomes vectors, four classic ways, in plain NumPy.
 
-Read in this order: tokenize -> vocab -> corpus -> sparse -> onehot -> countvec -> tfidf -> word2vec
--> encoder (with optim, then mlm: its training) -> vectors / evaluate / incontext / viz / probe
--> classify (frozen vs fine-tuned classifiers on word2vec or the encoder).
+Read in this order: text/ (tokenize -> vocab -> corpus); then each method from its reference.py
+(the textbook version) to its fast modules: bow/, word2vec/, encoder/ (with nn/); then vectors/
+(KeyedVectors, sentence vectors, evaluation), tasks/ (probes, classifiers, search, word meaning in
+context) and plot/. cli/ is what train.py runs.
 """
 from .text.tokenize import Tokenizer, tokenize
 from .text.vocab import Vocabulary

@@ -1,7 +1,6 @@
 """The textbook one-hot / bag of words / TF-IDF (minembed/bow/reference.py): by hand, and equal to the fast
 path (CountVectorizer, TfidfVectorizer, OneHotEncoder) to 1e-12 on several corpora and settings."""
 import itertools
-import math
 
 import numpy as np
 import pytest
